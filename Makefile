@@ -1,0 +1,68 @@
+# Cohort Explorer — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test lint bench soak sample chromium reference clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Runtime install (stamp re-made when the pins change).
+$(VENV)/.runtime: $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## run: start the app on http://localhost:$(PORT) with the synthetic sample cohort loaded
+run: $(VENV)/.runtime
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+## chromium: Debian's Chromium for browser tests and static image export
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium (browser tests, PNG/SVG export)..."; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -q && apt-get install -y -q --no-install-recommends chromium chromium-driver; \
+	  else \
+	    echo "Chromium is missing at $(CHROMIUM): install it (Debian: apt-get install chromium) or set CHROMIUM=/path"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+## test: install what tests need and run the whole suite (browser tests included)
+test: $(VENV)/.dev chromium
+	$(BIN)/ruff check src tests pages app.py bench
+	@if [ -f Dockerfile ]; then $(BIN)/hadolint Dockerfile; fi
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests pages app.py bench
+	$(BIN)/hadolint Dockerfile
+
+## bench: speed and memory against lifelines and R, measured in the same run (never in pytest)
+bench: $(VENV)/.dev
+	$(BIN)/python bench/bench.py
+
+## soak: bounded rerun/concurrency soak on loopback (never in pytest)
+soak: $(VENV)/.dev chromium
+	$(BIN)/python bench/soak.py
+
+sample: $(VENV)/.runtime
+	$(BIN)/cohort-explorer make-sample --n 60 --seed 20170101 --out sample_data/sample_cohort.csv
+
+## reference: regenerate golden values with R (needs r-base-core r-cran-survival r-cran-maxstat r-cran-jsonlite)
+reference:
+	cd tests/reference && for f in *.R; do Rscript "$$f"; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

@@ -1,0 +1,44 @@
+"""Shared helper for result dataclasses: JSON-safe ``to_dict()``.
+
+Results are frozen dataclasses. ``to_dict`` converts numpy scalars and arrays to Python
+types and every non-finite float (NaN, inf) to ``None`` so the output is strict JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Result", "jsonable"]
+
+
+def jsonable(value: Any) -> Any:
+    """Return ``value`` as plain JSON-safe Python (NaN/inf -> None)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value
+
+
+class Result:
+    """Mixin for frozen result dataclasses."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as JSON-safe nested dicts and lists (no NaN, ``None`` instead)."""
+        return jsonable(self)
