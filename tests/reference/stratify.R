@@ -9,7 +9,9 @@ vectors <- list(
   lognormal = round(rlnorm(60, 0, 0.6), 3),
   ties = c(rep(1, 10), rep(2, 7), 3, 3, 4, 5, 5, 5, 6, 9, 9),
   small = c(5.5, 1.25, 3, 8, 2),
-  negative = c(-3.2, -1, 0, 0.5, 2.5, 7, -0.25, 4)
+  negative = c(-3.2, -1, 0, 0.5, 2.5, 7, -0.25, 4),
+  heavy_ties = c(rep(0, 15), 1, 2, 3, 4, 5),
+  constant = rep(3, 6)
 )
 out <- list()
 for (name in names(vectors)) {
@@ -28,6 +30,7 @@ for (name in names(vectors)) {
     }
   }
   q25 <- quantile(x, 0.25, type = 7, names = FALSE)
+  entry$q1_ties <- q25 >= max(x)   # nobody above q25: no "rest" group
   entry$q1_vs_rest <- as.integer(ifelse(x <= q25, 1L, 2L))
   out[[name]] <- entry
 }
