@@ -10,9 +10,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from cohort_explorer._result import Result
+from cohort_explorer import __version__, cutpoint, survival
+from cohort_explorer._result import Result, jsonable
+from cohort_explorer.cox import fit_cox
+from cohort_explorer.design import Term, build_design, parse_covariate, term_validity
+from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.schema import coerce_event, coerce_time
+from cohort_explorer.stratify import (
+    Grouping,
+    GroupSpec,
+    apply_where,
+    cut_grouping,
+    derive_any,
+    group_rows,
+    move_reference,
+    numeric_column,
+    parse_derive,
+    parse_group_spec,
+)
 
 __all__ = ["AnalysisSpec", "GroupResult", "Excluded", "AnalysisResult", "analyze"]
 
@@ -50,6 +68,12 @@ class AnalysisSpec:
         Log-rank test for trend across the ordered groups.
     strata : str, optional
         Column for a stratified log-rank test.
+    landmark_from : float, optional
+        Landmark analysis: keep patients still at risk after this time and measure time from it
+        (the guard against immortal-time bias when grouping by response).
+    response_time_col : str, optional
+        With ``landmark_from``: time at which the grouping value (e.g. best response) was
+        reached; patients who reached it after the landmark form the group "not reached by L".
     """
 
     time_col: str
@@ -67,10 +91,18 @@ class AnalysisSpec:
     pairwise: str | None = None
     trend: bool = False
     strata: str | None = None
+    landmark_from: float | None = None
+    response_time_col: str | None = None
+
+
+
+RESPONSE_WORDS = ("response", "resp", "remission")
 
 
 @dataclass(frozen=True)
 class Excluded(Result):
+    """Rows that could not be analysed, counted by their first reason."""
+
     count: int
     reasons: dict[str, int]
 
@@ -80,10 +112,10 @@ class GroupResult(Result):
     label: str
     n: int
     events: int
-    median: Any  # survival.Estimate
-    landmarks: tuple  # of survival.Landmark
-    rmst: Any  # survival.RMST | None
-    km: Any  # survival.KaplanMeier
+    median: survival.Estimate
+    landmarks: tuple[survival.Landmark, ...]
+    rmst: survival.RMST | None
+    km: survival.KaplanMeier
 
 
 @dataclass(frozen=True)
@@ -92,18 +124,282 @@ class AnalysisResult(Result):
     events: int
     excluded: Excluded
     filtered: int
-    follow_up: Any  # survival.FollowUp | None
+    follow_up: survival.FollowUp | None
     groups: tuple[GroupResult, ...]
-    logrank: Any  # survival.LogRank | None
-    trend: Any = None  # survival.LogRank | None
-    pairwise: Any = None  # tuple[survival.PairwiseLogRank, ...] | None
+    logrank: survival.LogRank | None
+    trend: survival.LogRank | None = None
+    pairwise: tuple[survival.PairwiseLogRank, ...] | None = None
+    stratified_logrank: survival.LogRank | None = None
     cox: Any = None  # cox.CoxResult | None
-    cutpoint: Any = None  # cutpoint.Cutpoint | None
+    cutpoint: cutpoint.Cutpoint | None = None
     warnings: tuple[str, ...] = ()
     software: dict[str, str] = field(default_factory=dict)
     group_column: str | None = None
+    spec: AnalysisSpec | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's JSON contract (``statistics.md``): optional parts only when asked for."""
+        out = jsonable({k: v for k, v in self.__dict__.items() if k != "spec"})
+        for group in out["groups"]:
+            if group["rmst"] is None:
+                del group["rmst"]
+        for key in ("trend", "pairwise", "stratified_logrank", "cutpoint"):
+            if out[key] is None:
+                del out[key]
+        return out
+
+
+@dataclass(frozen=True)
+class _AnalysisSet:
+    data: pd.DataFrame
+    time: np.ndarray
+    event: np.ndarray
+    excluded: Excluded
+    filtered: int
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the packages that computed the numbers (for reports and JSON)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"cohort_explorer": __version__, "python": platform.python_version()}
+    for name in ("lifelines", "numpy", "pandas", "scipy"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - all are requirements
+            continue
+    return out
+
+
+def _check_columns(df: pd.DataFrame, columns: list[str]) -> None:
+    import difflib
+
+    for column in columns:
+        if column not in df.columns:
+            close = difflib.get_close_matches(column, [str(c) for c in df.columns], n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ColumnError(f"No column '{column}' in the data{hint}")
+
+
+def _group_validity(df: pd.DataFrame, spec: GroupSpec) -> np.ndarray:
+    if spec.kind in ("category", "order"):
+        return df[spec.column].notna().to_numpy()
+    return numeric_column(df, spec.column).notna().to_numpy()
+
+
+def _apply_landmark(df: pd.DataFrame, spec: AnalysisSpec, time: np.ndarray) -> tuple:
+    """Landmark analysis: rows at risk after L, time from L, group by response reached by L."""
+    at_risk = time > spec.landmark_from
+    df = df.copy()
+    if spec.response_time_col is not None and spec.group_by is not None:
+        column = parse_group_spec(spec.group_by).column
+        reached = pd.to_numeric(df[spec.response_time_col], errors="coerce")
+        late = ~(reached <= spec.landmark_from)
+        label = f"not reached by {spec.landmark_from:g}"
+        df[column] = df[column].astype(object).where(~late, label)
+    return df, at_risk, time - spec.landmark_from
+
+
+def _analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> _AnalysisSet:
+    data = df
+    if spec.derive:
+        data = df.copy()
+        for text in spec.derive:
+            name, columns = parse_derive(text)
+            _check_columns(data, columns)
+            data[name] = derive_any(data, columns)
+    group_spec = parse_group_spec(spec.group_by) if spec.group_by else None
+    needed = [spec.time_col, spec.event_col] + [t.column for t in terms]
+    needed += [group_spec.column] if group_spec else []
+    needed += [c for c in (spec.strata, spec.response_time_col) if c]
+    _check_columns(data, needed)
+    n_input = len(data)
+    data = apply_where(data, spec.where)
+    filtered = n_input - len(data)
+    time, time_reasons = coerce_time(data[spec.time_col])
+    event, _ = coerce_event(data[spec.event_col], spec.event_value, column=spec.event_col)
+    reasons: dict[str, int] = {k: int(v) for k, v in time_reasons.items()}
+    keep = ~np.isnan(time)
+    checks: list[tuple[np.ndarray, Any]] = [(~np.isnan(event), "missing event")]
+    if group_spec:
+        checks.append((_group_validity(data, group_spec), f"missing {group_spec.column}"))
+    checks += [term_validity(data, term) for term in terms]
+    if spec.strata:
+        checks.append((data[spec.strata].notna().to_numpy(), f"missing {spec.strata}"))
+    for ok, reason in checks:
+        dropped = keep & ~ok
+        labels = np.broadcast_to(np.asarray(reason, dtype=object), dropped.shape)[dropped]
+        for label, count in zip(*np.unique(labels.astype(str), return_counts=True), strict=True):
+            reasons[str(label)] = reasons.get(str(label), 0) + int(count)
+        keep &= ok
+    if spec.landmark_from is not None:
+        data, at_risk, time = _apply_landmark(data, spec, time)
+        dropped = int((keep & ~at_risk).sum())
+        reasons[f"event or censoring by landmark {spec.landmark_from:g}"] = dropped
+        keep &= at_risk
+    count = int((~keep).sum())
+    if not keep.any():
+        detail = ", ".join(f"{k}: {v}" for k, v in reasons.items() if v) or "no rows"
+        raise ColumnError(f"Nothing to analyse: every row was excluded ({detail})")
+    return _AnalysisSet(
+        data=data.loc[keep],
+        time=time[keep],
+        event=event[keep].astype(int),
+        excluded=Excluded(count, {k: v for k, v in reasons.items()}),
+        filtered=filtered,
+    )
+
+
+def _grouping(aset: _AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any]:
+    if spec.group_by is None:
+        return Grouping("", ("All",), np.zeros(len(aset.time), dtype=int)), None
+    gspec = parse_group_spec(spec.group_by)
+    found = None
+    if gspec.kind == "optimal":
+        x = numeric_column(aset.data, gspec.column).to_numpy()
+        found = cutpoint.optimal_cutpoint(aset.time, aset.event, x, column=gspec.column)
+        grouping = cut_grouping(gspec.column, x, [found.cutpoint])
+    else:
+        grouping = group_rows(aset.data, gspec)
+    return move_reference(grouping, spec.reference), found
+
+
+def _group_result(label, time, event, spec: AnalysisSpec) -> GroupResult:
+    km = survival.kaplan_meier(time, event, conf_level=spec.conf_level, conf_type=spec.conf_type)
+    rmst = None
+    if spec.rmst_tau is not None:
+        rmst = survival.restricted_mean(km, spec.rmst_tau, conf_level=spec.conf_level)
+    return GroupResult(
+        label=label,
+        n=int(time.size),
+        events=int(event.sum()),
+        median=survival.survival_quantile(km, 0.5),
+        landmarks=survival.landmark_survival(km, list(spec.landmarks)),
+        rmst=rmst,
+        km=km,
+    )
+
+
+def _group_warnings(groups: tuple[GroupResult, ...], spec: AnalysisSpec) -> list[str]:
+    warnings = []
+    if len(groups) > 1:
+        for g in groups:
+            if g.n < 10:
+                warnings.append(
+                    f"Group {g.label} has only {g.n} patients: estimates are imprecise; "
+                    "read its p-value and hazard ratio with caution."
+                )
+            if g.events == 0:
+                warnings.append(
+                    f"Group {g.label} has no events: its median is not reached and its hazard "
+                    "ratio is not estimable."
+                )
+    if spec.rmst_tau is not None:
+        warnings += [
+            f"RMST: tau {spec.rmst_tau:g} is beyond the last follow-up time of group {g.label}; "
+            "the curve is carried forward (as R does)."
+            for g in groups if g.rmst is not None and g.rmst.truncated
+        ]
+    return warnings
+
+
+def _is_post_baseline(column: str) -> bool:
+    return any(word in column.lower() for word in RESPONSE_WORDS)
+
+
+def _tests(aset, grouping: Grouping, spec: AnalysisSpec) -> dict[str, Any]:
+    labels = grouping.label_array()
+    levels = list(grouping.labels)
+    two_groups = len(levels) > 1
+    needs_two = [name for name, wanted in (("trend", spec.trend), ("pairwise", spec.pairwise)) if wanted]
+    if needs_two and not two_groups:
+        raise OptionError(f"The {' and '.join(needs_two)} test needs at least two groups; there is one")
+    if not two_groups or aset.event.sum() == 0:
+        return {}
+    out: dict[str, Any] = {"logrank": survival.logrank_test(aset.time, aset.event, labels, levels=levels)}
+    if spec.trend:
+        out["trend"] = survival.logrank_trend(aset.time, aset.event, labels, levels=levels)
+    if spec.pairwise:
+        out["pairwise"] = survival.pairwise_logrank(
+            aset.time, aset.event, labels, levels=levels, method=spec.pairwise
+        )
+    if spec.strata:
+        strata = aset.data[spec.strata].astype(str).to_numpy()
+        out["stratified_logrank"] = survival.logrank_test(
+            aset.time, aset.event, labels, levels=levels, strata=strata
+        )
+    return out
 
 
 def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
-    """Run the whole analysis of ``spec`` on ``df`` (not yet implemented)."""
-    raise NotImplementedError
+    """Run the analysis described by ``spec`` on ``df``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient.
+    spec : AnalysisSpec
+        The choices, in the vocabulary of the CLI.
+
+    Returns
+    -------
+    AnalysisResult
+        Groups with Kaplan–Meier curves, medians, landmarks (and RMST); log-rank tests; a Cox
+        model of the grouping and covariates; the optimal cut point when asked; warnings.
+
+    Raises
+    ------
+    CohortError
+        Anything the user can fix (unknown column, bad option, nothing analysable).
+    """
+    if spec.conf_type not in ("log-log", "log", "plain"):
+        raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain")
+    terms = [parse_covariate(t) for t in spec.covariates]
+    aset = _analysis_set(df, spec, terms)
+    grouping, found_cut = _grouping(aset, spec)
+    groups = tuple(
+        _group_result(label, aset.time[grouping.codes == i], aset.event[grouping.codes == i], spec)
+        for i, label in enumerate(grouping.labels)
+    )
+    warnings = _group_warnings(groups, spec)
+    events = int(aset.event.sum())
+    if events == 0:
+        warnings.append("All patients are censored: no medians, tests or hazard ratios.")
+    if len(groups) == 1 and spec.group_by:
+        warnings.append(f"Only one group in {grouping.column}: no log-rank test.")
+    tests = _tests(aset, grouping, spec)
+    cox = None
+    design, term_groups = build_design(aset.data, terms, grouping if len(groups) > 1 else None)
+    if events > 0 and design.shape[1] > 0:
+        cox = fit_cox(aset.time, aset.event, design, term_groups=term_groups, conf_level=spec.conf_level)
+        warnings += list(cox.warnings)
+    if spec.group_by and _is_post_baseline(grouping.column) and spec.landmark_from is None:
+        warnings.append(
+            f"Grouping by {grouping.column} (measured after time zero) risks immortal-time bias: "
+            "patients must survive long enough to respond. Use a landmark analysis."
+        )
+    if found_cut is not None:
+        warnings.append(
+            f"The cut point {found_cut.cutpoint:g} was chosen to maximise the log-rank statistic; "
+            f"its naive log-rank p is not valid alone. Corrected p (Lau94) = {found_cut.p_corrected:.3g}."
+        )
+    follow_up = survival.median_follow_up(aset.time, aset.event)
+    return AnalysisResult(
+        n=int(aset.time.size),
+        events=events,
+        excluded=aset.excluded,
+        filtered=aset.filtered,
+        follow_up=follow_up,
+        groups=groups,
+        logrank=tests.get("logrank"),
+        trend=tests.get("trend"),
+        pairwise=tests.get("pairwise"),
+        stratified_logrank=tests.get("stratified_logrank"),
+        cox=cox,
+        cutpoint=found_cut,
+        warnings=tuple(warnings),
+        software=software_versions(),
+        group_column=grouping.column or None,
+        spec=spec,
+    )

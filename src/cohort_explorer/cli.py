@@ -1,0 +1,263 @@
+"""Command line: ``cohort-explorer analyze | validate | make-sample | app``.
+
+Thin: parses options into an :class:`~cohort_explorer.analysis.AnalysisSpec`, calls the same
+``analyze`` as the app and formats the result. Anything the user can fix ends with one line on
+stderr and exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cohort_explorer import __version__
+from cohort_explorer._format import format_hr, format_p, format_survival, format_time
+from cohort_explorer.analysis import AnalysisResult, AnalysisSpec, analyze
+from cohort_explorer.errors import CohortError, DataFileError, OptionError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (exit 2)."""
+
+    def error(self, message: str):  # noqa: D102 - argparse API
+        raise OptionError(f"{message} (see {self.prog} --help)")
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _add_data_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument("data", help="cohort file: CSV/TSV/XLSX/Parquet/SPSS/Stata/SAS")
+    parser.add_argument("--time", required=required, help="follow-up time column")
+    parser.add_argument("--event", required=required, metavar="COL[=VALUE]",
+                        help="event column (0/1 or true/false), or COL=VALUE: VALUE marks an event")
+    parser.add_argument("--group-by", metavar="SPEC",
+                        help="COL | COL:quartiles | :tertiles | :median | :q1-vs-rest | :cut=V1,V2 "
+                             "| :optimal | :order=L1,L2")
+    parser.add_argument("--derive", action="append", default=[], metavar="NAME=any:COL1,COL2")
+    parser.add_argument("--where", action="append", default=[], metavar="EXPR")
+    parser.add_argument("--sheet", help="XLSX sheet name or 0-based index (default: the first)")
+    parser.add_argument("--max-size", type=_positive, metavar="MB",
+                        help="refuse files larger than this (no limit by default)")
+    parser.add_argument("--output", choices=("json", "text"), default="json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``cohort-explorer``."""
+    parser = _Parser(prog="cohort-explorer", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"cohort-explorer {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    analyze_cmd = commands.add_parser("analyze", help="Kaplan–Meier, log-rank and Cox analysis")
+    _add_data_options(analyze_cmd, required=True)
+    analyze_cmd.add_argument("--covariates", metavar="TERM[,TERM...]",
+                             help="COL, COL:cat, COL:cat:ref=LEVEL, COL:log2, COL:z")
+    analyze_cmd.add_argument("--reference", metavar="LABEL", help="reference group (listed first)")
+    analyze_cmd.add_argument("--landmark", type=_floats, default=(), metavar="T[,T...]")
+    analyze_cmd.add_argument("--rmst", type=_positive, metavar="TAU")
+    analyze_cmd.add_argument("--conf-type", choices=("log-log", "log", "plain"), default="log-log")
+    analyze_cmd.add_argument("--conf-level", type=float, default=0.95)
+    analyze_cmd.add_argument("--trend", action="store_true", help="log-rank test for trend")
+    analyze_cmd.add_argument("--pairwise", choices=("holm", "BH"), help="pairwise log-rank tests")
+    analyze_cmd.add_argument("--strata", metavar="COL", help="stratified log-rank test")
+    analyze_cmd.add_argument("--landmark-from", type=float, metavar="L",
+                             help="landmark analysis: patients at risk at L, time from L")
+    analyze_cmd.add_argument("--response-time", metavar="COL",
+                             help="with --landmark-from: when the grouping value was reached")
+
+    validate_cmd = commands.add_parser("validate", help="print the data validation report")
+    _add_data_options(validate_cmd, required=False)
+
+    sample_cmd = commands.add_parser("make-sample", help="write a synthetic cohort (CSV)")
+    sample_cmd.add_argument("--n", type=int, default=None, help="number of patients (default 60)")
+    sample_cmd.add_argument("--seed", type=int, default=None)
+    sample_cmd.add_argument("--out", required=True, help="output CSV path")
+
+    app_cmd = commands.add_parser("app", help="start the web app")
+    app_cmd.add_argument("--port", type=int, default=8501)
+    return parser
+
+
+def _split_event(text: str) -> tuple[str, str | None]:
+    column, sep, value = text.partition("=")
+    if sep and not value:
+        raise OptionError(f"--event {text}: give the event value after '=', e.g. {column}=2")
+    return column, (value if sep else None)
+
+
+def _read(args) -> object:
+    from cohort_explorer.io import read_table
+
+    path = Path(args.data)
+    if not path.is_file():
+        raise DataFileError(f"No such file: {args.data}")
+    max_bytes = int(args.max_size * 1024 * 1024) if args.max_size else None
+    sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
+    return read_table(path, filename=path.name, sheet=sheet, max_bytes=max_bytes)
+
+
+def _spec(args) -> AnalysisSpec:
+    event_col, event_value = _split_event(args.event)
+    covariates = tuple(t.strip() for t in (args.covariates or "").split(",") if t.strip())
+    return AnalysisSpec(
+        time_col=args.time, event_col=event_col, event_value=event_value,
+        group_by=args.group_by, derive=tuple(args.derive), where=tuple(args.where),
+        covariates=covariates, reference=args.reference, landmarks=tuple(args.landmark),
+        rmst_tau=args.rmst, conf_type=args.conf_type, conf_level=args.conf_level,
+        pairwise=args.pairwise, trend=args.trend, strata=args.strata,
+        landmark_from=args.landmark_from, response_time_col=args.response_time,
+    )
+
+
+def _text_header(result: AnalysisResult) -> list[str]:
+    lines = [f"Patients analysed: {result.n}, events: {result.events}"]
+    if result.excluded.count:
+        reasons = ", ".join(f"{k} {v}" for k, v in result.excluded.reasons.items() if v)
+        lines.append(f"Excluded: {result.excluded.count} ({reasons})")
+    if result.filtered:
+        lines.append(f"Filtered out by --where: {result.filtered}")
+    fu = result.follow_up
+    if fu is not None:
+        lines.append(f"Median follow-up (reverse KM): {format_time(fu.median)} "
+                     f"[IQR {format_time(fu.q1)}–{format_time(fu.q3)}]")
+    return lines
+
+
+def _text_groups(result: AnalysisResult) -> list[str]:
+    lines = []
+    for g in result.groups:
+        m = g.median
+        lines.append(f"{g.label}: n={g.n}, events={g.events}, median {format_time(m.estimate)} "
+                     f"(95% CI {format_time(m.lower)}–{format_time(m.upper)})")
+        for lm in g.landmarks:
+            lines.append(f"  survival at {lm.time:g}: "
+                         f"{format_survival(lm.survival, lm.lower, lm.upper)} (at risk {lm.at_risk})")
+        if g.rmst is not None:
+            r = g.rmst
+            lines.append(f"  RMST to {r.tau:g}: {r.estimate:.2f} (95% CI {r.lower:.2f}–{r.upper:.2f})")
+    return lines
+
+
+def _text_tests(result: AnalysisResult) -> list[str]:
+    lines = []
+    for name, test in (("Log-rank", result.logrank), ("Trend", result.trend),
+                       ("Stratified log-rank", result.stratified_logrank)):
+        if test is not None:
+            lines.append(f"{name}: chi2 = {test.statistic:.3f}, df = {test.df}, {format_p(test.p)}")
+    for pair in result.pairwise or ():
+        lines.append(f"  {pair.group1} vs {pair.group2}: {format_p(pair.p_adjusted)} (adjusted)")
+    if result.cutpoint is not None:
+        c = result.cutpoint
+        lines.append(f"Optimal cut point of {c.column}: {c.cutpoint:g} (statistic {c.statistic:.3f}, "
+                     f"corrected {format_p(c.p_corrected)}, {c.method})")
+    return lines
+
+
+def _text_cox(result: AnalysisResult) -> list[str]:
+    cox = result.cox
+    if cox is None:
+        return []
+    lines = ["", f"Cox model (Efron ties), n={cox.n}, events={cox.events}, "
+                 f"concordance {cox.concordance:.3f}"]
+    for t in cox.terms:
+        shown = (f"HR {format_hr(t.hr, t.lower, t.upper)}, {format_p(t.p)}" if t.estimable
+                 else f"not estimable: {t.reason}")
+        lines.append(f"  {t.term}: {shown}")
+    lr = cox.lr_test
+    lines.append(f"  Likelihood-ratio test: chi2 = {lr.statistic:.3f}, df = {lr.df}, {format_p(lr.p)}")
+    return lines
+
+
+def format_text(result: AnalysisResult) -> str:
+    """Readable summary: groups, medians, landmarks, tests, Cox table (never the KM arrays)."""
+    lines = _text_header(result) + [""] + _text_groups(result) + _text_tests(result)
+    lines += _text_cox(result)
+    if result.warnings:
+        lines += [""] + [f"Warning: {w}" for w in result.warnings]
+    return "\n".join(lines)
+
+
+def _run_analyze(args) -> int:
+    result = analyze(_read(args), _spec(args))
+    if args.output == "json":
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    else:
+        print(format_text(result))
+    return 0
+
+
+def _run_validate(args) -> int:
+    from cohort_explorer.validate import validate_cohort
+
+    event_col, event_value = _split_event(args.event) if args.event else (None, None)
+    group_cols = (args.group_by.split(":")[0],) if args.group_by else ()
+    report = validate_cohort(_read(args), time_col=args.time, event_col=event_col,
+                             event_value=event_value, group_cols=group_cols)
+    if args.output == "json":
+        print(json.dumps(report.to_dict(), indent=2, allow_nan=False))
+    else:
+        print(f"{report.n_rows} rows, {report.n_columns} columns")
+        for issue in report.issues:
+            print(f"[{issue.severity}] {issue.message}")
+    return 1 if any(i.severity == "error" for i in report.issues) else 0
+
+
+def _run_make_sample(args) -> int:
+    from cohort_explorer import sample
+
+    n = sample.SAMPLE_N if args.n is None else args.n
+    if n < 1:
+        raise OptionError("--n must be at least 1")
+    seed = sample.SAMPLE_SEED if args.seed is None else args.seed
+    sample.write_sample(args.out, n=n, seed=seed)
+    print(f"Wrote {n} synthetic patients to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _run_app(args) -> int:
+    app = Path(__file__).resolve().parents[2] / "app.py"
+    if not app.is_file():
+        raise DataFileError(f"app.py not found next to the package ({app}); run from a checkout")
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    return subprocess.call(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``cohort-explorer`` console script; returns the exit code."""
+    runners = {"analyze": _run_analyze, "validate": _run_validate,
+               "make-sample": _run_make_sample, "app": _run_app}
+    try:
+        args = build_parser().parse_args(argv)
+        return runners[args.command](args)
+    except CohortError as error:
+        print(f"cohort-explorer: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"cohort-explorer: error: cannot read or write a file: {error.strerror or error}",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

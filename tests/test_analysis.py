@@ -1,0 +1,158 @@
+"""End to end: analysis.analyze on whole cohorts matches R (tests/reference/analysis.R)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cohort_explorer.analysis import AnalysisSpec, analyze
+from cohort_explorer.errors import ColumnError, OptionError
+from tests.conftest import REFERENCE, SAMPLE_CSV, load_reference
+
+REF = load_reference("analysis")
+RTOL = 1e-6
+
+
+def _close(actual, expected, rtol=RTOL):
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol
+    )
+
+
+def _check_groups(result, ref):
+    assert [g.label for g in result.groups] == [g["label"] for g in ref["groups"]]
+    for group, expected in zip(result.groups, ref["groups"], strict=True):
+        assert (group.n, group.events) == (expected["n"], expected["events"])
+        m = expected["median"]
+        _close([group.median.estimate, group.median.lower, group.median.upper],
+               [m["estimate"], m["lower"], np.nan if m["upper"] is None else m["upper"]])
+        lm = expected["landmarks"]
+        _close([x.survival for x in group.landmarks], lm["survival"])
+        _close([x.lower for x in group.landmarks], lm["lower"])
+        _close([x.upper for x in group.landmarks], lm["upper"])
+        assert [x.at_risk for x in group.landmarks] == lm["at_risk"]
+        if group.rmst is not None:
+            _close([group.rmst.estimate, group.rmst.se],
+                   [expected["rmst"]["estimate"], expected["rmst"]["se"]])
+
+
+def _check_cox(cox, ref, names):
+    assert [t.term for t in cox.terms] == names
+    for field in ("coef", "se", "hr", "lower", "upper", "p"):
+        _close([getattr(t, field) for t in cox.terms], ref[field])
+    _close([cox.lr_test.statistic, cox.lr_test.df, cox.lr_test.p], ref["lr"])
+    assert cox.concordance == pytest.approx(ref["concordance"], abs=1e-3)
+
+
+@pytest.fixture(scope="module")
+def lung():
+    return pd.read_csv(REFERENCE / "data" / "analysis_lung.csv")
+
+
+def test_lung_analysis_matches_R(lung):
+    """R: survfit/survdiff/coxph(Surv(time, status == 2) ~ ph.ecog + age + sex), ph.ecog < 3."""
+    spec = AnalysisSpec(time_col="time", event_col="status", event_value="2", group_by="ph.ecog",
+                        where=("ph.ecog<3",), covariates=("age", "sex:cat"),
+                        landmarks=(180.0, 365.0), rmst_tau=365.0)
+    result = analyze(lung, spec)
+    ref = REF["lung"]
+    assert (result.n, result.events, result.filtered) == (ref["n"], ref["events"], ref["filtered"])
+    assert result.excluded.count == 0
+    _close([result.follow_up.q1, result.follow_up.median, result.follow_up.q3],
+           [ref["follow_up"]["q1"], ref["follow_up"]["median"], ref["follow_up"]["q3"]])
+    _check_groups(result, ref)
+    _close([result.logrank.statistic, result.logrank.df, result.logrank.p],
+           [ref["logrank"]["statistic"], ref["logrank"]["df"], ref["logrank"]["p"]])
+    _check_cox(result.cox, ref["cox"], ["ph.ecog=1", "ph.ecog=2", "age", "sex=2"])
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize("endpoint", ["pfs", "os"])
+def test_sample_ikzf1_q1_vs_rest_matches_R(endpoint):
+    df = pd.read_csv(SAMPLE_CSV)
+    spec = AnalysisSpec(time_col=f"{endpoint}_months", event_col=f"{endpoint}_event",
+                        group_by="ikzf1:q1-vs-rest", landmarks=(36.0,), rmst_tau=36.0)
+    result = analyze(df, spec)
+    ref = REF[f"sample_{endpoint}"]
+    assert (result.n, result.events) == (ref["n"], ref["events"])
+    _check_groups(result, ref)
+    _close([result.logrank.statistic, result.logrank.p],
+           [ref["logrank"]["statistic"], ref["logrank"]["p"]])
+    _check_cox(result.cox, ref["cox"], ["ikzf1=Q2-Q4"])
+
+
+def test_sample_multivariable_cox_matches_R():
+    df = pd.read_csv(SAMPLE_CSV)
+    spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event", group_by="ikzf1:q1-vs-rest",
+                        covariates=("cyto_risk:cat:ref=standard",))
+    result = analyze(df, spec)
+    _check_cox(result.cox, REF["sample_multivariable"], ["ikzf1=Q2-Q4", "cyto_risk=high"])
+
+
+def _frame(**columns):
+    return pd.DataFrame(columns)
+
+
+def test_exclusions_are_counted_once_by_first_reason():
+    df = _frame(t=[1.0, -2.0, None, 3.0, 4.0, 5.0, 6.0], e=[1, 1, 1, None, 0, 1, 0],
+                x=[1.0, 2.0, 3.0, 4.0, 0.0, None, 2.0])
+    result = analyze(df, AnalysisSpec("t", "e", covariates=("x:log2",)))
+    assert result.n == 2
+    assert result.excluded.count == 5
+    reasons = {k: v for k, v in result.excluded.reasons.items() if v}
+    assert reasons == {"negative time": 1, "missing time": 1, "missing event": 1,
+                       "log2 of value <= 0 in x": 1, "missing x": 1}
+
+
+def test_all_censored_gives_nulls_and_a_warning():
+    df = _frame(t=[1.0, 2.0, 3.0, 4.0], e=[0, 0, 0, 0], g=["a", "b", "a", "b"])
+    result = analyze(df, AnalysisSpec("t", "e", group_by="g"))
+    out = result.to_dict()
+    assert out["logrank"] is None and out["cox"] is None
+    assert all(g["median"]["estimate"] is None for g in out["groups"])
+    assert any("censored" in w for w in result.warnings)
+
+
+def test_single_group_has_no_logrank_and_warns():
+    df = _frame(t=[1.0, 2.0, 3.0], e=[1, 0, 1], g=["a", "a", "a"])
+    result = analyze(df, AnalysisSpec("t", "e", group_by="g"))
+    assert result.logrank is None and result.cox is None
+    assert any("one group" in w for w in result.warnings)
+    with pytest.raises(OptionError, match="two groups"):
+        analyze(df, AnalysisSpec("t", "e", group_by="g", trend=True))
+
+
+def test_one_patient():
+    result = analyze(_frame(t=[5.0], e=[1]), AnalysisSpec("t", "e"))
+    assert result.n == 1 and result.groups[0].km.survival.tolist() == [0.0]
+
+
+def test_nothing_analysable_is_an_error():
+    with pytest.raises(ColumnError, match="Nothing to analyse"):
+        analyze(_frame(t=[None, -1.0], e=[1, 0]), AnalysisSpec("t", "e"))
+
+
+def test_unknown_column_suggests_close_names():
+    with pytest.raises(ColumnError, match="did you mean pfs_months"):
+        analyze(_frame(pfs_months=[1.0], pfs_event=[1]), AnalysisSpec("pfs_month", "pfs_event"))
+
+
+def test_response_grouping_warns_about_immortal_time():
+    df = _frame(t=[1.0, 2.0, 3.0, 4.0], e=[1, 0, 1, 1], best_response=["CR", "PR", "CR", "PR"])
+    result = analyze(df, AnalysisSpec("t", "e", group_by="best_response"))
+    assert any("immortal-time" in w for w in result.warnings)
+
+
+def test_landmark_analysis_measures_time_from_landmark():
+    df = _frame(t=[2.0, 8.0, 12.0, 20.0, 30.0], e=[1, 1, 0, 1, 1],
+                resp=["CR", "CR", "PR", "PR", "CR"], resp_t=[1.0, 3.0, 4.0, 9.0, 5.0])
+    spec = AnalysisSpec("t", "e", group_by="resp", landmark_from=6.0, response_time_col="resp_t")
+    result = analyze(df, spec)
+    assert result.n == 4
+    assert result.excluded.reasons["event or censoring by landmark 6"] == 1
+    labels = {g.label: g.km.time.tolist() for g in result.groups}
+    assert labels == {"CR": [2.0, 24.0], "PR": [6.0], "not reached by 6": [14.0]}
+    assert not any("immortal-time" in w for w in result.warnings)
