@@ -1,0 +1,162 @@
+"""Figures: what is drawn equals the result's numbers, user text is inert, export works."""
+
+from __future__ import annotations
+
+import json
+import os
+from types import SimpleNamespace as NS
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cohort_explorer import plots
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def _km_from_data(time, event):
+    """A minimal product-limit curve in the engine's shape (listed at every distinct time)."""
+    time, event = np.asarray(time, float), np.asarray(event, int)
+    listed = np.unique(time)
+    at_risk = np.array([(time >= t).sum() for t in listed])
+    events = np.array([event[time == t].sum() for t in listed])
+    censored = np.array([(1 - event[time == t]).sum() for t in listed])
+    survival = np.cumprod(1 - events / at_risk)
+    return NS(time=listed, survival=survival, lower=np.clip(survival - 0.1, 0, 1),
+              upper=np.clip(survival + 0.1, 0, 1), at_risk=at_risk, events=events,
+              censored=censored)
+
+
+def _result(labels=("Q1", "Q2-Q4"), seed=1, column="ikzf1"):
+    rng = np.random.default_rng(seed)
+    groups = []
+    for label in labels:
+        time = np.round(rng.exponential(30, 25), 1)
+        event = rng.integers(0, 2, 25)
+        groups.append(NS(label=label, n=25, events=int(event.sum()),
+                         km=_km_from_data(time, event), raw_time=time))
+    terms = tuple(NS(term=f"{column}={label}", hr=1.91 + i, lower=1.02, upper=3.58 + i,
+                     p=0.04, coef=0.65, se=0.3, estimable=True, reason=None)
+                  for i, label in enumerate(labels[1:]))
+    return NS(groups=tuple(groups), logrank=NS(statistic=6.1, df=1, p=0.0134),
+              trend=None, cutpoint=None, group_column=column, cox=NS(terms=terms))
+
+
+def test_time_ticks_follow_the_unit():
+    np.testing.assert_array_equal(plots.time_ticks(60, "months"), np.arange(0, 61, 12))
+    np.testing.assert_array_equal(plots.time_ticks(40, "months"), np.arange(0, 43, 6))
+    np.testing.assert_array_equal(plots.time_ticks(1000, "days")[:3], [0, 180, 360])
+    ticks = plots.time_ticks(7.3)
+    assert ticks[0] == 0 and ticks[-1] >= 7.3 and len(ticks) <= 9
+
+
+def test_at_risk_at_matches_a_direct_count():
+    rng = np.random.default_rng(7)
+    time = np.round(rng.exponential(20, 80), 0)
+    km = _km_from_data(time, rng.integers(0, 2, 80))
+    ticks = [0, 0.5, 5, 12, 17.5, 24, float(time.max()), float(time.max()) + 1, 500]
+    expected = [int((time >= t).sum()) for t in ticks]
+    assert plots.at_risk_at(km, 80, ticks) == expected
+
+
+def test_km_figure_draws_the_result():
+    result = _result(("Q1", "Q2", "Q3", "Q4"))
+    fig = plots.km_figure(result, time_unit="months", endpoint="PFS", group_title="IKZF1")
+    lines = [t for t in fig.data if t.mode == "lines" and t.showlegend is not False]
+    assert [t.name.split(" (")[0] for t in lines] == ["Q1", "Q2", "Q3", "Q4"]
+    assert len({t.line.dash for t in lines}) == 4
+    assert [t.line.color for t in lines] == list(plots.OKABE_ITO[:4])
+    for trace, group in zip(lines, result.groups, strict=True):
+        assert (trace.x[0], trace.y[0]) == (0.0, 1.0)
+        np.testing.assert_allclose(trace.y[1:], group.km.survival)
+    assert "reference" in lines[0].name
+    assert "HR 2.91 (95% CI 1.02–4.58)" in lines[2].name
+    ticks = np.asarray(fig.layout.xaxis2.tickvals)
+    tables = [t for t in fig.data if t.mode == "text"]
+    for table, group in zip(tables, result.groups, strict=True):
+        assert list(table.text) == [str(int((group.raw_time >= t).sum())) for t in ticks]
+    assert any("Log-rank p = 0.013" in a.text for a in fig.layout.annotations)
+    censor = [t for t in fig.data if t.mode == "markers"]
+    assert len(censor) == 4 and censor[0].marker.symbol == "line-ns-open"
+
+
+def test_km_figure_escapes_user_text():
+    result = _result((XSS, "<b>bold</b>"), column="<script>alert(1)</script>")
+    fig = plots.km_figure(result, time_unit="<i>m</i>", endpoint=XSS, group_title="<script>")
+    text = fig.to_json()
+    assert "<img" not in text and "<script" not in text and "<b>bold" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in json.loads(text)["data"][2]["name"]
+
+
+def test_km_figure_dark_theme_keeps_text_light():
+    fig = plots.km_figure(_result(), theme="dark")
+    assert fig.layout.paper_bgcolor == "#121417" and fig.layout.font.color == "#F2F2F2"
+    with pytest.raises(ValueError, match="theme"):
+        plots.km_figure(_result(), theme="blue")
+
+
+def test_forest_figure_flags_non_estimable_terms():
+    cox = NS(terms=(
+        NS(term="cyto_risk=high", hr=5.06, lower=1.9, upper=13.4, p=0.0012, estimable=True,
+           reason=None),
+        NS(term=XSS, hr=np.nan, lower=np.nan, upper=np.nan, p=np.nan, estimable=False,
+           reason="monotone likelihood (coefficient diverges)"),
+    ))
+    fig = plots.forest_figure(cox, title="PFS")
+    marker, text = fig.data
+    assert marker.x[0] == pytest.approx(5.06) and np.isnan(marker.x[1])
+    assert marker.error_x.array[0] == pytest.approx(13.4 - 5.06)
+    assert text.text[0] == "5.06 (1.90–13.40)  p = 0.001"
+    assert text.text[1].startswith("not estimable: monotone likelihood")
+    assert fig.layout.xaxis.type == "log"
+    assert "&lt;img" in fig.layout.yaxis.ticktext[1]
+
+
+def test_cutpoint_figure_shows_only_the_corrected_p():
+    cut = NS(cutpoint=0.73, statistic=2.9, p_corrected=0.071,
+             candidates=np.array([0.5, 0.73, 1.1]), statistics=np.array([1.2, 2.9, 2.0]))
+    fig = plots.cutpoint_figure(cut, column="ikzf1")
+    (annotation,) = fig.layout.annotations
+    assert "corrected p = 0.071 (Lau94)" in annotation.text and "0.73" in annotation.text
+    np.testing.assert_array_equal(fig.data[0].y, [1.2, 2.9, 2.0])
+
+
+def test_biomarker_figure_orders_categories():
+    data = pd.DataFrame({"ikzf1": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan],
+                         "iss": ["III", "I", "II", "III", "I", "II"]})
+    fig = plots.biomarker_figure(data, "ikzf1", "iss", ["I", "II", "III"],
+                                 trend=NS(p=0.02, statistic=10.0))
+    assert [t.name for t in fig.data] == ["I (n=2)", "II (n=1)", "III (n=2)"]
+    np.testing.assert_array_equal(fig.data[0].y, [2.0, 5.0])
+    assert "p = 0.020" in fig.layout.title.text
+
+
+def test_figure_images_render_png_and_svg():
+    if plots.chromium_path() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required in CI for PNG/SVG export")
+        pytest.skip("no Chromium on this machine")
+    images = plots.figure_images({"km": plots.km_figure(_result(), time_unit="months")})
+    assert images[("km", "png")].startswith(b"\x89PNG")
+    svg = images[("km", "svg")].decode()
+    assert svg.startswith("<svg") and "Number at risk" in svg
+
+
+def test_km_figure_from_engine_counts_patients_at_risk():
+    from cohort_explorer.analysis import AnalysisSpec, analyze
+    from cohort_explorer.sample import make_sample
+
+    data = make_sample()
+    spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
+                        group_by="ikzf1:q1-vs-rest", landmarks=(36.0,))
+    result = analyze(data, spec)
+    fig = plots.km_figure(result, time_unit="months", endpoint="PFS", landmark=36)
+    ticks = np.asarray(fig.layout.xaxis2.tickvals)
+    q1 = data["ikzf1"] <= data["ikzf1"].quantile(0.25)
+    tables = [t for t in fig.data if t.mode == "text"]
+    for table, mask in zip(tables, [q1, ~q1], strict=True):
+        counts = [int((data.loc[mask, "pfs_months"] >= t).sum()) for t in ticks]
+        assert list(table.text) == [str(c) for c in counts]
+    assert any(plots._format.format_p(result.logrank.p) in a.text
+               for a in fig.layout.annotations)
