@@ -1,0 +1,180 @@
+"""Result tables: the numbers of an ``AnalysisResult`` as DataFrames, numeric and display.
+
+The numeric tables are what CSV/XLSX exports contain (proportions, not percentages; ``NaN``
+where R has ``NA``); the display tables are what pages and the HTML report show, formatted by
+``_format`` (``86.2% (95% CI 70.1–94.0)``, ``p = 0.013``). Both come from the same result, so
+what is shown and what is exported agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cohort_explorer._format import (
+    format_ci,
+    format_hr,
+    format_p,
+    format_survival,
+    format_time,
+    is_missing,
+)
+
+__all__ = [
+    "group_table",
+    "tests_table",
+    "pairwise_table",
+    "cox_table",
+    "km_table",
+    "display_group_table",
+    "display_tests_table",
+    "display_pairwise_table",
+    "display_cox_table",
+]
+
+
+def _num(value: Any) -> float:
+    return np.nan if is_missing(value) else float(value)
+
+
+def _landmark_label(time: float, time_unit: str | None) -> str:
+    return format_time(time, time_unit or "")
+
+
+def group_table(result: Any, time_unit: str | None = None) -> pd.DataFrame:
+    """Per group: n, events, median with CI, survival at each landmark with CI and at risk."""
+    rows = []
+    for group in result.groups:
+        row: dict[str, Any] = {"group": str(group.label), "n": int(group.n),
+                               "events": int(group.events)}
+        median = group.median
+        row["median"] = _num(getattr(median, "estimate", np.nan))
+        row["median_lower"] = _num(getattr(median, "lower", np.nan))
+        row["median_upper"] = _num(getattr(median, "upper", np.nan))
+        for landmark in group.landmarks or ():
+            label = _landmark_label(landmark.time, time_unit)
+            row[f"survival at {label}"] = _num(landmark.survival)
+            row[f"lower at {label}"] = _num(landmark.lower)
+            row[f"upper at {label}"] = _num(landmark.upper)
+            row[f"at risk at {label}"] = int(landmark.at_risk)
+        rmst = getattr(group, "rmst", None)
+        if rmst is not None:
+            row["rmst"] = _num(rmst.estimate)
+            row["rmst_lower"] = _num(rmst.lower)
+            row["rmst_upper"] = _num(rmst.upper)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def tests_table(result: Any) -> pd.DataFrame:
+    """Global log-rank and trend tests (statistic, df, p); empty if neither applies."""
+    rows = []
+    for name, test in (("log-rank", getattr(result, "logrank", None)),
+                       ("log-rank trend", getattr(result, "trend", None))):
+        if test is not None:
+            rows.append({"test": name, "statistic": _num(test.statistic), "df": int(test.df),
+                         "p": _num(test.p)})
+    cut = getattr(result, "cutpoint", None)
+    if cut is not None:
+        rows.append({"test": f"maximally selected log-rank (cut = {cut.cutpoint:g})",
+                     "statistic": _num(cut.statistic), "df": np.nan,
+                     "p": _num(cut.p_corrected)})
+    return pd.DataFrame(rows, columns=["test", "statistic", "df", "p"])
+
+
+def pairwise_table(result: Any) -> pd.DataFrame:
+    """Pairwise log-rank tests with adjusted p-values; empty if not requested."""
+    rows = [{"group 1": str(pair.group1), "group 2": str(pair.group2),
+             "statistic": _num(pair.statistic), "p": _num(pair.p),
+             "p adjusted": _num(pair.p_adjusted)}
+            for pair in (getattr(result, "pairwise", None) or ())]
+    return pd.DataFrame(rows, columns=["group 1", "group 2", "statistic", "p", "p adjusted"])
+
+
+def cox_table(cox: Any) -> pd.DataFrame:
+    """Cox terms: HR, CI, p, coefficient, SE, whether estimable and why not."""
+    rows = [{"term": str(t.term), "hr": _num(t.hr), "lower": _num(t.lower),
+             "upper": _num(t.upper), "p": _num(t.p), "coef": _num(t.coef), "se": _num(t.se),
+             "estimable": bool(t.estimable), "reason": t.reason or ""}
+            for t in (getattr(cox, "terms", None) or ())]
+    return pd.DataFrame(rows, columns=["term", "hr", "lower", "upper", "p", "coef", "se",
+                                       "estimable", "reason"])
+
+
+def km_table(result: Any) -> pd.DataFrame:
+    """Kaplan–Meier curves in long form (one row per group and listed time)."""
+    frames = []
+    for group in result.groups:
+        km = group.km
+        frames.append(pd.DataFrame({
+            "group": str(group.label), "time": np.asarray(km.time, dtype=float),
+            "at_risk": np.asarray(km.at_risk), "events": np.asarray(km.events),
+            "censored": np.asarray(km.censored),
+            "survival": np.asarray(km.survival, dtype=float),
+            "lower": np.asarray(km.lower, dtype=float),
+            "upper": np.asarray(km.upper, dtype=float)}))
+    if not frames:
+        return pd.DataFrame(columns=["group", "time", "at_risk", "events", "censored",
+                                     "survival", "lower", "upper"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def display_group_table(result: Any, time_unit: str | None = None,
+                        conf_level: float = 0.95) -> pd.DataFrame:
+    """:func:`group_table` formatted for reading: medians and landmark survival with CIs."""
+    rows = []
+    for group in result.groups:
+        median = group.median
+        estimate = getattr(median, "estimate", np.nan)
+        median_text = "not reached" if is_missing(estimate) else format_time(estimate)
+        median_ci = format_ci(getattr(median, "lower", np.nan), getattr(median, "upper", np.nan),
+                              1, conf_level=conf_level)
+        row = {"Group": str(group.label), "N": int(group.n), "Events": int(group.events),
+               f"Median ({time_unit or 'time'})": f"{median_text} ({median_ci})"}
+        for landmark in group.landmarks or ():
+            label = _landmark_label(landmark.time, time_unit)
+            row[f"Survival at {label}"] = format_survival(
+                landmark.survival, landmark.lower, landmark.upper, conf_level=conf_level)
+            row[f"At risk at {label}"] = int(landmark.at_risk)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def display_tests_table(result: Any) -> pd.DataFrame:
+    """:func:`tests_table` with the statistic to two decimals and formatted p-values."""
+    table = tests_table(result)
+    return pd.DataFrame({
+        "Test": table["test"],
+        "Statistic": [f"{s:.2f}" for s in table["statistic"]],
+        "df": ["" if is_missing(d) else str(int(d)) for d in table["df"]],
+        "p": [format_p(p, prefix=False) for p in table["p"]],
+    })
+
+
+def display_pairwise_table(result: Any) -> pd.DataFrame:
+    """:func:`pairwise_table` with formatted p-values."""
+    table = pairwise_table(result)
+    return pd.DataFrame({
+        "Comparison": [f"{a} vs {b}" for a, b in zip(table["group 1"], table["group 2"],
+                                                    strict=True)],
+        "Statistic": [f"{s:.2f}" for s in table["statistic"]],
+        "p": [format_p(p, prefix=False) for p in table["p"]],
+        "p adjusted": [format_p(p, prefix=False) for p in table["p adjusted"]],
+    })
+
+
+def display_cox_table(cox: Any, conf_level: float = 0.95) -> pd.DataFrame:
+    """:func:`cox_table` formatted: ``HR 1.91 (95% CI 1.02–3.58)``, p, and a note column."""
+    rows = []
+    for t in getattr(cox, "terms", None) or ():
+        estimable = bool(t.estimable) and not is_missing(t.hr)
+        rows.append({
+            "Term": str(t.term),
+            "Hazard ratio": format_hr(t.hr, t.lower, t.upper, conf_level=conf_level)
+            if estimable else "not estimable",
+            "p": format_p(t.p, prefix=False) if estimable else "NA",
+            "Note": "" if estimable else (t.reason or "not estimable"),
+        })
+    return pd.DataFrame(rows, columns=["Term", "Hazard ratio", "p", "Note"])

@@ -1,0 +1,186 @@
+"""Display formatting, formula-safe exports, identifier exclusion and the HTML report."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace as NS
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from cohort_explorer import _format, report
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [
+        pytest.param(0.0134, "p = 0.013", id="three_decimals"),
+        pytest.param(0.25, "p = 0.25", id="two_decimals_above_0.1"),
+        pytest.param(0.00099, "p < 0.001", id="below_0.001"),
+        pytest.param(1e-12, "p < 0.001", id="tiny"),
+        pytest.param(0.0496, "p = 0.0496", id="never_rounded_across_0.05"),
+        pytest.param(0.0504, "p = 0.050", id="just_above_0.05"),
+        pytest.param(0.999, "p > 0.99", id="never_1"),
+        pytest.param(float("nan"), "p = NA", id="nan"),
+        pytest.param(None, "p = NA", id="none"),
+    ],
+)
+def test_format_p(p, text):
+    assert _format.format_p(p) == text
+
+
+def test_format_estimates_with_ci():
+    assert _format.format_hr(1.914, 1.02, 3.581) == "HR 1.91 (95% CI 1.02–3.58)"
+    assert _format.format_hr(np.nan, np.nan, np.nan) == "HR not estimable"
+    assert _format.format_survival(0.8619, 0.701, 0.94) == "86.2% (95% CI 70.1–94.0)"
+    assert _format.format_survival(1.0, np.nan, np.nan) == "100.0% (95% CI NA–NA)"
+    assert _format.format_percent(0.514, 0) == "51%"
+    assert _format.format_time(36.0, "months") == "36 months"
+    assert _format.format_time(np.nan) == "NA"
+    assert _format.escape('"><script>') == "&quot;&gt;&lt;script&gt;"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"), ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("-1.5", "-1.5"), ("+3e2", "+3e2"),
+        ("plain", "plain"), (-5, -5), (2.5, 2.5), (None, None),
+    ],
+)
+def test_neutralize(value, expected):
+    assert report.neutralize(value) == expected
+
+
+def _hostile_frame():
+    return pd.DataFrame({
+        "=HYPERLINK(\"http://x\")": ["=HYPERLINK(\"http://evil\",\"x\")", "ok", "-1.5"],
+        "value": [-1.25, 0.0, 3.0],
+        "count": [-3, 4, 5],
+    })
+
+
+def test_csv_export_neutralises_formulas_but_keeps_numbers():
+    text = report.to_csv_bytes(_hostile_frame()).decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(text), dtype={"value": float, "count": int})
+    assert back.columns[0].startswith("'=HYPERLINK")
+    assert back.iloc[0, 0].startswith("'=HYPERLINK")
+    assert back.iloc[2, 0] == -1.5 or back.iloc[2, 0] == "-1.5"
+    assert back["value"].tolist() == [-1.25, 0.0, 3.0]
+    assert back["count"].tolist() == [-3, 4, 5]
+    assert "\n-1.25," not in text and ",-1.25," in text
+
+
+def test_xlsx_export_neutralises_formulas_but_keeps_numbers():
+    data = report.to_xlsx_bytes({"groups/[x]": _hostile_frame(), "cox": _hostile_frame()})
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["groups__x_", "cox"]
+    sheet = book["groups__x_"]
+    header, first = sheet[1], sheet[2]
+    assert header[0].value.startswith("'=") and header[0].data_type == "s"
+    assert first[0].value.startswith("'=HYPERLINK") and first[0].data_type == "s"
+    assert first[1].value == -1.25 and first[1].data_type == "n"
+    assert first[2].value == -3 and first[2].data_type == "n"
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_identifier_columns_are_excluded_unless_kept():
+    columns = ["patient_id", "name", "age", "pfs_months"]
+    assert report.export_columns(columns, {"patient_id", "name"}) == ["age", "pfs_months"]
+    assert report.export_columns(columns, {"patient_id", "name"}, keep=["name"]) == [
+        "name", "age", "pfs_months"]
+
+
+def _fake_result(labels=("Q1", "Q2-Q4"), cox=True, cut=False):
+    km = NS(time=np.array([5.0, 10.0]), survival=np.array([0.9, 0.8]),
+            lower=np.array([0.7, 0.6]), upper=np.array([0.97, 0.9]),
+            at_risk=np.array([10, 8]), events=np.array([1, 1]), censored=np.array([0, 1]))
+    groups = tuple(NS(label=label, n=10, events=2, km=km, rmst=None,
+                      median=NS(estimate=np.nan, lower=12.5, upper=np.nan),
+                      landmarks=(NS(time=36.0, survival=0.8619, lower=0.701, upper=0.94,
+                                    at_risk=7),))
+                   for label in labels)
+    terms = (NS(term=f"ikzf1={labels[-1]}", hr=1.914, lower=1.02, upper=3.581, p=0.0134,
+                coef=0.649, se=0.32, estimable=True, reason=None),
+             NS(term="crbn", hr=np.nan, lower=np.nan, upper=np.nan, p=np.nan, coef=np.nan,
+                se=np.nan, estimable=False, reason="no events in level"))
+    return NS(n=20, events=4, filtered=0, groups=groups, group_column="ikzf1",
+              excluded=NS(count=2, reasons={"missing time": 2, "negative time": 0}),
+              logrank=NS(statistic=6.1, df=1, p=0.0134), trend=None, pairwise=None,
+              cox=NS(terms=terms, lr_test=NS(statistic=5.0, df=1, p=0.025), concordance=0.64,
+                     events_per_variable=2.0) if cox else None,
+              cutpoint=NS(cutpoint=0.73, statistic=2.9, p_corrected=0.07) if cut else None,
+              warnings=(f"Group {XSS} has fewer than 10 patients",),
+              software={"cohort_explorer": "0.1.0", "lifelines": "0.30.3"})
+
+
+def test_result_tables_carry_the_result_numbers():
+    tables = report.result_tables(_fake_result(), time_unit="months")
+    groups = tables["groups"]
+    assert groups["survival at 36 months"].tolist() == [0.8619, 0.8619]
+    assert np.isnan(groups["median"][0]) and groups["median_lower"][0] == 12.5
+    assert tables["tests"].loc[0, "p"] == 0.0134
+    cox = tables["cox"]
+    assert cox.loc[0, "hr"] == 1.914 and not cox.loc[1, "estimable"]
+    assert len(tables["km"]) == 4
+
+
+def test_methods_paragraph_names_the_methods_used():
+    text = report.methods_paragraph(_fake_result(cut=True), time_unit="months", synthetic=True)
+    for phrase in ("Kaplan–Meier", "log-log", "Greenwood", "log-rank", "Efron", "Lau94",
+                   "reverse Kaplan–Meier", "lifelines 0.30.3", "synthetic"):
+        assert phrase in text
+    plain = report.methods_paragraph(_fake_result(cox=False))
+    assert "Efron" not in plain and "Lau94" not in plain and "synthetic" not in plain
+
+
+def test_html_report_escapes_user_text_and_is_self_contained():
+    from cohort_explorer import plots
+
+    result = _fake_result(labels=(XSS, "<script>alert(1)</script>"))
+    figure = plots.km_figure(result, time_unit="months")
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg'></svg>"
+    html = report.html_report(result, title=f"Report {XSS}", dataset_name=f"{XSS}.csv",
+                              synthetic=True, time_unit="months", figures={"km": figure},
+                              captions={"km": f"KM by {XSS}"}, images={("km", "svg"): svg},
+                              notes=["javascript:alert(1)"])
+    assert "<img src=x" not in html and "<script" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;.csv" in html
+    assert report.SYNTHETIC_NOTICE.split(":")[0] in html
+    assert "data:image/svg+xml;base64," in html and "script-src" not in html
+    assert 'src="http' not in html and "href=" not in html
+    assert "HR 1.91 (95% CI 1.02–3.58)" in html and "86.2% (95% CI 70.1–94.0)" in html
+    assert "not estimable" in html and "no events in level" in html
+
+
+def test_html_report_falls_back_to_inline_plotly_without_images():
+    from cohort_explorer import plots
+
+    result = _fake_result()
+    html = report.html_report(result, figures={"km": plots.km_figure(result)})
+    assert html.count("<script") >= 1 and 'src="http' not in html
+    assert "script-src 'unsafe-inline'" in html
+
+
+def test_html_report_from_engine_shows_engine_numbers():
+    from cohort_explorer.analysis import AnalysisSpec, analyze
+    from cohort_explorer.sample import make_sample
+
+    spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
+                        group_by="ikzf1:q1-vs-rest", landmarks=(36.0,),
+                        covariates=("cyto_risk:cat:ref=standard",))
+    result = analyze(make_sample(), spec)
+    html = report.html_report(result, spec, time_unit="months", synthetic=True)
+    assert _format.format_p(result.logrank.p, prefix=False) in html
+    for group in result.groups:
+        (landmark,) = group.landmarks
+        assert _format.format_survival(landmark.survival, landmark.lower, landmark.upper) in html
+    high = next(t for t in result.cox.terms if t.term == "cyto_risk=high")
+    assert _format.format_hr(high.hr, high.lower, high.upper) in html
+    exported = report.result_tables(result, "months")["cox"]
+    assert exported.set_index("term").loc["cyto_risk=high", "hr"] == high.hr
