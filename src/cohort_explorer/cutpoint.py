@@ -54,7 +54,7 @@ def logrank_scores(time, event) -> np.ndarray:
     Returns
     -------
     ndarray
-        One score per subject, in input order; they sum to zero.
+        One score per subject, in input order.
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=float)

@@ -102,7 +102,7 @@ record <- function(formula, data, names, groups = list(), zph = TRUE) {
     concordance_counts = as.list(fit$concordance[c("concordant", "discordant", "tied.x",
                                                    "tied.y")]),
     n = fit$n, events = fit$nevent, iter = fit$iter,
-    warnings = fw$warnings
+    warnings = I(fw$warnings)
   )
   if (zph) {
     out$zph_terms <- zph_table(cox.zph(fit))
