@@ -58,7 +58,7 @@ soak: $(VENV)/.dev chromium
 	$(BIN)/python bench/soak.py
 
 sample: $(VENV)/.runtime
-	$(BIN)/cohort-explorer make-sample --n 60 --seed 20170101 --out sample_data/sample_cohort.csv
+	$(BIN)/cohort-explorer make-sample --out sample_data/sample_cohort.csv
 
 ## reference: regenerate golden values with R (needs r-base-core r-cran-survival r-cran-maxstat r-cran-jsonlite)
 reference:
