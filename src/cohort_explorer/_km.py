@@ -87,6 +87,8 @@ def check_group(values: Any, n: int, name: str, levels: Sequence[Any] | None = N
         raise ColumnError(f"{name} must be one-dimensional (got shape {array.shape})")
     if array.size != n:
         raise ColumnError(f"{name} and time differ in length ({array.size} vs {n})")
+    if array.dtype.kind in "US":
+        array = array.astype(object)  # factorize hashes objects faster than fixed-width text
     codes, uniques = pd.factorize(array, use_na_sentinel=True)
     if (codes < 0).any():
         raise ColumnError(f"{name} has {int((codes < 0).sum())} missing values; drop them first")
@@ -140,21 +142,29 @@ def z_value(conf_level: float) -> float:
 
 
 # ---------------------------------------------------------------------------- arithmetic
-def distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct times and the index of each row's time, after R's ``aeqSurv``.
+def _tie_runs(unique: np.ndarray) -> np.ndarray | None:
+    """Start of each run of nearly equal sorted distinct times (R ``aeqSurv``), or None.
 
     Times closer than ``sqrt(eps)`` (absolutely, or relative to the mean absolute distinct
     time) are merged into the smallest of them, as ``survfit``/``survdiff`` do by default
     (``timefix = TRUE``), so 0.1 + 0.2 and 0.3 count as one time.
     """
+    if unique.size < 2:
+        return None
+    gaps = np.diff(unique)
+    tied = (gaps <= TOLERANCE) | (gaps / np.mean(np.abs(unique)) <= TOLERANCE)
+    if not tied.any():
+        return None
+    return np.concatenate(([True], ~tied))
+
+
+def distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct times (after R's timefix) and the index of each row's time."""
     unique, inverse = np.unique(time, return_inverse=True)
-    if unique.size > 1:
-        gaps = np.diff(unique)
-        tied = (gaps <= TOLERANCE) | (gaps / np.mean(np.abs(unique)) <= TOLERANCE)
-        if tied.any():
-            keep = np.concatenate(([True], ~tied))
-            inverse = (np.cumsum(keep) - 1)[inverse]
-            unique = unique[keep]
+    starts = _tie_runs(unique)
+    if starts is not None:
+        inverse = (np.cumsum(starts) - 1)[inverse]
+        unique = unique[starts]
     return unique, inverse.ravel()
 
 
@@ -164,9 +174,16 @@ def km_table(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
     Returns time, n_risk, n_event, n_censor, surv and ``se_log`` (Greenwood standard error
     of log S, R's ``fit$std.err``: ``Inf`` once S reaches 0).
     """
-    unique, inverse = distinct_times(time)
-    rows = np.bincount(inverse, minlength=unique.size)
-    n_event = np.bincount(inverse, weights=event, minlength=unique.size).astype(np.int64)
+    unique, rows = np.unique(time, return_counts=True)
+    event_times, event_counts = np.unique(time[event], return_counts=True)
+    n_event = np.zeros(unique.size, dtype=np.int64)
+    n_event[np.searchsorted(unique, event_times)] = event_counts
+    starts = _tie_runs(unique)
+    if starts is not None:
+        first = np.flatnonzero(starts)
+        unique = unique[first]
+        rows = np.add.reduceat(rows, first)
+        n_event = np.add.reduceat(n_event, first)
     n_risk = rows[::-1].cumsum()[::-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - n_event / n_risk)
@@ -175,7 +192,7 @@ def km_table(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
         "time": unique,
         "n_risk": n_risk.astype(np.int64),
         "n_event": n_event,
-        "n_censor": rows - n_event,
+        "n_censor": (rows - n_event).astype(np.int64),
         "surv": surv,
         "se_log": np.sqrt(np.cumsum(hazard_var)),
     }

@@ -60,17 +60,23 @@ class PairwiseLogRank(Result):
 
 # ---------------------------------------------------------------------------- arithmetic
 def _one_stratum(inverse: np.ndarray, codes: np.ndarray, event: np.ndarray, k: int):
-    """Observed, expected and variance for one stratum (``inverse`` indexes its times)."""
-    n_times = int(inverse.max()) + 1
-    cell = inverse * k + codes
-    rows = np.bincount(cell, minlength=n_times * k).reshape(n_times, k)
-    deaths = np.bincount(cell, weights=event, minlength=n_times * k).reshape(n_times, k)
-    at_risk = rows[::-1].cumsum(axis=0)[::-1]
-    total_deaths = deaths.sum(axis=1)
-    with_death = total_deaths > 0
-    at_risk = at_risk[with_death].astype(float)
-    total_deaths = total_deaths[with_death]
-    total_risk = at_risk.sum(axis=1)
+    """Observed, expected and variance for one stratum (``inverse`` indexes its times).
+
+    Only times with a death matter. A row whose time index is i is at risk at every death
+    time with index <= i, i.e. at the first ``rank[i]`` death times; counting rows per
+    (rank, group) and summing from the top gives the at-risk table at the death times.
+    """
+    deaths_at = np.bincount(inverse, weights=event)
+    has_death = deaths_at > 0
+    rank = np.cumsum(has_death)
+    n_deaths = int(rank[-1])
+    row_rank = rank[inverse]
+    total_deaths = deaths_at[has_death]
+    at_risk = np.empty((n_deaths, k))
+    for code in range(k):
+        counts = np.bincount(row_rank[codes == code], minlength=n_deaths + 1)
+        at_risk[:, code] = counts[::-1].cumsum()[::-1][1:]
+    total_risk = np.bincount(row_rank, minlength=n_deaths + 1)[::-1].cumsum()[::-1][1:]
     share = at_risk / total_risk[:, None]
     expected = share.T @ total_deaths
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -80,7 +86,8 @@ def _one_stratum(inverse: np.ndarray, codes: np.ndarray, event: np.ndarray, k: i
             0.0,
         )
     variance = np.diag(share.T @ weight) - (share * weight[:, None]).T @ share
-    return deaths.sum(axis=0), expected, variance
+    observed = np.bincount(codes, weights=event, minlength=k)
+    return observed, expected, variance
 
 
 def observed_expected(
