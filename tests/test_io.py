@@ -1,0 +1,536 @@
+"""Reading cohort tables: every format by content, encodings, delimiters, limits and bad files."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyreadstat
+import pytest
+
+from cohort_explorer import io as cio
+from cohort_explorer.errors import CohortError, DataFileError
+from cohort_explorer.io import DEFAULT_APP_MAX_BYTES, detect_format, list_sheets, read_table
+
+FORMATS_DIR = Path(__file__).parent / "data" / "formats"
+
+
+@pytest.fixture()
+def cohort() -> pd.DataFrame:
+    """A small cohort with text, integers, floats (some with decimals), a missing value, accents."""
+    return pd.DataFrame(
+        {
+            "patient_id": ["MM-001", "MM-002", "MM-003", "MM-004"],
+            "age": [57, 63, 49, 71],
+            "center": ["Würzburg", "Köln", "Besançon", "Zürich"],
+            "ikzf1": [0.52, 1.25, np.nan, 2.75],
+            "pfs_months": [12.5, 3.0, 40.25, 0.0],
+            "pfs_event": [1, 0, 1, 0],
+        }
+    )
+
+
+def _csv(df: pd.DataFrame, **options) -> bytes:
+    encoding = options.pop("encoding", "utf-8")
+    return df.to_csv(index=False, **options).encode(encoding)
+
+
+def _assert_same(read: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(read, expected, check_dtype=False)
+    for column in ("age", "ikzf1", "pfs_months", "pfs_event"):
+        assert pd.api.types.is_numeric_dtype(read[column]), column
+
+
+# ---- text formats -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({}, id="csv_comma"),
+        pytest.param({"sep": "\t"}, id="tsv"),
+        pytest.param({"sep": "|"}, id="pipe"),
+        pytest.param({"sep": ";", "decimal": ","}, id="semicolon_decimal_comma"),
+        pytest.param({"sep": "\t", "decimal": ","}, id="tab_decimal_comma"),
+        pytest.param({"sep": ";"}, id="semicolon_decimal_point"),
+        pytest.param({"encoding": "latin-1"}, id="latin1_accents"),
+        pytest.param({"encoding": "cp1252", "sep": ";", "decimal": ","}, id="cp1252_european"),
+        pytest.param({"encoding": "utf-8-sig"}, id="utf8_bom"),
+        pytest.param({"encoding": "utf-16"}, id="utf16_bom"),
+        pytest.param({"encoding": "utf-16-le", "sep": "\t"}, id="utf16le_no_bom"),
+        pytest.param({"encoding": "utf-16-be"}, id="utf16be_no_bom"),
+        pytest.param({"lineterminator": "\r\n"}, id="crlf"),
+    ],
+)
+def test_text_round_trip(cohort, options):
+    data = _csv(cohort, **options)
+    df = read_table(data, filename="cohort.csv")
+    _assert_same(df, cohort)
+    assert df.attrs["format"] == "csv"
+
+
+def test_decimal_comma_gives_floats_not_text():
+    df = read_table(b"time;event;ikzf1\n12,5;1;0,25\n3;0;1,75\n", filename="eu.csv")
+    assert df["time"].tolist() == [12.5, 3.0]
+    assert df["ikzf1"].dtype == float and df["ikzf1"].tolist() == [0.25, 1.75]
+    assert df["event"].tolist() == [1, 0]
+
+
+def test_european_thousands_separator():
+    df = read_table(b"id;dose\nA;1.234,5\nB;12,0\nC;7\n")
+    assert df["dose"].tolist() == [1234.5, 12.0, 7.0]
+
+
+def test_decimal_comma_is_not_guessed_in_comma_separated_files():
+    df = read_table(b'id,lines\nA,"1,2"\nB,"3,4"\n')
+    assert df["lines"].tolist() == ["1,2", "3,4"]
+
+
+def test_column_with_a_word_stays_text_so_validation_can_report_it():
+    df = read_table(b"pfs_months,pfs_event\n12.5,1\nunknown,0\n3,1\n")
+    assert df["pfs_months"].tolist() == ["12.5", "unknown", "3"]
+
+
+def test_missing_spellings_and_inf():
+    df = read_table(b"a,b,c\n1,NA,inf\n2,.,-inf\n3,,5\n")
+    assert df["b"].isna().all()
+    assert df["c"].tolist() == [np.inf, -np.inf, 5.0]
+
+
+def test_headers_stripped_and_values_trimmed_but_names_kept():
+    df = read_table(b" Patient ID , Age ,PFS (months)\n MM-1 ,50,1.5\nMM-2,60,2\n")
+    assert list(df.columns) == ["Patient ID", "Age", "PFS (months)"]
+    assert df["Patient ID"].tolist() == ["MM-1", "MM-2"]
+
+
+def test_excel_sep_hint_line():
+    df = read_table(b"sep=;\na;b\n1,5;2\n")
+    assert list(df.columns) == ["a", "b"] and df["a"].tolist() == [1.5]
+
+
+def test_blank_rows_and_trailing_empty_columns_dropped():
+    df = read_table(b"a;b;;\n1;2;;\n;;;\n3;4;;\n")
+    assert list(df.columns) == ["a", "b"]
+    assert df["a"].tolist() == [1, 3]
+
+
+def test_nameless_column_with_values_is_named_by_position():
+    df = read_table(b"a,,c\n1,x,3\n")
+    assert list(df.columns) == ["a", "column_2", "c"]
+
+
+def test_quoted_fields_with_delimiters_inside():
+    df = read_table(b'id;comment;time\n1;"PR; then PD";3,5\n2;"none";4\n')
+    assert df["comment"].tolist() == ["PR; then PD", "none"]
+    assert df["time"].tolist() == [3.5, 4.0]
+
+
+def test_single_column_file():
+    df = read_table(b"time\n1\n2\n")
+    assert list(df.columns) == ["time"] and df["time"].tolist() == [1, 2]
+
+
+# ---- binary formats ---------------------------------------------------------------------
+
+
+def _xlsx(sheets: dict[str, list[list]]) -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _rows(df: pd.DataFrame) -> list[list]:
+    return [list(df.columns)] + [
+        [None if pd.isna(v) else v for v in row] for row in df.itertuples(index=False)
+    ]
+
+
+@pytest.fixture()
+def workbook(cohort) -> bytes:
+    return _xlsx(
+        {
+            "Cohort": [["DSMM XII substudy (synthetic data)"], *_rows(cohort)],
+            "Dictionary": [["column", "meaning"], ["pfs_months", "progression-free survival"]],
+        }
+    )
+
+
+def test_xlsx_first_sheet_with_title_row(cohort, workbook):
+    df = read_table(workbook, filename="cohort.xlsx")
+    _assert_same(df, cohort)
+    assert df.attrs["format"] == "xlsx"
+
+
+@pytest.mark.parametrize("sheet", ["Dictionary", 1])
+def test_xlsx_sheet_choice(workbook, sheet):
+    df = read_table(workbook, sheet=sheet)
+    assert list(df.columns) == ["column", "meaning"]
+    assert df["column"].tolist() == ["pfs_months"]
+
+
+def test_list_sheets(workbook, cohort):
+    assert list_sheets(workbook) == ["Cohort", "Dictionary"]
+    assert list_sheets(io.BytesIO(workbook)) == ["Cohort", "Dictionary"]
+    assert list_sheets(_csv(cohort)) == []
+
+
+@pytest.mark.parametrize(
+    ("sheet", "expected"),
+    [
+        pytest.param(
+            "Data", "no sheet named 'Data'. Its sheets are: 'Cohort', 'Dictionary'", id="name"
+        ),
+        pytest.param(2, "no sheet number 2", id="position"),
+    ],
+)
+def test_xlsx_unknown_sheet(workbook, sheet, expected):
+    with pytest.raises(DataFileError, match=expected):
+        read_table(workbook, sheet=sheet)
+
+
+def test_xlsx_title_row_not_guessed_when_unclear():
+    data = _xlsx({"S": [["time", "event"], [1.5, 1], [2, 0]]})
+    assert list(read_table(data).columns) == ["time", "event"]
+    data = _xlsx({"S": [["Cohort"], [1, 2], [3, 4]]})  # next row is numbers: not a header
+    assert list(read_table(data).columns) == ["Cohort", "column_2"]
+
+
+def test_xlsx_text_numbers_na_strings_and_dates():
+    data = _xlsx(
+        {
+            "S": [
+                ["time", "ikzf1", "note", "diagnosed"],
+                ["12,5", 0.5, "NA", pd.Timestamp("2015-03-01").to_pydatetime()],
+                [3, "n/a", "ok", pd.Timestamp("2016-07-15").to_pydatetime()],
+                [7.25, 1.5, None, None],
+            ]
+        }
+    )
+    df = read_table(data)
+    assert df["time"].tolist() == [12.5, 3.0, 7.25]
+    assert df["ikzf1"].iloc[[0, 2]].tolist() == [0.5, 1.5] and np.isnan(df["ikzf1"].iloc[1])
+    assert df["note"].iloc[1] == "ok" and df["note"].isna().sum() == 2
+    assert pd.api.types.is_datetime64_any_dtype(df["diagnosed"])
+
+
+def _with_cached_formula(cached: str) -> bytes:
+    """Workbook whose C2 holds =B2*2 with a cached result that is deliberately not B2*2."""
+    data = _xlsx({"S": [["a", "b", "c"], [1, 21, "=B2*2"]]})
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                content = content.replace(
+                    b"<f>B2*2</f><v></v>", f"<f>B2*2</f><v>{cached}</v>".encode()
+                )
+                content = content.replace(
+                    b"<f>B2*2</f><v />", f"<f>B2*2</f><v>{cached}</v>".encode()
+                )
+                assert cached.encode() in content
+            target.writestr(item, content)
+    return buffer.getvalue()
+
+
+def test_xlsx_formulas_give_cached_values_and_are_never_evaluated():
+    df = read_table(_with_cached_formula("999"))
+    assert df["c"].tolist() == [999]  # B2*2 would be 42
+
+
+def test_parquet_round_trip(cohort):
+    buffer = io.BytesIO()
+    cohort.to_parquet(buffer)
+    df = read_table(buffer.getvalue(), filename="cohort.parquet")
+    _assert_same(df, cohort)
+    assert df.attrs["format"] == "parquet"
+
+
+def _pyreadstat_bytes(tmp_path, writer, df, name) -> bytes:
+    path = tmp_path / name  # writing the test fixture needs a path; reading never does
+    writer(df, str(path))
+    return path.read_bytes()
+
+
+def test_sav_round_trip_keeps_codes_and_labels(tmp_path, cohort):
+    frame = cohort.assign(sex=[1, 2, 2, 1])
+    data = _pyreadstat_bytes(
+        tmp_path,
+        lambda df, p: pyreadstat.write_sav(df, p, variable_value_labels={"sex": {1: "M", 2: "F"}}),
+        frame,
+        "c.sav",
+    )
+    df = read_table(data, filename="cohort.sav")
+    _assert_same(df, frame)
+    assert df.attrs["format"] == "sav"
+    assert df.attrs["value_labels"] == {"sex": {1.0: "M", 2.0: "F"}}
+
+
+@pytest.mark.parametrize("version", [114, 118])
+def test_dta_round_trip_old_and_new_format(cohort, version):
+    buffer = io.BytesIO()
+    cohort.to_stata(buffer, write_index=False, version=version)
+    data = buffer.getvalue()
+    assert data.startswith(b"<stata_dta>") == (version == 118)
+    df = read_table(data, filename="cohort.dta")
+    _assert_same(df, cohort)
+    assert df.attrs["format"] == "dta"
+
+
+def test_dta_from_pyreadstat(tmp_path, cohort):
+    data = _pyreadstat_bytes(tmp_path, pyreadstat.write_dta, cohort, "c.dta")
+    _assert_same(read_table(data), cohort)
+
+
+def test_xpt_round_trip(tmp_path, cohort):
+    frame = cohort.drop(columns=["center"]).rename(
+        columns={"patient_id": "pid", "pfs_months": "pfs_mo", "pfs_event": "pfs_ev"}
+    )
+    data = _pyreadstat_bytes(tmp_path, pyreadstat.write_xport, frame, "c.xpt")
+    df = read_table(data)
+    pd.testing.assert_frame_equal(df, frame, check_dtype=False)
+    assert df.attrs["format"] == "xpt"
+
+
+def test_sas7bdat_fixture_made_by_haven():
+    """tests/data/formats/cohort.sas7bdat: written by make_sas7bdat.R (haven::write_sas)."""
+    df = read_table(FORMATS_DIR / "cohort.sas7bdat")
+    expected = pd.DataFrame(
+        {
+            "patient_id": ["MM-001", "MM-002", "MM-003", "MM-004"],
+            "age": [57.0, 63.0, 49.0, 71.0],
+            "sex": ["M", "F", "F", "M"],
+            "pfs_months": [12.5, 3.0, 40.25, 0.0],
+            "pfs_event": [1.0, 0.0, 1.0, 0.0],
+        }
+    )
+    pd.testing.assert_frame_equal(df, expected)
+    assert df.attrs["format"] == "sas7bdat"
+
+
+# ---- detection by content ---------------------------------------------------------------
+
+
+def _all_formats(tmp_path, cohort) -> dict[str, bytes]:
+    parquet, dta = io.BytesIO(), io.BytesIO()
+    cohort.to_parquet(parquet)
+    cohort.to_stata(dta, write_index=False, version=117)
+    return {
+        "csv": _csv(cohort, sep=";", decimal=","),
+        "xlsx": _xlsx({"S": _rows(cohort)}),
+        "parquet": parquet.getvalue(),
+        "sav": _pyreadstat_bytes(tmp_path, pyreadstat.write_sav, cohort, "c.sav"),
+        "dta": dta.getvalue(),
+        "sas7bdat": (FORMATS_DIR / "cohort.sas7bdat").read_bytes(),
+        "xpt": _pyreadstat_bytes(tmp_path, pyreadstat.write_xport, cohort[["age"]], "c.xpt"),
+    }
+
+
+@pytest.mark.parametrize("wrong_name", ["data.csv", "data.xlsx", "data.sav", "data.txt", None])
+def test_format_detected_by_content_not_extension(tmp_path, cohort, wrong_name):
+    for kind, data in _all_formats(tmp_path, cohort).items():
+        assert detect_format(data[:65536], wrong_name) == kind
+        df = read_table(data, filename=wrong_name)
+        assert df.attrs["format"] == kind
+        assert df["age"].tolist() == [57, 63, 49, 71], kind
+
+
+def test_detect_format_needs_only_the_first_bytes(tmp_path, cohort):
+    for kind, data in _all_formats(tmp_path, cohort).items():
+        if kind != "xlsx":  # zip: the "xl/" entry name is a few hundred bytes in
+            assert detect_format(data[:32]) == kind
+
+
+def test_zip_without_visible_entries_uses_the_extension_as_hint():
+    head = b"PK\x03\x04" + bytes(40)
+    assert detect_format(head, "cohort.xlsx") == "xlsx"
+    with pytest.raises(DataFileError, match="ZIP archive"):
+        detect_format(head, "cohort.zip")
+
+
+# ---- sources, size limit ----------------------------------------------------------------
+
+
+def test_sources_path_str_binary_file(tmp_path, cohort):
+    path = tmp_path / "c.csv"
+    path.write_bytes(_csv(cohort))
+    for source in (path, str(path)):
+        _assert_same(read_table(source), cohort)
+    with path.open("rb") as handle:
+        _assert_same(read_table(handle), cohort)
+    upload = io.BytesIO(_csv(cohort))
+    upload.name = "upload.csv"
+    upload.read(10)  # a seekable upload is read from its start ...
+    _assert_same(read_table(upload), cohort)
+    _assert_same(read_table(upload), cohort)  # ... and left re-readable
+
+
+def test_text_file_object_is_a_programming_error(tmp_path):
+    with pytest.raises(TypeError):
+        read_table(io.StringIO("a,b\n1,2\n"))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataFileError, match="File not found: .*nope.csv"):
+        read_table(tmp_path / "nope.csv")
+    with pytest.raises(DataFileError, match="is a folder"):
+        read_table(tmp_path)
+
+
+def test_size_limit_just_under_and_over(cohort):
+    data = _csv(cohort)
+    assert len(read_table(data, max_bytes=len(data))) == 4
+    with pytest.raises(DataFileError, match=r"^The file is .* the limit is .*Parquet"):
+        read_table(data, max_bytes=len(data) - 1)
+
+
+def test_size_limit_message_and_no_parsing(tmp_path):
+    big = tmp_path / "big.csv"
+    with big.open("wb") as handle:  # sparse: takes no disk space
+        handle.truncate(int(250.3 * 1024 * 1024))
+    with pytest.raises(DataFileError, match=r"^The file is 250.3 MB; the limit is 200 MB\. "):
+        read_table(big, max_bytes=DEFAULT_APP_MAX_BYTES)
+
+    class Upload(io.RawIOBase):
+        size = DEFAULT_APP_MAX_BYTES + 1
+
+        def read(self, *args):  # pragma: no cover - must not be called
+            raise AssertionError("read before the size check")
+
+    with pytest.raises(DataFileError, match="limit is 200 MB"):
+        read_table(Upload(), max_bytes=DEFAULT_APP_MAX_BYTES)
+
+
+def test_size_limit_on_unseekable_stream_reads_at_most_limit_plus_one():
+    class Stream(io.RawIOBase):
+        def __init__(self):
+            self.asked = []
+
+        def readable(self):
+            return True
+
+        def read(self, size=-1):
+            self.asked.append(size)
+            return b"a,b\n" + b"1,2\n" * 100
+
+    stream = Stream()
+    with pytest.raises(DataFileError, match="limit is 100 bytes"):
+        read_table(stream, max_bytes=100)
+    assert stream.asked == [101]
+
+
+# ---- files that cannot be read ----------------------------------------------------------
+
+
+def _garbage() -> bytes:
+    return np.random.default_rng(7).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(b"", "is empty", id="empty"),
+        pytest.param(b"  \n\r\n\t", "is empty", id="whitespace"),
+        pytest.param(
+            b"a,b,c\n", r"has column names \(a, b, c\) but no rows of data", id="header_only"
+        ),
+        pytest.param(b"a;b\n;\n\n", "but no rows of data", id="header_and_blank_rows"),
+        pytest.param(_garbage(), "binary data", id="garbage"),
+        pytest.param(b"\x00\x01\x02\x03" * 100, "binary data", id="nul_bytes"),
+        pytest.param(b"%PDF-1.7\n...", "is a PDF document", id="pdf"),
+        pytest.param(b"\x89PNG\r\n\x1a\n....", "PNG image", id="png"),
+        pytest.param(b"\x1f\x8b\x08\x00....", "gzip", id="gzip"),
+        pytest.param(b"<html><table><tr><td>1</td></tr></table></html>", "web page", id="html_xls"),
+        pytest.param(
+            bytes.fromhex("d0cf11e0a1b11ae1") + bytes(600), r"old Excel \(\.xls\)", id="xls"
+        ),
+        pytest.param(b"PAR1garbagePAR1", "could not be read as Parquet", id="broken_parquet"),
+        pytest.param(b"$FL2" + bytes(300), r"could not be read as SPSS \(\.sav\)", id="broken_sav"),
+        pytest.param(b"<stata_dta><header>", r"could not be read as Stata", id="broken_dta"),
+        pytest.param(
+            b"PK\x03\x04xl/workbook.xml" + bytes(50),
+            "could not be read as an Excel workbook",
+            id="broken_xlsx",
+        ),
+        pytest.param(b"a,b\n1,2\n3\n4,5,6,7\n", "could not be read as a table", id="ragged"),
+    ],
+)
+def test_unreadable_files_give_a_clear_message(data, message):
+    with pytest.raises(DataFileError, match=message) as caught:
+        read_table(data, filename="upload.xlsx")
+    assert isinstance(caught.value, CohortError)
+
+
+def test_message_names_the_file():
+    with pytest.raises(DataFileError, match=r"^The file 'scan\.csv' is a PDF document"):
+        read_table(b"%PDF-1.4", filename="scan.csv")
+
+
+def test_zip_that_is_not_a_workbook():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("cohort.csv", "a,b\n1,2\n")
+    with pytest.raises(DataFileError, match="ZIP archive.*Unzip"):
+        read_table(buffer.getvalue(), filename="cohort.zip")
+
+
+@pytest.mark.parametrize(
+    ("data", "names"),
+    [
+        pytest.param(b"id,age,age\n1,2,3\n", "'age' appears 2 times \\(columns 2, 3\\)", id="csv"),
+        pytest.param(b"id;age; age \n1;2;3\n", "'age' appears 2 times", id="after_strip"),
+        pytest.param(b"a,b,a,b\n1,2,3,4\n", "'a' appears 2 times .*'b' appears 2 times", id="two"),
+    ],
+)
+def test_duplicated_column_names_are_an_error(data, names):
+    with pytest.raises(DataFileError, match=f"duplicated column names: {names}"):
+        read_table(data)
+
+
+def test_duplicated_names_in_excel():
+    data = _xlsx({"S": [["time", "event", "time"], [1, 0, 2]]})
+    with pytest.raises(DataFileError, match="'time' appears 2 times \\(columns 1, 3\\)"):
+        read_table(data)
+
+
+# ---- privacy and speed ------------------------------------------------------------------
+
+
+def test_no_file_is_written_while_reading(tmp_path, cohort, monkeypatch):
+    formats = _all_formats(tmp_path, cohort)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a temporary file was requested")
+
+    for name in (
+        "NamedTemporaryFile",
+        "TemporaryFile",
+        "mkstemp",
+        "mkdtemp",
+        "SpooledTemporaryFile",
+    ):
+        monkeypatch.setattr(tempfile, name, refuse)
+    before = set(os.listdir(tmp_path))
+    for kind, data in formats.items():
+        assert read_table(data).attrs["format"] == kind
+    assert set(os.listdir(tmp_path)) == before
+    assert os.listdir(scratch) == []
+
+
+def test_formats_constant_lists_every_answer():
+    assert set(cio.FORMATS) == {"csv", "xlsx", "parquet", "sav", "dta", "sas7bdat", "xpt", "xls"}
