@@ -1,0 +1,239 @@
+"""Recognising columns that identify patients (names, record numbers, contacts, birth dates).
+
+Private helper of :mod:`cohort_explorer.validate` (``find_identifier_columns``). Detection is by
+column name and by the pattern of the values; pseudonymous study codes such as ``MM-001`` are
+recognised separately because they are expected in a study table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PSEUDONYMOUS", "identifier_reason", "tokens"]
+
+#: Reasons starting with this mark a pseudonymous study ID (info), not an identifier (warning).
+PSEUDONYMOUS = "pseudonymous ID"
+
+_NAME_PARTS = {
+    "patient",
+    "pt",
+    "pat",
+    "first",
+    "last",
+    "full",
+    "sur",
+    "given",
+    "family",
+    "maiden",
+    "middle",
+    "subject",
+    "person",
+    "case",
+    "of",
+}
+_NAME_WORDS = {
+    "surname",
+    "firstname",
+    "lastname",
+    "fullname",
+    "forename",
+    "givenname",
+    "patientname",
+    "familyname",
+    "vorname",
+    "nachname",
+    "prenom",
+    "nom",
+}
+_NAME_RULES = (
+    ({"initials"}, "the column name suggests initials"),
+    (
+        {"dob", "birthdate", "birthday", "geburtsdatum", "gebdat", "gebdatum"},
+        "the column name suggests a date of birth",
+    ),
+    (
+        {"mrn", "fallnummer", "patientennummer", "kisnummer"},
+        "the column name suggests a medical record number",
+    ),
+    (
+        {"phone", "telephone", "tel", "mobile", "fax", "telefon", "handy", "cellphone"},
+        "the column name suggests a phone number",
+    ),
+    ({"email", "mail", "emailaddress"}, "the column name suggests an e-mail address"),
+    (
+        {"address", "street", "zip", "zipcode", "postcode", "postal", "strasse", "plz", "adresse"},
+        "the column name suggests a postal address",
+    ),
+    (
+        {"ssn", "svnr", "sozialversicherungsnummer"},
+        "the column name suggests a social security number",
+    ),
+    (
+        {"insurance", "versicherung", "versichertennummer", "kvnr", "nhs"},
+        "the column name suggests an insurance number",
+    ),
+)
+_ID_NAMES = {
+    "id",
+    "pid",
+    "patid",
+    "patientid",
+    "subjid",
+    "subjectid",
+    "studyid",
+    "caseid",
+    "pseudonym",
+    "usubjid",
+    "nr",
+    "no",
+    "number",
+    "code",
+}
+_ID_CONTEXT = {"patient", "pt", "pat", "subject", "subj", "study", "case", "participant"}
+
+_EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(\.[\w-]+)+$")
+_PHONE = re.compile(r"^(\+|00|0|\()[\d\s()./-]{6,}$")
+_LAST_FIRST = re.compile(
+    r"^[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*,\s*[^\W\d_][^\W\d_.'’-]*\.?"
+    r"(?:\s[^\W\d_]+\.?)?$"
+)
+_FIRST_LAST = re.compile(r"^[A-ZÀ-Þ][a-zà-ÿ'’-]+(?:\s[A-ZÀ-Þ][a-zà-ÿ'’-]+){1,2}$")
+_DATE = re.compile(
+    r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
+    r"|\d{1,2}[- ]?[A-Za-z]{3,9}[- ]?\d{2,4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+)
+_YEAR = re.compile(r"(?<!\d)(1[89]\d{2}|20\d{2})(?!\d)")
+_STUDY_CODE = re.compile(r"^[A-Za-z]{1,8}[-_ /]?\d{1,6}[A-Za-z]?$|^\d{1,6}$")
+_LONG_NUMBER = re.compile(r"^\d{7,}$")
+
+
+def tokens(name: str) -> list[str]:
+    """Lower-case words of a column name: ``"PatientName"`` / ``"patient_name"`` -> [patient, name]."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
+    return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
+
+
+def _by_name(words: list[str]) -> str | None:
+    joined = "".join(words)
+    if "name" in words and set(words) - {"name", "names"} <= _NAME_PARTS:
+        return "the column name suggests a person's name"
+    if joined in _NAME_WORDS or set(words) & _NAME_WORDS:
+        return "the column name suggests a person's name"
+    if "birth" in words and not set(words) & {"weight", "order", "length"}:
+        return "the column name suggests a date of birth"
+    if "birth" in joined and ("date" in joined or "day" in joined):
+        return "the column name suggests a date of birth"
+    if ("medical" in words and "record" in words) or joined in ("recordnumber", "hospitalnumber"):
+        return "the column name suggests a medical record number"
+    if "social" in words and "security" in words:
+        return "the column name suggests a social security number"
+    for names, reason in _NAME_RULES:
+        if set(words) & names or joined in names:
+            return reason
+    if joined == "email" or words[-2:] == ["e", "mail"]:
+        return "the column name suggests an e-mail address"
+    return None
+
+
+def _is_id_name(words: list[str]) -> bool:
+    joined = "".join(words)
+    if joined in _ID_NAMES - {"nr", "no", "number", "code"}:
+        return True
+    return bool(words) and words[-1] in _ID_NAMES and bool(set(words[:-1]) & _ID_CONTEXT)
+
+
+def _sample_text(values: pd.Series, size: int = 200) -> pd.Series:
+    present = values.dropna()
+    return present.iloc[:size].astype(str).str.strip()
+
+
+def _share(text: pd.Series, pattern: re.Pattern) -> float:
+    return float(text.str.match(pattern).mean()) if len(text) else 0.0
+
+
+def _is_last_first(text: str) -> bool:
+    if not _LAST_FIRST.match(text):
+        return False
+    last, first = text.split(",", 1)
+    return last[:1].isupper() and first.strip()[:1].isupper()
+
+
+def _birth_years(values: pd.Series) -> np.ndarray | None:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dropna().dt.year.to_numpy(dtype=float)
+    present = values.dropna()
+    if present.empty:
+        return None
+    if all(isinstance(v, (dt.date, dt.datetime, pd.Timestamp)) for v in present.iloc[:200]):
+        return np.array([v.year for v in present], dtype=float)
+    text = _sample_text(values, 500)
+    if text.empty or _share(text, _DATE) < 0.8:
+        return None
+    years = text.str.extract(_YEAR, expand=False).dropna().astype(float)
+    return years.to_numpy() if len(years) else None
+
+
+def _looks_like_birth_dates(values: pd.Series) -> bool:
+    years = _birth_years(values)
+    if years is None or len(years) < 5:
+        return False
+    this_year = dt.date.today().year
+    q25, median, q75 = np.percentile(years, [25, 50, 75])
+    in_range = np.mean((years >= this_year - 110) & (years <= this_year - 10))
+    return in_range >= 0.9 and median <= this_year - 25 and q75 - q25 >= 5
+
+
+def _by_value(values: pd.Series) -> str | None:
+    if _looks_like_birth_dates(values):
+        return "the values look like dates of birth"
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    text = _sample_text(values)
+    if len(text) < 3:
+        return None
+    if _share(text, _EMAIL) >= 0.5:
+        return "the values look like e-mail addresses"
+    digits = text.str.count(r"\d")
+    phone = text.str.match(_PHONE) & (digits >= 8) & ~text.str.match(_DATE)
+    if float(phone.mean()) >= 0.5:
+        return "the values look like phone numbers"
+    if float(text.map(_is_last_first).mean()) >= 0.5:
+        return "the values look like names ('Lastname, Firstname')"
+    unique_share = text.nunique() / len(text)
+    if _share(text, _FIRST_LAST) >= 0.7 and unique_share >= 0.9 and len(text) >= 5:
+        return "the values look like personal names"
+    return None
+
+
+def _as_id(values: pd.Series, words: list[str]) -> str | None:
+    text = _sample_text(values, 1000)
+    if len(text) < 2:
+        return None
+    unique_share = text.nunique() / len(text)
+    if _is_id_name(words) and _share(text, _LONG_NUMBER) >= 0.5:
+        return "the values look like hospital record numbers (7 or more digits)"
+    study_code = _share(text.str.replace(r"\.0$", "", regex=True), _STUDY_CODE) >= 0.9
+    if _is_id_name(words) and unique_share >= 0.5:
+        return f"{PSEUDONYMOUS} (study code such as '{text.iloc[0]}')"
+    if (
+        study_code
+        and unique_share >= 0.95
+        and len(text) >= 5
+        and not text.str.match(r"^\d+$").all()
+    ):
+        return f"{PSEUDONYMOUS} (study code such as '{text.iloc[0]}')"
+    return None
+
+
+def identifier_reason(name: str, values: pd.Series) -> str | None:
+    """Why a column may identify patients, or None. See ``validate.find_identifier_columns``."""
+    words = tokens(name)
+    if not words:
+        return None
+    if _is_id_name(words):
+        return _as_id(values, words) or _by_value(values)
+    return _by_name(words) or _by_value(values) or _as_id(values, words)
