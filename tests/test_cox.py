@@ -133,10 +133,29 @@ def test_cox_level_without_events_is_not_estimable_and_others_match_R():
     assert any("group=C" in w for w in result.warnings)
 
 
+def test_cox_two_valued_column_level_without_events_is_not_estimable():
+    time, event, design, _ = _model("rossi")
+    sex = np.where(design.age > 30, 1.0, 2.0)  # coded 1/2; "2" gets no events
+    result = fit_cox(time, event * (sex == 1), design[["fin", "prio"]].assign(sex=sex))
+    assert not result.terms[2].estimable
+    assert "no events in rows with sex = 2" in result.terms[2].reason
+    assert result.terms[0].estimable and result.terms[1].estimable
+
+
+def test_cox_factor_with_reference_level_without_events_flags_all_its_dummies():
+    time, event, design, groups = _model("lung")
+    event = event * (design["ph.ecog=1"] + design["ph.ecog=2"] + design["ph.ecog=3"] > 0)
+    result = fit_cox(time, event, design, term_groups=groups)
+    flagged = [t.term for t in result.terms if not t.estimable]
+    assert flagged == ["ph.ecog=1", "ph.ecog=2", "ph.ecog=3"]
+    assert "reference group of ph.ecog" in result.terms[2].reason
+    assert np.isnan(result.wald_tests["ph.ecog"].p)
+
+
 def test_cox_reference_level_without_events_is_not_estimable():
     result, ref = _fit("refnoevent"), REF["refnoevent"]
     marker, age = result.terms
-    assert not marker.estimable and "reference group of marker" in marker.reason
+    assert not marker.estimable and "no events in rows with marker = 0" in marker.reason
     assert ref["coef"][0] > 15  # R: +19.7, "coefficient may be infinite"
     npt.assert_allclose([age.coef, age.se, age.p], [ref["coef"][1], ref["se"][1], ref["p"][1]],
                         rtol=RTOL)

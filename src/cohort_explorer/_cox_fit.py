@@ -258,23 +258,28 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> t
     A pair is comparable when the shorter time is an event; a subject censored at an
     event's time counts as still at risk; pairs of events at the same time are not
     comparable (``tied.y``). Concordant: the event has the larger linear predictor.
-    Counting uses a Fenwick-style decomposition of each risk-set prefix into aligned blocks,
-    vectorised over all events: O(n log^2 n) in numpy.
+
+    Sorted by time (descending, censored first), the comparable partners of an event are a
+    prefix of the rows. Each prefix is split into aligned blocks of 2^k rows (as in a Fenwick
+    tree); per level k one sort of (block, rank) keys and one ``searchsorted`` of all events
+    with bit k in their prefix length count the partners with a smaller or equal predictor.
+    O(n log^2 n), vectorised.
     """
     n = time.size
-    order = np.lexsort((event, -time))  # time descending, censored first within a time
-    t_sorted, e_sorted = time[order], event[order]
-    _, rank = np.unique(lp[order], return_inverse=True)
-    rank = rank.astype(np.int64)
+    _, rank = np.unique(lp, return_inverse=True)
+    rank = rank.astype(np.int64).ravel()
     n_ranks = np.int64(rank.max() + 1)
+    _, time_rank = np.unique(-time, return_inverse=True)
+    # one int64 key: time descending, censored first, then by rank (faster than lexsort)
+    order = np.argsort((time_rank.astype(np.int64).ravel() * 2 + (event > 0)) * n_ranks + rank)
+    t_sorted, e_sorted, rank = time[order], event[order], rank[order]
     new_group = np.concatenate(([True], (t_sorted[1:] != t_sorted[:-1])
                                 | (e_sorted[1:] != e_sorted[:-1])))
     group_start = np.maximum.accumulate(np.where(new_group, np.arange(n), 0))
     is_event = e_sorted > 0
-    prefix = group_start[is_event].astype(np.int64)  # risk set = sorted rows before the group
-    query = rank[is_event]
-    less = np.zeros(prefix.size, dtype=np.int64)
-    less_equal = np.zeros(prefix.size, dtype=np.int64)
+    prefix = group_start[is_event].astype(np.int64)  # partners = sorted rows before the group
+    query = rank[is_event]  # sorted within each group, so the needles below come in runs
+    less = less_equal = 0
     position = np.arange(n, dtype=np.int64)
     for level in range(max(1, int(n).bit_length())):
         use = ((prefix >> level) & 1) == 1
@@ -282,11 +287,8 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> t
             continue
         keys = np.sort((position >> level) * n_ranks + rank)
         block = (prefix[use] >> level) - 1
-        target = block * n_ranks + query[use]
-        base = block << level
-        less[use] += np.searchsorted(keys, target, side="left") - base
-        less_equal[use] += np.searchsorted(keys, target, side="right") - base
-    concordant = int(less.sum())
-    tied = int((less_equal - less).sum())
-    discordant = int((prefix - less_equal).sum())
-    return concordant, discordant, tied
+        needles = np.sort(block * n_ranks + query[use], kind="stable")  # sorted: fast search
+        base = int((block << level).sum())
+        less += int(np.searchsorted(keys, needles, side="left").sum()) - base
+        less_equal += int(np.searchsorted(keys, needles, side="right").sum()) - base
+    return less, int(prefix.sum()) - less_equal, less_equal - less

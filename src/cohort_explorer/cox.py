@@ -148,33 +148,47 @@ def _check_groups(term_groups, names: list[str]) -> dict[str, list[str]]:
 
 
 # --------------------------------------------------------------------------- estimability
-def _level_label(name: str) -> str:
-    return name.split("=", 1)[1] if "=" in name else f"{name} = 1"
+_SEPARATION = "hazard ratio not estimable (separation)"
+
+
+def _level_label(name: str, value: float, grouped: bool) -> str:
+    """Readable name of the rows where column ``name`` equals ``value``."""
+    if "=" in name and value == 1:
+        return f"group {name.split('=', 1)[1]}"
+    if "=" in name and value == 0 and not grouped:
+        return f"the reference group of {name.split('=', 1)[0]}"
+    return f"rows with {name} = {value:g}"
 
 
 def _separation_reasons(x: np.ndarray, event: np.ndarray, names: list[str],
                         groups: dict[str, list[str]]) -> dict[int, str]:
-    """Dummy (0/1) columns whose level or reference level has no events (infinite HR)."""
+    """Two-valued columns (dummies) with a level, or a factor whose reference, has no events.
+
+    The partial likelihood then increases monotonically as the coefficient runs to -Inf
+    (or +Inf), so the hazard ratio is 0 (or infinite) and its Wald test meaningless.
+    """
     reasons: dict[int, str] = {}
     is_event = event > 0
-    dummy = [bool(np.all(np.isin(x[:, j], (0.0, 1.0)))) for j in range(len(names))]
+    grouped = {m for members in groups.values() if len(members) > 1 for m in members}
     for j, name in enumerate(names):
-        if dummy[j] and not np.any(is_event & (x[:, j] == 1)):
-            reasons[j] = (f"no events in group {_level_label(name)}: hazard ratio not "
-                          "estimable (separation)")
-    grouped = {m for members in groups.values() for m in members}
-    blocks = [(g, [names.index(m) for m in members]) for g, members in groups.items()]
-    blocks += [(names[j], [j]) for j in range(len(names)) if names[j] not in grouped]
-    for label, idx in blocks:
-        if not all(dummy[j] for j in idx):
+        values = np.unique(x[:, j])
+        if values.size != 2:
+            continue
+        for value in values[::-1]:
+            if value == values[0] and name in grouped:
+                continue  # the reference of a factor is checked below, for all its dummies
+            if not np.any(is_event & (x[:, j] == value)):
+                label = _level_label(name, value, name in grouped)
+                reasons.setdefault(j, f"no events in {label}: {_SEPARATION}")
+    for group, members in groups.items():
+        idx = [names.index(m) for m in members]
+        if len(idx) < 2 or not np.all(np.isin(x[:, idx], (0.0, 1.0))):
             continue
         reference = np.all(x[:, idx] == 0, axis=1)
         if reference.any() and not np.any(is_event & reference):
-            group = label.split("=", 1)[0]
             for j in idx:
-                reasons.setdefault(j, f"no events in the reference group of {group} (all events "
-                                      f"are in the other groups): hazard ratio not estimable "
-                                      "(separation)")
+                reasons.setdefault(j, f"no events in the reference group of {group} (all "
+                                      f"events are in the other groups): {_SEPARATION}")
     return reasons
 
 
