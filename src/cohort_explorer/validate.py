@@ -112,11 +112,12 @@ def find_identifier_columns(df: pd.DataFrame) -> dict[str, str]:
 def _resolve(df: pd.DataFrame, name: str, role: str) -> str:
     if name in df.columns:
         return name
-    if ":" in name and name.split(":", 1)[0] in df.columns:
-        return name.split(":", 1)[0]  # CLI specs: "ikzf1:quartiles", "age:z"
+    base = name.split(":", 1)[0]  # CLI specs: "ikzf1:quartiles", "age:z"
+    if base in df.columns:
+        return base
     names = [str(c) for c in df.columns]
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    close += [c for c in names if c.lower() == name.lower() and c not in close]
+    close = difflib.get_close_matches(base, names, n=3, cutoff=0.6)
+    close += [c for c in names if c.lower() == base.lower() and c not in close]
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
     raise ColumnError(f"No column '{name}' ({role}) in the data.{hint} Columns: {shown}.")
