@@ -253,8 +253,10 @@ def _terms(fit: NewtonFit, names, reasons, conf_level: float) -> tuple[CoxTerm, 
         coef = float(fit.coef[j])
         se = float(np.sqrt(fit.var[j, j]))
         p = float(2 * stats.norm.sf(abs(coef / se)))
-        terms.append(CoxTerm(name, coef, se, float(np.exp(coef)), float(np.exp(coef - z * se)),
-                             float(np.exp(coef + z * se)), p, estimable=True, reason=None))
+        with np.errstate(over="ignore"):  # a huge upper bound is inf -> null in JSON
+            hr, lower, upper = np.exp([coef, coef - z * se, coef + z * se])
+        terms.append(CoxTerm(name, coef, se, float(hr), float(lower), float(upper), p,
+                             estimable=True, reason=None))
     return tuple(terms)
 
 

@@ -166,14 +166,9 @@ def _normalise(value) -> str | None:
 
 def _normalised_values(values: pd.Series) -> np.ndarray:
     """Object array of normalised strings (None for missing), computed once per distinct value."""
-    uniques = pd.unique(values.to_numpy(dtype=object))
-    mapping = {}
-    for value in uniques:
-        try:
-            mapping[value] = _normalise(value)
-        except TypeError:  # unhashable oddities are not expected from read_table
-            mapping[value] = str(value)
-    return np.array([mapping[v] for v in values.to_numpy(dtype=object)], dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([_normalise(u) for u in uniques] + [None], dtype=object)
+    return table[codes]  # code -1 (missing) picks the final None
 
 
 def _display(value) -> str:
