@@ -18,7 +18,7 @@ RTOL = 1e-6
 
 def _close(actual, expected, rtol=RTOL):
     np.testing.assert_allclose(
-        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol
+        np.asarray(actual, dtype=float), np.atleast_1d(np.asarray(expected, dtype=float)), rtol=rtol
     )
 
 
@@ -28,8 +28,8 @@ def _check_groups(result, ref):
         assert (group.n, group.events) == (expected["n"], expected["events"])
         m = expected["median"]
         _close([group.median.estimate, group.median.lower, group.median.upper],
-               [m["estimate"], m["lower"], np.nan if m["upper"] is None else m["upper"]])
-        lm = expected["landmarks"]
+               [m["estimate"], m["lower"], m["upper"]])
+        lm = {k: np.atleast_1d(v).tolist() for k, v in expected["landmarks"].items()}
         _close([x.survival for x in group.landmarks], lm["survival"])
         _close([x.lower for x in group.landmarks], lm["lower"])
         _close([x.upper for x in group.landmarks], lm["upper"])
