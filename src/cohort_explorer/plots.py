@@ -349,8 +349,10 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
     span = [math.log10(max(finite.min() / 1.3, 1e-3)), math.log10(min(finite.max() * 1.3, 1e3))]
     fig.add_vline(x=1.0, line={"dash": "dash", "width": 1.5, "color": _THEMES[theme]["text"]},
                   row=1, col=1)
+    ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+             if span[0] <= math.log10(v) <= span[1]]
     fig.update_xaxes(type="log", range=span, title={"text": "Hazard ratio (95% CI, log scale)"},
-                     row=1, col=1)
+                     tickvals=ticks, ticktext=[f"{v:g}" for v in ticks], row=1, col=1)
     fig.update_xaxes(visible=False, range=[0, 1], row=1, col=2)
     fig.update_yaxes(tickvals=y, ticktext=names, range=[-0.7, len(terms) - 0.3], row=1, col=1)
     fig.update_yaxes(showline=False, ticks="", row=1, col=2)

@@ -1,0 +1,274 @@
+"""Shared UI plumbing for the pages: dataset state, cached engine calls, URL choices, escaping.
+
+Not a page (``app.py`` lists the pages explicitly; this file is never one). State lives in
+``st.session_state`` under page-prefixed keys (``data_``, ``cohort_``, ``km_``, ``hr_``,
+``report_``, ``app_``); the current choices are mirrored in ``st.query_params`` (choices only,
+never data). Engine calls are cached with ``st.cache_data`` keyed by a hash of the file's
+bytes, in memory only (never ``persist``, never ``cache_resource`` for user data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cohort_explorer import io as cio
+from cohort_explorer.analysis import AnalysisResult, AnalysisSpec, analyze
+from cohort_explorer.errors import CohortError
+from cohort_explorer.schema import suggest_roles
+from cohort_explorer.stratify import apply_where
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_PATH = ROOT / "sample_data" / "sample_cohort.csv"
+SAMPLE_LABEL = "Synthetic sample cohort (60 patients)"
+SYNTHETIC_TEXT = ("Synthetic data: the demo cohort is simulated (shaped like the DSMM XII "
+                  "substudy, Krönke et al., Leukemia 2017). No row describes a real patient.")
+CACHE = {"max_entries": 32, "ttl": 3600, "show_spinner": False}
+
+#: Session keys mirrored in the URL, with their type. Everything else stays server-side.
+MIRRORED: dict[str, type] = {
+    "km_endpoint": str, "km_kind": str, "km_col": str, "km_rule": str, "km_cuts": str,
+    "km_order": str, "km_composite": list, "km_composite_name": str, "km_reference": str,
+    "km_landmarks": str, "km_pairwise": str, "km_trend": bool, "km_ci": bool,
+    "km_landmark_from": str, "km_response_col": str,
+    "hr_endpoint": str, "hr_terms": list, "hr_with_group": bool,
+    "cohort_biomarker": str, "cohort_category": str, "cohort_order": str,
+    "data_where": list, "data_time_unit": str,
+}
+
+
+# --------------------------------------------------------------------------- entry
+def entry_guard() -> None:
+    """Make sure ``app.py`` (``st.navigation``) runs, even on a fresh server's first request.
+
+    Streamlit starts a server whose main script has a ``pages/`` folder in the legacy
+    "pages directory" mode until ``st.navigation`` is first called, and in that mode a first
+    request for ``/survival`` runs ``pages/survival.py`` alone, without ``app.py``'s setup.
+    Every page calls this first: it switches the legacy mode off and reruns through ``app.py``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+# --------------------------------------------------------------------------- text
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+
+
+def md(text: Any) -> str:
+    """User text made inert for ``st.markdown``-rendering elements (every symbol escaped)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def show_error(error: Exception) -> None:
+    """A user-fixable error as one readable message (never a traceback)."""
+    st.error(md(str(error)), icon=":material/error:")
+
+
+# --------------------------------------------------------------------------- persistent widgets
+def persisted(widget: Callable, label: str, key: str, default: Any, *,
+              options: Sequence | None = None, **kwargs: Any) -> Any:
+    """Render ``widget`` whose value survives page switches (stored under ``key``).
+
+    Streamlit forgets a widget's state when its page is not shown; the value is kept in a
+    plain session key and copied into the widget key ``key + "_w"`` when the widget comes back.
+    Values no longer among ``options`` (another dataset) fall back to ``default``.
+    """
+    wkey = f"{key}_w"
+    value = st.session_state.get(key, default)
+    if options is not None:
+        options = list(options)
+        if isinstance(value, list):
+            value = [v for v in value if v in options]
+        elif value not in options:
+            value = default if default in options else (options[0] if options else None)
+        current = st.session_state.get(wkey, value)
+        valid = (all(v in options for v in current) if isinstance(current, list)
+                 else current in options)
+        if wkey not in st.session_state or not valid:
+            st.session_state[wkey] = value
+        result = widget(label, options, key=wkey, **kwargs)
+    else:
+        if wkey not in st.session_state:
+            st.session_state[wkey] = value
+        result = widget(label, key=wkey, **kwargs)
+    st.session_state[key] = result
+    return result
+
+
+# --------------------------------------------------------------------------- URL <-> choices
+def load_query_params() -> None:
+    """Once per session: copy the choices in the URL into the session (validated later)."""
+    if st.session_state.get("app_query_loaded"):
+        return
+    st.session_state["app_query_loaded"] = True
+    params = st.query_params
+    for key, kind in MIRRORED.items():
+        name = key
+        if name not in params:
+            continue
+        if kind is list:
+            st.session_state[key] = [v for v in params.get_all(name) if v != ""]
+        elif kind is bool:
+            st.session_state[key] = params.get(name) == "1"
+        else:
+            st.session_state[key] = params.get(name)
+
+
+def save_query_params() -> None:
+    """Mirror the current choices into the URL (only when they changed)."""
+    wanted: dict[str, Any] = {}
+    for key, kind in MIRRORED.items():
+        if key not in st.session_state or st.session_state[key] is None:
+            continue
+        value = st.session_state[key]
+        if kind is list:
+            wanted[key] = [str(v) for v in value]
+        elif kind is bool:
+            wanted[key] = "1" if value else "0"
+        else:
+            wanted[key] = str(value)
+    current = {k: (st.query_params.get_all(k) if isinstance(wanted.get(k), list)
+                   else st.query_params.get(k)) for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+# --------------------------------------------------------------------------- dataset
+def digest_of(data: bytes) -> str:
+    """Content key of a file (SHA-256 of its bytes)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@st.cache_data(**CACHE)
+def _read(digest: str, filename: str | None, sheet: str | None, _data: bytes) -> pd.DataFrame:
+    return cio.read_table(_data, filename=filename, sheet=sheet,
+                          max_bytes=cio.DEFAULT_APP_MAX_BYTES)
+
+
+@st.cache_data(**CACHE)
+def _sheets(digest: str, filename: str | None, _data: bytes) -> list[str]:
+    return cio.list_sheets(_data, filename=filename)
+
+
+@st.cache_data(**CACHE)
+def _suggest(key: str, _df: pd.DataFrame):
+    return suggest_roles(_df)
+
+
+def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = None) -> bool:
+    """Read ``data`` and make it the session's dataset; on error keep the previous one."""
+    digest = digest_of(data)
+    try:
+        df = _read(digest, name, sheet, data)
+    except CohortError as error:
+        show_error(error)
+        return False
+    st.session_state.update({
+        "data_bytes": data, "data_name": name, "data_digest": digest, "data_sheet": sheet,
+        "data_synthetic": synthetic, "data_removed": (), "data_keep_ids": False,
+        "data_where": [], "data_shape": df.shape,
+    })
+    suggestion = _suggest(data_key(), df)
+    st.session_state["data_endpoints"] = [
+        {"name": e.name, "time_col": e.time_col, "event_col": e.event_col,
+         "event_value": e.event_value} for e in suggestion.endpoints]
+    st.session_state["data_time_unit"] = suggestion.time_unit or "months"
+    return True
+
+
+def ensure_dataset() -> None:
+    """Load the synthetic sample once per session (the default dataset)."""
+    if "data_digest" not in st.session_state:
+        set_dataset(SAMPLE_PATH.read_bytes(), SAMPLE_PATH.name, synthetic=True)
+        st.session_state["data_name"] = SAMPLE_LABEL
+
+
+def data_key() -> str:
+    """Cache key of the current dataset: content hash, sheet and removed columns."""
+    removed = ",".join(st.session_state.get("data_removed", ()))
+    return f"{st.session_state['data_digest']}|{st.session_state.get('data_sheet')}|{removed}"
+
+
+def raw_dataset() -> pd.DataFrame:
+    """The table as read (all columns)."""
+    return _read(st.session_state["data_digest"], st.session_state["data_name"],
+                 st.session_state.get("data_sheet"), st.session_state["data_bytes"])
+
+
+def dataset() -> pd.DataFrame:
+    """The table without the columns the user removed (identifiers)."""
+    df = raw_dataset()
+    removed = [c for c in st.session_state.get("data_removed", ()) if c in df.columns]
+    return df.drop(columns=removed) if removed else df
+
+
+def filtered_dataset() -> pd.DataFrame:
+    """:func:`dataset` with the subgroup filters applied (the engine's ``where`` rules)."""
+    where = tuple(st.session_state.get("data_where", ()))
+    return apply_where(dataset(), where) if where else dataset()
+
+
+def suggestion():
+    """The engine's role suggestion for the current dataset (cached by content)."""
+    return _suggest(data_key(), dataset())
+
+
+def endpoints() -> list[dict]:
+    return list(st.session_state.get("data_endpoints", []))
+
+
+def endpoint_by_name(name: str | None) -> dict | None:
+    return next((e for e in endpoints() if e["name"] == name), None)
+
+
+def time_unit() -> str:
+    return st.session_state.get("data_time_unit") or "months"
+
+
+# --------------------------------------------------------------------------- analysis
+@st.cache_data(**CACHE)
+def _analyze(key: str, spec_key: str, _df: pd.DataFrame, _spec: AnalysisSpec) -> AnalysisResult:
+    return analyze(_df, _spec)
+
+
+def run_analysis(spec: AnalysisSpec) -> AnalysisResult | None:
+    """``analyze`` on the current dataset, cached by (content, spec); errors shown, not raised."""
+    try:
+        return _analyze(data_key(), repr(spec), dataset(), spec)
+    except CohortError as error:
+        show_error(error)
+        return None
+
+
+def theme() -> str:
+    """``"dark"`` when the viewer chose the dark theme, else ``"light"``."""
+    try:
+        kind = st.context.theme.type
+    except AttributeError:
+        kind = None
+    return "dark" if kind == "dark" else "light"
+
+
+def notice_synthetic() -> None:
+    """The visible "synthetic data" notice (not ``st.caption``: it fails colour contrast)."""
+    if st.session_state.get("data_synthetic"):
+        st.info(SYNTHETIC_TEXT, icon=":material/science:")
+
+
+def warnings_box(messages: Sequence[str]) -> None:
+    """Engine warnings, each escaped, in one warning box."""
+    if messages:
+        st.warning("\n".join(f"- {md(m)}" for m in messages), icon=":material/warning:")
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    entry_guard()

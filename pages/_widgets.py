@@ -1,0 +1,156 @@
+"""Widgets shared by several pages: endpoint choice and the grouping builder.
+
+The grouping builder turns widget choices into the engine's spec strings (``ikzf1:quartiles``,
+``best_response:order=sCR,CR,...``, ``high_risk=any:del17p,t_4_14,t_14_16``), the same
+vocabulary as the CLI, so a page never re-implements a grouping rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+from pages._common import endpoints, entry_guard, persisted
+
+from cohort_explorer.sample import ISS_ORDER, RESPONSE_ORDER
+
+KIND_NONE = "No grouping"
+KIND_BIOMARKER = "Biomarker (numeric)"
+KIND_CATEGORY = "Category"
+KIND_COMPOSITE = "Composite (any of several 0/1 flags)"
+RULES = {
+    "Quartiles": "quartiles", "Tertiles": "tertiles", "Median split": "median",
+    "Q1 vs rest": "q1-vs-rest", "Custom cut points": "cut",
+    "Optimal cut point (maxstat)": "optimal",
+}
+KNOWN_ORDERS = (RESPONSE_ORDER, ISS_ORDER, ("standard", "high"), ("low", "intermediate", "high"))
+HIGH_RISK_FLAGS = ("del17p", "t_4_14", "t_14_16")
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    """The engine spec strings for a grouping choice, and a readable description."""
+
+    group_by: str | None = None
+    derive: tuple[str, ...] = ()
+    column: str | None = None
+    description: str = "all patients"
+    ordered: bool = False
+    is_optimal: bool = False
+
+
+def endpoint_select(key: str, label: str = "Endpoint") -> dict | None:
+    """Select one of the endpoints mapped on the Data page (PFS, OS, …)."""
+    options = [e["name"] for e in endpoints()]
+    if not options:
+        st.error("No endpoint is mapped yet: choose a time and an event column on the Data page.")
+        return None
+    name = persisted(st.selectbox, label, key, options[0], options=options,
+                     help="Endpoints are defined on the Data page (time column + event column).")
+    st.session_state["app_endpoint"] = name
+    return next(e for e in endpoints() if e["name"] == name)
+
+
+def default_order(values: pd.Series) -> list[str]:
+    """A known clinical order (response, ISS stage, risk) when the levels fit one, else []."""
+    levels = {str(v) for v in values.dropna().unique()}
+    for order in KNOWN_ORDERS:
+        if levels and levels <= set(order):
+            return [level for level in order if level in levels]
+    return []
+
+
+def _binary_columns(df: pd.DataFrame) -> list[str]:
+    out = []
+    for column in df.columns:
+        values = pd.to_numeric(df[column], errors="coerce").dropna().unique()
+        if len(values) and set(values.tolist()) <= {0, 1} and df[column].notna().any():
+            out.append(column)
+    return out
+
+
+def _biomarker(prefix: str, columns: list[str], allow_optimal: bool) -> GroupChoice:
+    if not columns:
+        st.info("No numeric biomarker column in this dataset.")
+        return GroupChoice()
+    default = "ikzf1" if "ikzf1" in columns else columns[0]
+    left, right = st.columns(2)
+    with left:
+        column = persisted(st.selectbox, "Biomarker", f"{prefix}_col", default, options=columns)
+    rules = [r for r in RULES if allow_optimal or RULES[r] != "optimal"]
+    with right:
+        rule_label = persisted(st.selectbox, "Split", f"{prefix}_rule", "Quartiles",
+                               options=rules)
+    rule = RULES[rule_label]
+    if rule == "cut":
+        cuts = persisted(st.text_input, "Cut points (comma-separated, x ≤ cut goes below)",
+                         f"{prefix}_cuts", "")
+        cuts = ",".join(c.strip() for c in cuts.split(",") if c.strip())
+        if not cuts:
+            st.info("Enter one or more cut points, e.g. 0.5, 1.5.")
+            return GroupChoice()
+        spec = f"{column}:cut={cuts}"
+    else:
+        spec = f"{column}:{rule}"
+    return GroupChoice(group_by=spec, column=column, description=f"{column}, {rule_label.lower()}",
+                    ordered=rule != "optimal", is_optimal=rule == "optimal")
+
+
+def _category(prefix: str, df: pd.DataFrame, columns: list[str]) -> GroupChoice:
+    if not columns:
+        st.info("No categorical column (2–12 levels) in this dataset.")
+        return GroupChoice()
+    default = "cyto_risk" if "cyto_risk" in columns else columns[0]
+    column = persisted(st.selectbox, "Category", f"{prefix}_col", default, options=columns)
+    order_default = ",".join(default_order(df[column]))
+    if st.session_state.get(f"{prefix}_order_for") != column:
+        st.session_state[f"{prefix}_order_for"] = column
+        st.session_state[f"{prefix}_order"] = order_default
+        st.session_state.pop(f"{prefix}_order_w", None)
+    order = persisted(st.text_input, "Order of the groups (comma-separated; empty = sorted)",
+                      f"{prefix}_order", order_default)
+    order = ",".join(o.strip() for o in order.split(",") if o.strip())
+    spec = f"{column}:order={order}" if order else column
+    return GroupChoice(group_by=spec, column=column, description=column, ordered=bool(order))
+
+
+def _composite(prefix: str, df: pd.DataFrame) -> GroupChoice:
+    flags = _binary_columns(df)
+    if not flags:
+        st.info("No 0/1 flag columns to combine in this dataset.")
+        return GroupChoice()
+    default = [c for c in HIGH_RISK_FLAGS if c in flags]
+    chosen = persisted(st.multiselect, "Flags (a patient is 1 if any flag is 1)",
+                       f"{prefix}_composite", default, options=flags)
+    name = persisted(st.text_input, "Name of the combined flag", f"{prefix}_composite_name",
+                     "high_risk").strip() or "composite"
+    if not chosen:
+        st.info("Choose at least one flag.")
+        return GroupChoice()
+    if name in df.columns:
+        name = f"{name}_any"
+    return GroupChoice(group_by=name, derive=(f"{name}=any:{','.join(chosen)}",), column=name,
+                    description=f"{name} = any of {', '.join(chosen)}", ordered=True)
+
+
+def group_builder(prefix: str, df: pd.DataFrame, suggestion, *,
+                  allow_optimal: bool = True) -> GroupChoice:
+    """Widgets for "stratify by": none, a biomarker rule, a category or a composite flag."""
+    biomarkers = [c for c in suggestion.biomarker_candidates if c in df.columns]
+    categories = [c for c in suggestion.group_candidates if c in df.columns]
+    kinds = [KIND_NONE, KIND_BIOMARKER, KIND_CATEGORY, KIND_COMPOSITE]
+    default = KIND_BIOMARKER if biomarkers else (KIND_CATEGORY if categories else KIND_NONE)
+    kind = persisted(st.radio, "Stratify by", f"{prefix}_kind", default, options=kinds,
+                     horizontal=True)
+    if kind == KIND_BIOMARKER:
+        return _biomarker(prefix, biomarkers, allow_optimal)
+    if kind == KIND_CATEGORY:
+        return _category(prefix, df, categories)
+    if kind == KIND_COMPOSITE:
+        return _composite(prefix, df)
+    return GroupChoice()
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    entry_guard()

@@ -1,0 +1,126 @@
+"""Cohort page: Table 1 by the chosen grouping, and a biomarker across an ordered category."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pages._common import (
+    CACHE,
+    data_key,
+    entry_guard,
+    filtered_dataset,
+    md,
+    persisted,
+    show_error,
+    suggestion,
+    theme,
+)
+from pages._widgets import default_order, group_builder
+
+from cohort_explorer import cohort, plots
+from cohort_explorer.errors import CohortError
+from cohort_explorer.stratify import group_rows, parse_group_spec
+
+DEFAULT_VARIABLES = ("age", "sex", "iss_stage", "cyto_risk", "best_response", "ikzf1", "crbn")
+
+
+@st.cache_data(**CACHE)
+def _table_one(key: str, variables: tuple, group_by: str | None, derive: tuple,
+               orders: tuple, _df: pd.DataFrame) -> cohort.TableOne:
+    from cohort_explorer.stratify import derive_any, parse_derive
+
+    data = _df
+    for text in derive:
+        name, columns = parse_derive(text)
+        data = data.assign(**{name: derive_any(data, columns)})
+    labels, order = None, None
+    if group_by:
+        grouping = group_rows(data, parse_group_spec(group_by))
+        labels, order = grouping.label_array(), list(grouping.labels)
+    categorical = [v for v in variables if data[v].dtype.kind not in "if"
+                   or data[v].dropna().nunique() <= 5]
+    return cohort.table_one(data, list(variables), group=labels, group_order=order,
+                            categorical=categorical, level_order=dict(orders))
+
+
+@st.cache_data(**CACHE)
+def _trend(key: str, value_col: str, category_col: str, order: tuple,
+           _df: pd.DataFrame) -> cohort.TrendTest:
+    return cohort.jonckheere_terpstra(_df[value_col], _df[category_col].astype(str), order)
+
+
+def _table_section(df: pd.DataFrame, sugg) -> None:
+    st.subheader("Baseline characteristics (Table 1)")
+    choice = group_builder("cohort", df, sugg, allow_optimal=False)
+    columns = [str(c) for c in df.columns]
+    defaults = [c for c in DEFAULT_VARIABLES if c in columns] or \
+        list(sugg.group_candidates[:4]) + list(sugg.biomarker_candidates[:2])
+    variables = persisted(st.multiselect, "Characteristics", "cohort_variables", defaults,
+                          options=columns)
+    if not variables:
+        st.info("Choose at least one characteristic.")
+        return
+    orders = tuple((v, tuple(default_order(df[v]))) for v in variables
+                   if df[v].dtype.kind not in "if" and default_order(df[v]))
+    where = "|".join(st.session_state.get("data_where", ()))
+    try:
+        table = _table_one(f"{data_key()}|{where}", tuple(variables), choice.group_by,
+                           choice.derive, orders, df)
+    except CohortError as error:
+        show_error(error)
+        return
+    st.table(table.to_frame(), hide_index=True)
+    st.markdown("Continuous: median [interquartile range], Kruskal–Wallis test. Categorical: "
+                "n (%), χ² test, or Fisher's exact test when an expected count is below 5 "
+                f"(Monte Carlo p with {cohort.FISHER_RESAMPLES:,} tables beyond 2×2).")
+
+
+def _biomarker_section(df: pd.DataFrame, sugg) -> None:
+    st.subheader("Biomarker across an ordered category")
+    biomarkers = [c for c in sugg.biomarker_candidates if c in df.columns]
+    categories = [c for c in sugg.group_candidates if c in df.columns]
+    if not biomarkers or not categories:
+        st.info("Needs a numeric biomarker and a categorical column.")
+        return
+    left, middle = st.columns(2)
+    with left:
+        value_col = persisted(st.selectbox, "Biomarker", "cohort_biomarker",
+                              "ikzf1" if "ikzf1" in biomarkers else biomarkers[0],
+                              options=biomarkers)
+    with middle:
+        category_col = persisted(st.selectbox, "Ordered category", "cohort_category",
+                                 "iss_stage" if "iss_stage" in categories else categories[0],
+                                 options=categories)
+    known = ",".join(default_order(df[category_col])) or ",".join(
+        sorted({str(v) for v in df[category_col].dropna().unique()}))
+    if st.session_state.get("cohort_order_for") != category_col:
+        st.session_state["cohort_order_for"] = category_col
+        st.session_state["cohort_order"] = known
+        st.session_state.pop("cohort_order_w", None)
+    order_text = persisted(st.text_input, "Order (lowest first, comma-separated)",
+                           "cohort_order", known)
+    order = tuple(o.strip() for o in order_text.split(",") if o.strip())
+    log_scale = persisted(st.checkbox, "Logarithmic axis", "cohort_log", True)
+    where = "|".join(st.session_state.get("data_where", ()))
+    try:
+        trend = _trend(f"{data_key()}|{where}", value_col, category_col, order, df)
+    except CohortError as error:
+        show_error(error)
+        return
+    figure = plots.biomarker_figure(df.assign(**{category_col: df[category_col].astype(str)}),
+                                    value_col, category_col, order, trend=trend,
+                                    log_scale=log_scale, theme=theme())
+    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="cohort_chart",
+                    alt=f"Box plot of {value_col} by {category_col}")
+    st.markdown(f"Jonckheere–Terpstra trend test of {md(value_col)} across "
+                f"{md(' < '.join(order))}: J = {trend.statistic:g}, z = {trend.z:.2f}, "
+                f"**{'p < 0.001' if trend.p < 0.001 else f'p = {trend.p:.3f}'}** "
+                f"(normal approximation, n = {trend.n}).")
+
+
+entry_guard()
+st.title("Cohort")
+data = filtered_dataset()
+sugg = suggestion()
+_table_section(data, sugg)
+_biomarker_section(data, sugg)

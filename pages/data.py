@@ -1,0 +1,202 @@
+"""Data page: sample or upload, preview, column roles, validation, identifiers, subgroup filter."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pages._common import (
+    SAMPLE_LABEL,
+    SAMPLE_PATH,
+    _sheets,
+    dataset,
+    digest_of,
+    endpoints,
+    entry_guard,
+    md,
+    notice_synthetic,
+    persisted,
+    raw_dataset,
+    set_dataset,
+    show_error,
+)
+
+from cohort_explorer.errors import CohortError
+from cohort_explorer.validate import find_identifier_columns, validate_cohort
+
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "sav", "zsav", "dta",
+                "sas7bdat", "xpt"]
+UNITS = ["months", "days", "weeks", "years"]
+OPERATORS = ["=", "!=", "<", "<=", ">", ">="]
+NO_EVENT_VALUE = "0/1 coding (1 = event)"
+
+
+def _source() -> None:
+    st.subheader("1. Choose the data")
+    left, right = st.columns([1, 2])
+    with left:
+        if st.button("Use the synthetic sample cohort", key="data_use_sample",
+                     disabled=bool(st.session_state.get("data_synthetic"))):
+            if set_dataset(SAMPLE_PATH.read_bytes(), SAMPLE_PATH.name, synthetic=True):
+                st.session_state["data_name"] = SAMPLE_LABEL
+                st.rerun()
+    with right:
+        upload = st.file_uploader(
+            "Upload a cohort: one row per patient (CSV, TSV, Excel, Parquet, SPSS, Stata, SAS)",
+            type=UPLOAD_TYPES, key="data_upload")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    digest = digest_of(data)
+    sheet = None
+    try:
+        sheets = _sheets(digest, upload.name, data) if data[:2] == b"PK" else []
+    except CohortError:
+        sheets = []
+    if len(sheets) > 1:
+        sheet = st.selectbox("Sheet", sheets, key="data_sheet_choice")
+    if (digest, sheet) != (st.session_state.get("data_digest"), st.session_state.get("data_sheet")):
+        with st.spinner("Reading the file…"):
+            if set_dataset(data, upload.name, synthetic=False, sheet=sheet):
+                st.rerun()
+
+
+def _preview(df: pd.DataFrame) -> None:
+    st.subheader("2. Preview")
+    st.markdown(f"{len(df)} rows, {df.shape[1]} columns (first 100 rows shown).")
+    st.dataframe(df.head(100), hide_index=True, height=280)
+
+
+def _endpoint_row(index: int, endpoint: dict, columns: list[str], df: pd.DataFrame) -> dict:
+    cols = st.columns([1, 2, 2, 2])
+    tag = f"{index}_{st.session_state['data_digest'][:12]}"
+    name = cols[0].text_input("Name", endpoint["name"], key=f"data_ep_name_{tag}")
+    time_col = cols[1].selectbox("Time column", columns, key=f"data_ep_time_{tag}",
+                                 index=columns.index(endpoint["time_col"])
+                                 if endpoint["time_col"] in columns else 0)
+    event_col = cols[2].selectbox("Event column", columns, key=f"data_ep_event_{tag}",
+                                  index=columns.index(endpoint["event_col"])
+                                  if endpoint["event_col"] in columns else 0)
+    values = [NO_EVENT_VALUE] + sorted({str(v) for v in df[event_col].dropna().unique()})[:50]
+    current = endpoint["event_value"] if endpoint["event_value"] in values else NO_EVENT_VALUE
+    value = cols[3].selectbox("Value that means event", values, index=values.index(current),
+                              key=f"data_ep_value_{tag}_{event_col}",
+                              help="e.g. 2 when the file codes 1 = censored, 2 = event")
+    return {"name": name.strip() or f"Endpoint {index + 1}", "time_col": time_col,
+            "event_col": event_col, "event_value": None if value == NO_EVENT_VALUE else value}
+
+
+def _roles(df: pd.DataFrame) -> None:
+    st.subheader("3. Column roles")
+    st.markdown("Each endpoint pairs a follow-up time with an event indicator. The suggestions "
+                "come from the column names and values; check them.")
+    columns = [str(c) for c in df.columns]
+    current = endpoints() or [{"name": "Endpoint 1", "time_col": columns[0],
+                               "event_col": columns[min(1, len(columns) - 1)],
+                               "event_value": None}]
+    edited = [_endpoint_row(i, e, columns, df) for i, e in enumerate(current)]
+    left, right, unit_col = st.columns([1, 1, 2])
+    changed = False
+    if left.button("Add an endpoint", key="data_ep_add"):
+        edited.append(dict(edited[-1], name=f"Endpoint {len(edited) + 1}"))
+        changed = True
+    if len(edited) > 1 and right.button("Remove the last endpoint", key="data_ep_remove"):
+        edited.pop()
+        changed = True
+    names = [e["name"] for e in edited]
+    if len(set(names)) < len(names):
+        st.error("Two endpoints have the same name; give each its own name.")
+    elif edited != endpoints():
+        st.session_state["data_endpoints"] = edited
+        if changed:
+            st.rerun()
+    with unit_col:
+        persisted(st.selectbox, "Time unit", "data_time_unit", "months", options=UNITS)
+
+
+def _validation(df: pd.DataFrame) -> None:
+    st.subheader("4. Data checks")
+    for endpoint in endpoints():
+        try:
+            report = validate_cohort(df, time_col=endpoint["time_col"],
+                                     event_col=endpoint["event_col"],
+                                     event_value=endpoint["event_value"])
+        except CohortError as error:
+            show_error(error)
+            continue
+        errors = [i for i in report.issues if i.severity == "error"]
+        warnings = [i for i in report.issues if i.severity == "warning"]
+        summary = (f"{md(endpoint['name'])}: {len(errors)} errors, {len(warnings)} warnings, "
+                   f"{len(report.issues) - len(errors) - len(warnings)} notes")
+        if errors:
+            st.error(summary, icon=":material/error:")
+        elif warnings:
+            st.warning(summary, icon=":material/warning:")
+        else:
+            st.success(summary, icon=":material/check_circle:")
+        if report.issues:
+            table = pd.DataFrame([{"Severity": i.severity, "Column": i.column or "",
+                                   "Rows": "" if i.count is None else str(i.count),
+                                   "What to do": i.message} for i in report.issues])
+            st.table(table, hide_index=True)
+
+
+def _identifiers() -> None:
+    found = find_identifier_columns(raw_dataset())
+    removed = set(st.session_state.get("data_removed", ()))
+    direct = {c: r for c, r in found.items() if c not in removed
+              and not r.startswith("pseudonymous")}
+    pseudonymous = [c for c, r in found.items() if r.startswith("pseudonymous")]
+    st.session_state["data_identifiers"] = tuple(found)
+    if not (direct or pseudonymous or removed):
+        return
+    st.subheader("5. Patient identifiers")
+    if direct:
+        listing = "; ".join(f"{c} ({r})" for c, r in direct.items())
+        st.warning("These columns may identify patients: " + md(listing), icon=":material/badge:")
+        if st.button("Remove these columns from the session", key="data_remove_ids",
+                     type="primary"):
+            st.session_state["data_removed"] = tuple(sorted(removed | set(direct)))
+            st.rerun()
+    if pseudonymous:
+        st.info("Pseudonymous study IDs: " + md(", ".join(pseudonymous)) + ". They are left out "
+                "of exports unless you keep them below.", icon=":material/info:")
+    if removed:
+        st.markdown("Removed: " + md(", ".join(sorted(removed))))
+    persisted(st.checkbox, "Keep identifier columns in exports (I am allowed to share them)",
+              "data_keep_ids", False)
+
+
+def _filters(df: pd.DataFrame) -> None:
+    st.subheader("6. Subgroup filter (optional)")
+    where = list(st.session_state.get("data_where", []))
+    cols = st.columns([2, 1, 2, 1])
+    column = cols[0].selectbox("Column", [str(c) for c in df.columns], key="data_filter_col")
+    operator = cols[1].selectbox("Condition", OPERATORS, key="data_filter_op")
+    levels = sorted({str(v) for v in df[column].dropna().unique()})
+    if df[column].dtype.kind in "if" and len(levels) > 12:
+        value = cols[2].text_input("Value", key="data_filter_value_text")
+    else:
+        value = cols[2].selectbox("Value", levels, key=f"data_filter_value_{column}")
+    if cols[3].button("Add filter", key="data_filter_add") and value not in (None, ""):
+        rule = f"{column}{operator}{value}"
+        if rule not in where:
+            st.session_state["data_where"] = [*where, rule]
+            st.rerun()
+    for index, rule in enumerate(where):
+        left, right = st.columns([4, 1])
+        left.markdown(f"Keeping rows where {md(rule)}")
+        if right.button("Remove", key=f"data_filter_remove_{index}"):
+            st.session_state["data_where"] = [w for w in where if w != rule]
+            st.rerun()
+
+
+entry_guard()
+st.title("Data")
+notice_synthetic()
+_source()
+df = dataset()
+_preview(df)
+_roles(df)
+_validation(df)
+_identifiers()
+_filters(df)

@@ -1,0 +1,177 @@
+"""Hazard ratios page: Cox model builder, forest plot, concordance, EPV, PH check."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pages._common import (
+    CACHE,
+    data_key,
+    dataset,
+    entry_guard,
+    md,
+    persisted,
+    run_analysis,
+    show_error,
+    suggestion,
+    theme,
+    warnings_box,
+)
+from pages._widgets import endpoint_select
+
+from cohort_explorer import cohort, plots
+from cohort_explorer._format import format_p
+from cohort_explorer._tables import display_cox_table
+from cohort_explorer.analysis import AnalysisSpec
+from cohort_explorer.design import parse_covariate
+from cohort_explorer.errors import CohortError
+
+TRANSFORMS = {"as is (per unit)": "", "per doubling (log2)": "log2",
+              "per standard deviation": "z", "categorical": "cat"}
+KIND_TO_LABEL = {"numeric": "as is (per unit)", "log2": "per doubling (log2)",
+                 "z": "per standard deviation", "cat": "categorical"}
+
+
+@st.cache_data(**CACHE)
+def _ph_test(key: str, spec_key: str, _df: pd.DataFrame, _spec: AnalysisSpec):
+    return cohort.proportional_hazards(_df, _spec)
+
+
+def _restore_terms() -> None:
+    """Turn covariate strings from the URL (``hr_terms``) into the builder's widget state."""
+    if "hr_cols" in st.session_state or not st.session_state.get("hr_terms"):
+        return
+    columns = []
+    for text in st.session_state["hr_terms"]:
+        try:
+            term = parse_covariate(text)
+        except CohortError:
+            continue
+        columns.append(term.column)
+        st.session_state[f"hr_tf_{term.column}"] = KIND_TO_LABEL.get(term.kind, "as is (per unit)")
+        if term.reference:
+            st.session_state[f"hr_ref_{term.column}"] = term.reference
+    st.session_state["hr_cols"] = columns
+
+
+def _term(df: pd.DataFrame, column: str) -> str:
+    numeric = df[column].dtype.kind in "if"
+    options = list(TRANSFORMS) if numeric else ["categorical"]
+    default = "categorical" if not numeric or df[column].dropna().nunique() <= 2 else \
+        "as is (per unit)"
+    left, right = st.columns(2)
+    with left:
+        label = persisted(st.selectbox, f"{md(column)}: coding", f"hr_tf_{column}", default,
+                          options=options)
+    kind = TRANSFORMS[label]
+    if kind != "cat":
+        return f"{column}:{kind}" if kind else column
+    levels = sorted({str(v) for v in df[column].dropna().unique()})
+    preferred = next((x for x in ("standard", "0", "no", "I", "M") if x in levels), levels[0])
+    with right:
+        reference = persisted(st.selectbox, f"{md(column)}: reference level", f"hr_ref_{column}",
+                              preferred, options=levels)
+    return f"{column}:cat:ref={reference}"
+
+
+def _builder(df: pd.DataFrame) -> tuple[list[str], bool]:
+    _restore_terms()
+    sugg = suggestion()
+    used = {c for e in st.session_state.get("data_endpoints", [])
+            for c in (e["time_col"], e["event_col"])}
+    candidates = [c for c in list(sugg.group_candidates) + list(sugg.biomarker_candidates)
+                  if c in df.columns and c not in used]
+    candidates += [str(c) for c in df.columns if str(c) not in candidates and str(c) not in used
+                   and str(c) not in set(st.session_state.get("data_identifiers", ()))]
+    default = [c for c in ("cyto_risk",) if c in candidates]
+    km_spec = st.session_state.get("km_spec")
+    with_group = False
+    if km_spec is not None and km_spec.group_by:
+        with_group = persisted(
+            st.checkbox, "Include the grouping from the Survival page: "
+            + md(st.session_state.get("km_group_label", km_spec.group_by)),
+            "hr_with_group", True)
+    columns = persisted(st.multiselect, "Covariates", "hr_cols", default, options=candidates)
+    terms = [_term(df, column) for column in columns]
+    st.session_state["hr_terms"] = terms
+    return terms, with_group
+
+
+def _spec(endpoint: dict, terms: list[str], with_group: bool) -> AnalysisSpec:
+    km_spec = st.session_state.get("km_spec")
+    group = km_spec if with_group and km_spec is not None else None
+    return AnalysisSpec(
+        time_col=endpoint["time_col"], event_col=endpoint["event_col"],
+        event_value=endpoint["event_value"],
+        group_by=group.group_by if group else None, derive=group.derive if group else (),
+        reference=group.reference if group else None,
+        where=tuple(st.session_state.get("data_where", ())), covariates=tuple(terms))
+
+
+def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
+    cox = result.cox
+    warnings_box(result.warnings)
+    if cox.events_per_variable < 10 and not any("per variable" in w for w in result.warnings):
+        st.warning(f"Events per variable = {cox.events_per_variable:.1f} (below 10): the model "
+                   "may be overfitted; use fewer covariates.", icon=":material/warning:")
+    blocked = [t.term for t in cox.terms if not t.estimable]
+    if blocked:
+        st.warning("Not estimable: " + md("; ".join(
+            f"{t.term} ({t.reason})" for t in cox.terms if not t.estimable)),
+            icon=":material/block:")
+    cols = st.columns(4)
+    cols[0].metric("Patients", cox.n)
+    cols[1].metric("Events", cox.events)
+    cols[2].metric("Concordance", f"{cox.concordance:.3f}")
+    cols[3].metric("Events per variable", f"{cox.events_per_variable:.1f}")
+    st.markdown(f"Likelihood-ratio test: χ² = {cox.lr_test.statistic:.2f}, {cox.lr_test.df} df, "
+                f"**{format_p(cox.lr_test.p)}** · ties: Efron")
+    st.plotly_chart(plots.forest_figure(cox, theme=theme()), config=plots.PLOTLY_CONFIG,
+                    theme=None, key="hr_forest", alt="Forest plot of hazard ratios")
+    st.table(display_cox_table(cox), hide_index=True)
+    _ph_section(spec, df)
+
+
+def _ph_section(spec: AnalysisSpec, df: pd.DataFrame) -> None:
+    st.subheader("Proportional-hazards check (scaled Schoenfeld residuals, R cox.zph)")
+    try:
+        found = _ph_test(data_key(), repr(spec), df, spec)
+    except CohortError as error:
+        show_error(error)
+        return
+    if found is None:
+        return
+    ph, _ = found
+    rows = [{"Term": label, "χ²": f"{t.statistic:.2f}", "df": str(t.df),
+             "p": format_p(t.p, prefix=False)} for label, t in ph.terms]
+    rows.append({"Term": "GLOBAL", "χ²": f"{ph.global_test.statistic:.2f}",
+                 "df": str(ph.global_test.df), "p": format_p(ph.global_test.p, prefix=False)})
+    violated = [label for label, t in ph.terms if t.p < 0.05]
+    if violated:
+        st.warning("Proportional hazards may not hold for " + md(", ".join(violated))
+                   + " (p < 0.05): the hazard ratio averages an effect that changes over time.",
+                   icon=":material/warning:")
+    else:
+        st.success("No evidence against proportional hazards (all p ≥ 0.05).",
+                   icon=":material/check_circle:")
+    st.table(pd.DataFrame(rows), hide_index=True)
+
+
+entry_guard()
+st.title("Hazard ratios")
+df = dataset()
+with st.container(border=True):
+    endpoint = endpoint_select("hr_endpoint")
+    terms, with_group = _builder(df)
+if endpoint is not None:
+    if not terms and not with_group:
+        st.info("Choose covariates (or include the Survival grouping) to fit a Cox model.")
+    else:
+        spec = _spec(endpoint, terms, with_group)
+        result = run_analysis(spec)
+        if result is not None and result.cox is None:
+            warnings_box(result.warnings)
+            st.info("No Cox model: there are no events or nothing to estimate.")
+        elif result is not None:
+            st.session_state["hr_spec"] = spec
+            _model(result, spec, df)

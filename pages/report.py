@@ -1,0 +1,155 @@
+"""Report page: download figures (PNG/SVG), tables (CSV/XLSX) and the self-contained HTML report."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+from pages._common import (
+    dataset,
+    entry_guard,
+    filtered_dataset,
+    md,
+    run_analysis,
+    show_error,
+    theme,
+    time_unit,
+)
+
+from cohort_explorer import plots, report
+from cohort_explorer.errors import CohortError
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower() or "analysis"
+
+
+def _figures(km_result, hr_result, endpoint: str) -> dict:
+    figures = {"kaplan-meier": plots.km_figure(
+        km_result, time_unit=time_unit(), endpoint=endpoint,
+        group_title=km_result.group_column,
+        landmark=km_result.spec.landmarks[0] if km_result.spec.landmarks else None)}
+    if hr_result is not None and hr_result.cox is not None:
+        figures["forest"] = plots.forest_figure(hr_result.cox)
+    if km_result.cutpoint is not None:
+        figures["cutpoint"] = plots.cutpoint_figure(km_result.cutpoint,
+                                                    column=km_result.group_column)
+    return figures
+
+
+def _figure_downloads(figures: dict, key: str) -> None:
+    st.subheader("Figures (PNG and SVG, numbers at risk included)")
+    images = st.session_state.get("report_images")
+    if images is None or images[0] != key:
+        if st.button("Prepare PNG and SVG files", key="report_prepare", type="primary"):
+            try:
+                with st.spinner("Rendering figures with Chromium…"):
+                    rendered = plots.figure_images(figures)
+            except plots.StaticExportError as error:
+                show_error(error)
+                return
+            st.session_state["report_images"] = (key, rendered)
+            st.rerun()
+        return
+    for (name, fmt), data in sorted(images[1].items()):
+        st.download_button(f"Download {name}.{fmt}", data, file_name=f"{name}.{fmt}",
+                           mime="image/png" if fmt == "png" else "image/svg+xml",
+                           key=f"report_dl_{name}_{fmt}", on_click="ignore")
+
+
+def _table_downloads(km_result, hr_result) -> None:
+    st.subheader("Tables (CSV and Excel, formula-safe)")
+    tables = report.result_tables(km_result, time_unit())
+    if hr_result is not None and hr_result.cox is not None:
+        tables["cox_model"] = report.result_tables(hr_result, time_unit())["cox"]
+    cols = st.columns(3)
+    for index, (name, table) in enumerate(tables.items()):
+        cols[index % 3].download_button(
+            f"{name}.csv", lambda table=table: report.to_csv_bytes(table),
+            file_name=f"{name}.csv", mime="text/csv", key=f"report_csv_{name}",
+            on_click="ignore")
+    st.download_button("All tables as one Excel workbook (.xlsx)",
+                       lambda: report.to_xlsx_bytes(tables), file_name="cohort-tables.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="report_xlsx", on_click="ignore")
+
+
+def _patient_download() -> None:
+    st.subheader("Patient-level data (after filters)")
+    data = filtered_dataset()
+    identifiers = st.session_state.get("data_identifiers", ())
+    keep = identifiers if st.session_state.get("data_keep_ids") else ()
+    columns = report.export_columns([str(c) for c in data.columns], identifiers, keep)
+    left_out = [c for c in data.columns if c not in columns]
+    if left_out:
+        st.markdown("Left out as possible patient identifiers: " + md(", ".join(left_out))
+                    + " (keep them on the Data page).")
+    st.download_button("Analysis data (.csv)", lambda: report.to_csv_bytes(data[columns]),
+                       file_name="cohort-data.csv", mime="text/csv", key="report_data_csv",
+                       on_click="ignore")
+
+
+def _html_download(km_result, hr_result, figures: dict, key: str) -> None:
+    st.subheader("HTML report")
+    images = st.session_state.get("report_images")
+    images = images[1] if images is not None and images[0] == key else {}
+    endpoint = st.session_state.get("km_endpoint")
+    notes = []
+    if hr_result is not None and hr_result.cox is not None:
+        notes += [f"Cox model: {w}" for w in hr_result.warnings if w not in km_result.warnings]
+
+    def build() -> bytes:
+        result = km_result
+        if hr_result is not None and hr_result.cox is not None:
+            result = _with_cox(km_result, hr_result)
+        return report.html_report(
+            result, km_result.spec, dataset_name=st.session_state.get("data_name"),
+            synthetic=bool(st.session_state.get("data_synthetic")), time_unit=time_unit(),
+            endpoint=endpoint, figures=figures, images=images, notes=notes,
+            captions={"kaplan-meier": f"Kaplan–Meier estimate of {endpoint} with numbers at risk",
+                      "forest": "Hazard ratios (Cox model)",
+                      "cutpoint": "Maximally selected log-rank statistics"},
+        ).encode("utf-8")
+
+    st.markdown("The report holds the choices, figures, tables, warnings, the methods paragraph "
+                "and software versions in one file that opens offline."
+                + ("" if images else " Prepare the PNG/SVG files above to embed static images; "
+                   "otherwise the figures are embedded interactively."))
+    st.download_button("Download the HTML report", build,
+                       file_name=f"cohort-report-{_slug(endpoint)}.html", mime="text/html",
+                       key="report_html", type="primary", on_click="ignore")
+
+
+def _with_cox(km_result, hr_result):
+    """The survival result with the Cox model of the Hazard ratios page (for the report)."""
+    import dataclasses
+
+    return dataclasses.replace(km_result, cox=hr_result.cox)
+
+
+entry_guard()
+st.title("Report")
+km_spec = st.session_state.get("km_spec")
+if km_spec is None:
+    st.info("No analysis yet: open the Survival page and choose a grouping first.")
+    st.page_link("pages/survival.py", label="Go to the Survival page",
+                 icon=":material/show_chart:")
+else:
+    dataset()
+    km_result = run_analysis(km_spec)
+    hr_spec = st.session_state.get("hr_spec")
+    hr_result = run_analysis(hr_spec) if hr_spec is not None else None
+    if km_result is not None:
+        st.markdown(f"Current analysis: **{md(st.session_state.get('km_endpoint', ''))}** by "
+                    f"{md(st.session_state.get('km_group_label', 'all patients'))}; "
+                    f"{km_result.n} patients, {km_result.events} events.")
+        try:
+            figures = _figures(km_result, hr_result, st.session_state.get("km_endpoint", ""))
+        except CohortError as error:
+            show_error(error)
+            figures = {}
+        key = f"{km_spec!r}|{hr_spec!r}|{theme()}"
+        _figure_downloads(figures, key)
+        _table_downloads(km_result, hr_result)
+        _patient_download()
+        _html_download(km_result, hr_result, figures, key)

@@ -1,0 +1,303 @@
+"""Cohort description: "Table 1" by group, the Jonckheere–Terpstra trend test, the PH check.
+
+* :func:`table_one` — continuous variables as median [IQR] with the Kruskal–Wallis test;
+  categorical ones as n (%) with the χ² test (Yates-corrected for 2×2, as R ``chisq.test``), or
+  Fisher's exact test when an expected count is below 5 (``statistics.md``).
+* :func:`jonckheere_terpstra` — trend of a biomarker across ordered categories (e.g. IKZF1 by
+  ISS stage), normal approximation with the tie-corrected variance.
+* :func:`proportional_hazards` — R ``cox.zph`` for the Cox model of an ``AnalysisSpec``, on
+  the same analysis set ``analysis.analyze`` uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cohort_explorer._result import Result
+from cohort_explorer.errors import ColumnError
+
+__all__ = [
+    "TrendTest",
+    "TableOne",
+    "FISHER_RESAMPLES",
+    "FISHER_SEED",
+    "jonckheere_terpstra",
+    "table_one",
+    "proportional_hazards",
+]
+
+#: Fisher's exact test on tables larger than 2×2 uses a seeded Monte Carlo p-value
+#: (R ``fisher.test(simulate.p.value = TRUE, B = 100000)``); 2×2 tables are exact.
+FISHER_RESAMPLES = 100_000
+FISHER_SEED = 20170101
+
+
+@dataclass(frozen=True)
+class TrendTest(Result):
+    """Jonckheere–Terpstra test: ``statistic`` J, its null ``mean``/``variance``, z, p."""
+
+    statistic: float
+    mean: float
+    variance: float
+    z: float
+    p: float
+    n: int
+    levels: tuple[str, ...]
+    method: str = "Jonckheere-Terpstra, normal approximation with ties correction, two-sided"
+
+
+@dataclass(frozen=True)
+class TableOne(Result):
+    """Baseline characteristics: display ``rows`` (strings) and the ``tests`` per variable."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    tests: dict[str, dict]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table as a DataFrame of strings, one row per variable or level."""
+        return pd.DataFrame(list(self.rows), columns=list(self.columns))
+
+
+def jonckheere_terpstra(values: Sequence[float], groups: Sequence, order: Sequence) -> TrendTest:
+    """Jonckheere–Terpstra test for an ordered alternative across ``order``.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The measurements (e.g. IKZF1 expression); missing values are dropped.
+    groups : sequence
+        The category of each value; values whose category is not in ``order`` are dropped.
+    order : sequence
+        The categories in their natural order (e.g. ``["I", "II", "III"]``).
+
+    Returns
+    -------
+    TrendTest
+        J = Σ_{i<j} #{x in group i, y in group j: x < y} + ½ #{x = y}; z from the null mean
+        (N² − Σnᵢ²)/4 and the variance with the correction for ties; two-sided p from the
+        normal distribution.
+
+    Raises
+    ------
+    ColumnError
+        Fewer than two non-empty categories.
+
+    References
+    ----------
+    Jonckheere AR. A distribution-free k-sample test against ordered alternatives.
+    Biometrika 1954;41:133–145. Hollander M, Wolfe DA. Nonparametric Statistical Methods,
+    2nd ed. Wiley 1999, section 6.2 (variance with ties).
+    """
+    x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    g = pd.Series(list(groups), dtype=object).to_numpy()
+    samples = [x[(g == level) & np.isfinite(x)] for level in order]
+    present = [(str(level), s) for level, s in zip(order, samples, strict=True) if s.size]
+    if len(present) < 2:
+        raise ColumnError("The trend test needs values in at least two ordered categories")
+    samples = [s for _, s in present]
+    statistic = 0.0
+    for i, first in enumerate(samples):
+        for second in samples[i + 1:]:
+            diff = second[None, :] - first[:, None]
+            statistic += float((diff > 0).sum() + 0.5 * (diff == 0).sum())
+    sizes = np.array([s.size for s in samples], dtype=float)
+    total = sizes.sum()
+    _, ties = np.unique(np.concatenate(samples), return_counts=True)
+    ties = ties.astype(float)
+    mean = (total**2 - (sizes**2).sum()) / 4.0
+    variance = (
+        (total * (total - 1) * (2 * total + 5) - (sizes * (sizes - 1) * (2 * sizes + 5)).sum()
+         - (ties * (ties - 1) * (2 * ties + 5)).sum()) / 72.0
+        + (sizes * (sizes - 1) * (sizes - 2)).sum() * (ties * (ties - 1) * (ties - 2)).sum()
+        / (36.0 * total * (total - 1) * (total - 2))
+        + (sizes * (sizes - 1)).sum() * (ties * (ties - 1)).sum() / (8.0 * total * (total - 1))
+    )
+    z = (statistic - mean) / np.sqrt(variance) if variance > 0 else np.nan
+    p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+    return TrendTest(statistic=statistic, mean=float(mean), variance=float(variance),
+                     z=float(z), p=p, n=int(total), levels=tuple(level for level, _ in present))
+
+
+def _number(value: float) -> str:
+    if not np.isfinite(value):
+        return "NA"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+
+
+def _median_iqr(x: np.ndarray) -> str:
+    if x.size == 0:
+        return "NA"
+    q1, median, q3 = np.quantile(x, [0.25, 0.5, 0.75])
+    return f"{_number(median)} [{_number(q1)}–{_number(q3)}]"
+
+
+def _continuous(name, x, codes, labels):
+    finite = np.isfinite(x)
+    cells = [_median_iqr(x[finite])]
+    samples = [x[finite & (codes == k)] for k in range(len(labels))]
+    cells += [_median_iqr(s) for s in samples]
+    test = {"test": "Kruskal-Wallis", "statistic": np.nan, "p": np.nan}
+    usable = [s for s in samples if s.size]
+    if len(usable) >= 2 and np.unique(np.concatenate(usable)).size > 1:
+        result = stats.kruskal(*usable)
+        test.update(statistic=float(result.statistic), p=float(result.pvalue))
+    rows = [(f"{name}, median [IQR]", *cells)]
+    missing = int((~finite).sum())
+    if missing:
+        rows.append(("  missing, n", str(missing),
+                     *[str(int((~finite & (codes == k)).sum())) for k in range(len(labels))]))
+    return rows, test
+
+
+def _contingency_test(table: np.ndarray) -> dict:
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return {"test": "none (one level or one group)", "statistic": np.nan, "p": np.nan}
+    expected = stats.contingency.expected_freq(table)
+    if (expected >= 5).all():
+        result = stats.chi2_contingency(table, correction=True)
+        return {"test": "Chi-squared", "statistic": float(result.statistic),
+                "p": float(result.pvalue)}
+    if table.shape == (2, 2):
+        return {"test": "Fisher's exact", "statistic": np.nan,
+                "p": float(stats.fisher_exact(table).pvalue)}
+    method = stats.MonteCarloMethod(n_resamples=FISHER_RESAMPLES,
+                                    rng=np.random.default_rng(FISHER_SEED))
+    return {"test": f"Fisher's exact (Monte Carlo, B = {FISHER_RESAMPLES})",
+            "statistic": np.nan, "p": float(stats.fisher_exact(table, method=method).pvalue)}
+
+
+def _categorical(name, series, codes, labels, order):
+    present = series.notna().to_numpy()
+    values = series.astype(object).where(series.notna(), None).map(
+        lambda v: None if v is None else str(v)).to_numpy()
+    levels = [str(v) for v in order] if order else sorted({v for v in values if v is not None})
+    table = np.array([[int(((values == level) & (codes == k)).sum()) for k in range(len(labels))]
+                      for level in levels])
+    totals = [int((present & (codes == k)).sum()) for k in range(len(labels))]
+    overall_total = int(present.sum())
+    rows = [(f"{name}, n (%)", "", *[""] * len(labels))]
+    for i, level in enumerate(levels):
+        overall = int((values == level).sum())
+        cells = [f"{overall} ({100 * overall / overall_total:.1f}%)" if overall_total else "0"]
+        cells += [f"{table[i, k]} ({100 * table[i, k] / totals[k]:.1f}%)" if totals[k] else "0"
+                  for k in range(len(labels))]
+        rows.append((f"  {level}", *cells))
+    missing = int((~present).sum())
+    if missing:
+        rows.append(("  missing, n", str(missing),
+                     *[str(int((~present & (codes == k)).sum())) for k in range(len(labels))]))
+    return rows, _contingency_test(table)
+
+
+def table_one(
+    df: pd.DataFrame,
+    variables: Sequence[str],
+    *,
+    group: Sequence | None = None,
+    group_order: Sequence[str] | None = None,
+    categorical: Sequence[str] = (),
+    level_order: dict[str, Sequence] | None = None,
+) -> TableOne:
+    """Baseline characteristics overall and by group, with a test per variable.
+
+    Parameters
+    ----------
+    df : DataFrame
+    variables : sequence of str
+        Columns to describe, in display order.
+    group : sequence, optional
+        Group label per row (``None`` = no group; such rows count only in "Overall").
+    group_order : sequence of str, optional
+        Column order of the groups (default: sorted labels).
+    categorical : sequence of str
+        Columns described as n (%); others with a numeric dtype as median [IQR]; text
+        columns are always categorical.
+    level_order : dict, optional
+        Display order of the levels of a categorical column.
+
+    Returns
+    -------
+    TableOne
+        ``rows`` of strings (percentages with one decimal) and ``tests[variable]`` with
+        ``test``, ``statistic`` and ``p`` (NaN where no test applies).
+
+    References
+    ----------
+    Kruskal WH, Wallis WA. J Am Stat Assoc 1952;47:583–621. R ``chisq.test`` and
+    ``fisher.test`` (stats package).
+    """
+    missing = [v for v in variables if v not in df.columns]
+    if missing:
+        raise ColumnError(f"No column {', '.join(map(repr, missing))} in the data")
+    labels_per_row = pd.Series(list(group) if group is not None else [None] * len(df),
+                               dtype=object)
+    labels = list(group_order) if group_order is not None else sorted(
+        {str(v) for v in labels_per_row if v is not None})
+    lookup = {label: k for k, label in enumerate(labels)}
+    codes = np.array([lookup.get(None if v is None else str(v), -1) for v in labels_per_row])
+    counts = [int((codes == k).sum()) for k in range(len(labels))]
+    columns = ("Characteristic", f"Overall (n={len(df)})",
+               *[f"{label} (n={n})" for label, n in zip(labels, counts, strict=True)])
+    rows: list[tuple[str, ...]] = []
+    tests: dict[str, dict] = {}
+    for name in variables:
+        series = df[name]
+        is_numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        if name in categorical or not is_numeric:
+            new_rows, test = _categorical(name, series, codes, labels,
+                                          (level_order or {}).get(name))
+        else:
+            new_rows, test = _continuous(name, series.to_numpy(dtype=float), codes, labels)
+        rows += new_rows
+        tests[name] = test
+    columns = (*columns, "p", "Test") if labels else columns
+    if labels:
+        rows = [_with_test(row, tests, variables) for row in rows]
+    return TableOne(columns=columns, rows=tuple(rows), tests=tests)
+
+
+def _with_test(row: tuple[str, ...], tests: dict[str, dict], variables: Sequence[str]) -> tuple:
+    from cohort_explorer._format import format_p
+
+    for name in variables:
+        if row[0] in (f"{name}, median [IQR]", f"{name}, n (%)"):
+            test = tests[name]
+            return (*row, format_p(test["p"], prefix=False), test["test"])
+    return (*row, "", "")
+
+
+def proportional_hazards(df: pd.DataFrame, spec):
+    """R ``cox.zph`` (``transform = "km"``) for the Cox model that ``analyze(df, spec)`` fits.
+
+    Parameters
+    ----------
+    df : DataFrame
+    spec : AnalysisSpec
+
+    Returns
+    -------
+    tuple
+        ``(PHTest, CoxResult)``, or ``None`` when the spec has no Cox model (one group, no
+        covariates, or no events).
+    """
+    from cohort_explorer import analysis, cox
+    from cohort_explorer.design import build_design, parse_covariate
+
+    terms = [parse_covariate(t) for t in spec.covariates]
+    aset = analysis._analysis_set(df, spec, terms)
+    grouping, _ = analysis._grouping(aset, spec)
+    design, term_groups = build_design(aset.data, terms,
+                                       grouping if len(grouping.labels) > 1 else None)
+    if aset.event.sum() == 0 or design.shape[1] == 0:
+        return None
+    fit = cox.fit_cox(aset.time, aset.event, design, term_groups=term_groups,
+                      conf_level=spec.conf_level)
+    return cox.proportional_hazards_test(aset.time, aset.event, design, fit,
+                                         term_groups=term_groups), fit
