@@ -181,7 +181,7 @@ def _text_cox(result: AnalysisResult) -> list[str]:
     lines = ["", f"Cox model (Efron ties), n={cox.n}, events={cox.events}, "
                  f"concordance {cox.concordance:.3f}"]
     for t in cox.terms:
-        shown = (f"HR {format_hr(t.hr, t.lower, t.upper)}, {format_p(t.p)}" if t.estimable
+        shown = (f"{format_hr(t.hr, t.lower, t.upper)}, {format_p(t.p)}" if t.estimable
                  else f"not estimable: {t.reason}")
         lines.append(f"  {t.term}: {shown}")
     lr = cox.lr_test
