@@ -163,3 +163,11 @@ def test_landmark_analysis_measures_time_from_landmark():
     labels = {g.label: g.km.time.tolist() for g in result.groups}
     assert labels == {"CR": [2.0, 24.0], "PR": [6.0], "not reached by 6": [14.0]}
     assert not any("immortal-time" in w for w in result.warnings)
+
+
+def test_landmark_analysis_keeps_an_explicit_order():
+    df = _frame(t=[9.0, 12.0, 20.0, 30.0], e=[1, 0, 1, 1], resp=["PR", "CR", "PR", "CR"],
+                resp_t=[1.0, 3.0, 8.0, 4.0])
+    spec = AnalysisSpec("t", "e", group_by="resp:order=CR,PR", landmark_from=6.0,
+                        response_time_col="resp_t")
+    assert [g.label for g in analyze(df, spec).groups] == ["CR", "PR", "not reached by 6"]

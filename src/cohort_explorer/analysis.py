@@ -7,7 +7,7 @@ the CLI's JSON contract.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -188,6 +188,10 @@ def _group_validity(df: pd.DataFrame, spec: GroupSpec) -> np.ndarray:
     return numeric_column(df, spec.column).notna().to_numpy()
 
 
+def _late_label(spec: AnalysisSpec) -> str:
+    return f"not reached by {spec.landmark_from:g}"
+
+
 def _apply_landmark(df: pd.DataFrame, spec: AnalysisSpec, time: np.ndarray) -> tuple:
     """Landmark analysis: rows at risk after L, time from L, group by response reached by L."""
     at_risk = time > spec.landmark_from
@@ -196,8 +200,7 @@ def _apply_landmark(df: pd.DataFrame, spec: AnalysisSpec, time: np.ndarray) -> t
         column = parse_group_spec(spec.group_by).column
         reached = pd.to_numeric(df[spec.response_time_col], errors="coerce")
         late = ~(reached <= spec.landmark_from)
-        label = f"not reached by {spec.landmark_from:g}"
-        df[column] = df[column].astype(object).where(~late, label)
+        df[column] = df[column].astype(object).where(~late, _late_label(spec))
     return df, at_risk, time - spec.landmark_from
 
 
@@ -255,6 +258,8 @@ def _grouping(aset: _AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any]:
     if spec.group_by is None:
         return Grouping("", ("All",), np.zeros(len(aset.time), dtype=int)), None
     gspec = parse_group_spec(spec.group_by)
+    if gspec.kind == "order" and spec.landmark_from is not None and spec.response_time_col:
+        gspec = replace(gspec, values=(*gspec.values, _late_label(spec)))
     found = None
     if gspec.kind == "optimal":
         x = numeric_column(aset.data, gspec.column).to_numpy()
