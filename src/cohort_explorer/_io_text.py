@@ -32,6 +32,7 @@ DELIMITERS = (",", ";", "\t", "|")
 # Deliberately not "-": FISH results are often coded "+"/"-".
 EXTRA_NA_VALUES = (".", "?", "na", "n.a.", "N.A.", "#NV", "#NA")
 _CHUNK = 4 * 1024 * 1024
+_ASCII = bytes(range(128))
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)?,\d+$")
 _DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
@@ -202,6 +203,14 @@ def read_delimited(data: bytes, label: str) -> tuple[pd.DataFrame, str]:
     the caller (``io._tidy_columns``) does that.
     """
     utf8, _encoding = decode_to_utf8(data)
+    raw_head = data[:SNIFF_BYTES]
+    if _encoding in ("cp1252", "latin-1") and len(raw_head.translate(None, _ASCII)) > 0.3 * len(
+        raw_head
+    ):  # e.g. EBCDIC or an East Asian code page: decoding it as Windows-1252 gives gibberish
+        raise DataFileError(
+            f"{label} is not in a text encoding Cohort Explorer can read (UTF-8, UTF-16, "
+            "Windows-1252 or Latin-1). Save it again as 'CSV UTF-8' and upload that."
+        )
     head = utf8[:SNIFF_BYTES]
     if not looks_like_text(head):
         raise DataFileError(
