@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer import __version__, cutpoint, survival
+from cohort_explorer._io_identifiers import _is_id_name, tokens
 from cohort_explorer._result import Result, jsonable
 from cohort_explorer.cox import fit_cox
 from cohort_explorer.design import Term, build_design, parse_covariate, term_validity
@@ -31,6 +32,7 @@ from cohort_explorer.stratify import (
     parse_derive,
     parse_group_spec,
 )
+from cohort_explorer.validate import _is_dates
 
 __all__ = ["AnalysisSpec", "GroupResult", "Excluded", "AnalysisResult", "analyze"]
 
@@ -242,6 +244,12 @@ def _analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> _A
         reasons[f"event or censoring by landmark {spec.landmark_from:g}"] = dropped
         keep &= at_risk
     count = int((~keep).sum())
+    if not keep.any() and _is_dates(data[spec.time_col]):
+        raise ColumnError(
+            f"Column '{spec.time_col}' holds calendar dates, not follow-up times. Compute the "
+            "time from the start date (diagnosis or treatment) to the event or last contact, "
+            "in months or days, and use that column."
+        )
     if not keep.any():
         detail = ", ".join(f"{k}: {v}" for k, v in reasons.items() if v) or "no rows"
         raise ColumnError(f"Nothing to analyse: every row was excluded ({detail})")
@@ -309,6 +317,20 @@ def _group_warnings(groups: tuple[GroupResult, ...], spec: AnalysisSpec) -> list
     return warnings
 
 
+def _duplicate_id_warnings(df: pd.DataFrame) -> list[str]:
+    """Warn (counts only, no values) when a patient-ID column repeats an ID."""
+    out = []
+    for column in df.columns:
+        if _is_id_name(tokens(str(column))):
+            repeated = int(df[column].dropna().duplicated().sum())
+            if repeated:
+                out.append(
+                    f"{repeated} row(s) repeat a patient ID already seen in '{column}'. The "
+                    "analysis assumes one row per patient: remove or merge the repeated rows."
+                )
+    return out
+
+
 def _is_post_baseline(column: str) -> bool:
     return any(word in column.lower() for word in RESPONSE_WORDS)
 
@@ -367,7 +389,7 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         _group_result(label, aset.time[grouping.codes == i], aset.event[grouping.codes == i], spec)
         for i, label in enumerate(grouping.labels)
     )
-    warnings = _group_warnings(groups, spec)
+    warnings = _duplicate_id_warnings(aset.data) + _group_warnings(groups, spec)
     events = int(aset.event.sum())
     if events == 0:
         warnings.append("All patients are censored: no medians, tests or hazard ratios.")
