@@ -203,7 +203,7 @@ def test_no_usable_time_is_an_error():
 @pytest.mark.parametrize(
     ("column", "values", "limit_word"),
     [
-        pytest.param("os_years", [70.0] + [5.0] * 39, "look like months or days", id="years"),
+        pytest.param("os_years", [12.0, 95.0] * 20, "look like months or days", id="years"),
         pytest.param("os_days", [0.5, 12.25] * 20, "look like months or years", id="days"),
     ],
 )
@@ -460,3 +460,14 @@ def test_record_numbers_in_an_id_column_are_an_identifier_warning():
     found = find_identifier_columns(df)
     assert "hospital record numbers" in found["patient_id"]
     assert _codes(validate_cohort(df))["identifier"] == "warning"
+
+
+def test_one_long_time_in_a_big_cohort_is_not_a_unit_mismatch():
+    rng = np.random.default_rng(2)
+    times = np.append(rng.exponential(30, 2000).round(1), 450.0)
+    df = pd.DataFrame({"os_months": times, "os_event": rng.integers(0, 2, times.size)})
+    report = validate_cohort(df, time_col="os_months", event_col="os_event")
+    assert "unit_mismatch" not in _codes(report)
+    df.loc[:100, "os_months"] *= 30.4  # a twentieth of the rows in days: flagged
+    report = validate_cohort(df, time_col="os_months", event_col="os_event")
+    assert _codes(report)["unit_mismatch"] == "warning"

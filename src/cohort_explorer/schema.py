@@ -399,10 +399,10 @@ def _unit_from_values(values: pd.Series) -> str | None:
     times, _ = coerce_time(values)
     if np.isnan(times).all():
         return None
-    largest = np.nanmax(times)
-    if largest > 400:
+    high = np.nanpercentile(times, 99)  # robust to a single outlier in a big cohort
+    if high > 400:
         return "days"
-    if largest > 25:
+    if high > 25:
         return "months"
     return None
 
@@ -448,8 +448,8 @@ def suggest_roles(df: pd.DataFrame) -> RoleSuggestion:
     Returns
     -------
     RoleSuggestion
-        Endpoints, the time unit guessed from the names (else the values: largest time > 400
-        suggests days, > 25 months), grouping candidates (text with 2-12 levels, whole numbers
+        Endpoints, the time unit guessed from the names (else the values: a 99th percentile
+        of the times > 400 suggests days, > 25 months), grouping candidates (text with 2-12 levels, whole numbers
         with 2-5 levels, booleans), biomarker candidates (other numeric columns) and
         identifier columns (see :func:`cohort_explorer.validate.find_identifier_columns`).
         Times, events, outcome codes (``*_cause``) and identifiers are never offered as groups

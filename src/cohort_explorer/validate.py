@@ -220,7 +220,6 @@ class _Checker:
             self._units(column, times)
 
     def _bad_times(self, column: str, values: pd.Series, masks: dict) -> None:
-        text = values.astype(str).to_numpy()
         checks = (
             (
                 "non-numeric time",
@@ -244,7 +243,7 @@ class _Checker:
         for reason, code, what, fix in checks:
             count = int(masks[reason].sum())
             if count:
-                examples = _examples(text[masks[reason]])
+                examples = _examples(values[masks[reason]].astype(str))
                 self.add(
                     "warning",
                     code,
@@ -257,14 +256,14 @@ class _Checker:
     def _units(self, column: str, times: np.ndarray) -> None:
         parsed = _parse_time_name(column)
         unit = parsed[1] if parsed else None
-        largest = float(np.nanmax(times))
-        fractional = float(np.nanmean(np.mod(times, 1) != 0))
+        finite = times[~np.isnan(times)]
+        largest = float(finite.max())
+        high = float(np.percentile(finite, 99))  # robust to a single outlier in a big cohort
+        fractional = float(np.mean(np.mod(finite, 1) != 0))
         looks = None
-        if unit == "months" and largest > 400:
-            looks = (
-                f"its largest value is {largest:g}, more than 33 years: the times look like days"
-            )
-        elif unit == "years" and largest > 60:
+        if unit == "months" and high > 400:
+            looks = f"its values go up to {largest:g}, more than 33 years: the times look like days"
+        elif unit == "years" and high > 60:
             looks = f"its largest value is {largest:g}: the times look like months or days"
         elif unit == "days" and largest <= 25 and fractional > 0.5:
             looks = (
@@ -332,7 +331,9 @@ class _Checker:
                 )
             return
         usable = self.usable & values.notna().to_numpy()
-        counts = values[usable].astype(str).value_counts()
+        subset = values[usable]
+        counts = subset.value_counts()
+        counts.index = counts.index.map(str)
         small = counts[counts < MIN_GROUP_SIZE]
         if len(counts) > 1 and len(small):
             listed = ", ".join(f"{label} ({n})" for label, n in small.items())
@@ -347,9 +348,7 @@ class _Checker:
             )
         events = self.events
         if events is not None and len(counts) > 1 and np.nansum(events[usable]) > 0:
-            per_group = (
-                pd.Series(events[usable]).groupby(values[usable].astype(str).to_numpy()).sum()
-            )
+            per_group = pd.Series(events[usable]).groupby(subset.to_numpy()).sum()
             none = [str(label) for label, n in per_group.items() if n == 0]
             if none:
                 self.add(
