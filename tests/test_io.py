@@ -120,6 +120,11 @@ def test_blank_rows_and_trailing_empty_columns_dropped():
     assert df["a"].tolist() == [1, 3]
 
 
+def test_rows_of_blanks_only_are_dropped():
+    df = read_table(b"a;b\n1;x\n  ; \n2;y\n")
+    assert df["a"].tolist() == [1, 2] and df["b"].tolist() == ["x", "y"]
+
+
 def test_nameless_column_with_values_is_named_by_position():
     df = read_table(b"a,,c\n1,x,3\n")
     assert list(df.columns) == ["a", "column_2", "c"]
@@ -248,6 +253,22 @@ def _with_cached_formula(cached: str) -> bytes:
 def test_xlsx_formulas_give_cached_values_and_are_never_evaluated():
     df = read_table(_with_cached_formula("999"))
     assert df["c"].tolist() == [999]  # B2*2 would be 42
+
+
+def test_xlsx_with_a_damaged_sheet():
+    data = _xlsx({"S": [["a", "b"], [1, 2]]})
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                content = content[: len(content) // 2]
+            target.writestr(item, content)
+    with pytest.raises(
+        DataFileError, match="could not be read as an Excel workbook.*save it again"
+    ):
+        read_table(buffer.getvalue(), filename="damaged.xlsx")
 
 
 def test_parquet_round_trip(cohort):

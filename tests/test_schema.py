@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cohort_explorer.errors import ColumnError
+from cohort_explorer.io import read_table
 from cohort_explorer.schema import (
     TIME_REASONS,
     Endpoint,
@@ -16,6 +17,7 @@ from cohort_explorer.schema import (
     coerce_time,
     suggest_roles,
 )
+from tests.conftest import SAMPLE_CSV
 
 # ---- coerce_time ------------------------------------------------------------------------
 
@@ -254,6 +256,12 @@ def test_suggest_roles_on_the_sample_cohort():
     assert roles.biomarker_candidates == ("age", "ikzf1", "ikzf3", "crbn", "bsg")
     assert roles.identifier_columns == ("patient_id",)
     json.dumps(roles.to_dict(), allow_nan=False)
+
+
+def test_suggest_roles_on_the_committed_sample_file():
+    roles = suggest_roles(read_table(SAMPLE_CSV))
+    assert roles == suggest_roles(_sample_like())  # same shape, same suggestion
+    assert [e.name for e in roles.endpoints] == ["PFS", "OS"]
 
 
 def test_suggest_roles_r_lung_style_time_status_1_2():

@@ -25,6 +25,30 @@ _STAT_NAMES = {
 }
 
 
+def _workbook_problem(exc: Exception, label: str) -> DataFileError:
+    return DataFileError(
+        f"{label} could not be read as an Excel workbook ({type(exc).__name__}: {exc}). "
+        "Open it in Excel and save it again as .xlsx, or export the sheet as CSV."
+    )
+
+
+def _workbook_errors() -> tuple[type[Exception], ...]:
+    from xml.etree.ElementTree import ParseError
+
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    return (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        OSError,
+        TypeError,
+        ParseError,
+        InvalidFileException,
+        EOFError,
+    )
+
+
 def _open_workbook(data: bytes, label: str) -> Any:
     import openpyxl
 
@@ -33,11 +57,8 @@ def _open_workbook(data: bytes, label: str) -> Any:
             warnings.simplefilter("ignore")  # openpyxl warns about styles, data validation, ...
             # data_only: cached results of formulas; formulas are never evaluated.
             return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise DataFileError(
-            f"{label} could not be read as an Excel workbook ({type(exc).__name__}: {exc}). "
-            "Open it in Excel and save it again as .xlsx, or export the sheet as CSV."
-        ) from None
+    except _workbook_errors() as exc:
+        raise _workbook_problem(exc, label) from None
 
 
 def xlsx_sheet_names(data: bytes, label: str) -> list[str]:
@@ -110,7 +131,11 @@ def read_xlsx(data: bytes, sheet: str | int | None, label: str) -> pd.DataFrame:
     workbook = _open_workbook(data, label)
     try:
         worksheet = _pick_sheet(workbook, sheet, label)
-        rows = [_trim(row) for row in worksheet.iter_rows(values_only=True)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rows = [_trim(row) for row in worksheet.iter_rows(values_only=True)]
+    except _workbook_errors() as exc:
+        raise _workbook_problem(exc, label) from None
     finally:
         workbook.close()
     if not any(rows):

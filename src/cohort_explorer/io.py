@@ -359,6 +359,7 @@ def _finalize(df: pd.DataFrame, label: str, decimal_comma: bool) -> pd.DataFrame
     df = _name_columns(df, label)
     if df.shape[1] == 0:
         raise DataFileError(f"{label} has no columns. Put the column names in the first row.")
+    df = _tidy_columns(df, decimal_comma)
     blank_rows = df.isna().all(axis=1).to_numpy()
     if blank_rows.any():
         df = df.loc[~blank_rows].reset_index(drop=True)
@@ -368,7 +369,7 @@ def _finalize(df: pd.DataFrame, label: str, decimal_comma: bool) -> pd.DataFrame
             f"{label} has column names ({shown}) but no rows of data. Export the data rows too, "
             "one row per patient."
         )
-    return _tidy_columns(df, decimal_comma)
+    return df
 
 
 def read_table(
