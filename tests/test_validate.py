@@ -80,7 +80,7 @@ def _set(column, index, value):
             "non_numeric_time",
             "warning",
             1,
-            ["1 row of 'pfs_months' are not numbers", "'unknown'"],
+            ["1 row of 'pfs_months' is not a number", "'unknown'", "it will be excluded"],
             id="non_numeric",
         ),
         pytest.param(
@@ -230,7 +230,7 @@ def test_small_groups_and_groups_without_events():
     small = _issue(report, "small_group")
     assert small.count == 1 and "III (6)" in small.message
     none = _issue(report, "group_no_events")
-    assert none.count == 1 and "group(s) III have no events" in none.message
+    assert none.count == 1 and "group III has no events" in none.message
 
 
 def test_small_groups_counted_on_usable_rows_only():
@@ -471,3 +471,11 @@ def test_one_long_time_in_a_big_cohort_is_not_a_unit_mismatch():
     df.loc[:100, "os_months"] *= 30.4  # a twentieth of the rows in days: flagged
     report = validate_cohort(df, time_col="os_months", event_col="os_event")
     assert _codes(report)["unit_mismatch"] == "warning"
+
+
+def test_wrong_event_coding_does_not_hide_other_findings():
+    df = _cohort()
+    df["status"] = np.where(df["pfs_event"] == 1, 2, 1)
+    df["arm"] = ["A"] * 35 + ["B"] * 5
+    codes = _codes(validate_cohort(df, time_col="pfs_months", event_col="status", group_cols="arm"))
+    assert codes["event_coding"] == "error" and codes["small_group"] == "warning"

@@ -127,6 +127,10 @@ def _rows(count: int) -> str:
     return f"{count} row" if count == 1 else f"{count} rows"
 
 
+def _verb(count: int, singular: str, plural: str) -> str:
+    return singular if count == 1 else plural
+
+
 def _examples(values: Iterable, limit: int = 3) -> str:
     shown = []
     for value in values:
@@ -179,8 +183,9 @@ class _Checker:
             self.add(
                 "warning",
                 "missing_values",
-                f"{count} of {n} rows have no value in "
-                f"'{column}' ({role}); they are left out of analyses that use it.",
+                f"{count} of {n} rows {_verb(count, 'has', 'have')} no value in "
+                f"'{column}' ({role}); {_verb(count, 'it is', 'they are')} left out of "
+                "analyses that use it.",
                 column,
                 count,
             )
@@ -198,7 +203,6 @@ class _Checker:
                 column,
                 int(values.notna().sum()),
             )
-            self.usable[:] = False
             return
         raw, masks = _time_masks(values)
         times = raw.copy()
@@ -224,19 +228,19 @@ class _Checker:
             (
                 "non-numeric time",
                 "non_numeric_time",
-                "are not numbers",
+                ("is not a number", "are not numbers"),
                 "Correct them or leave the cells empty.",
             ),
             (
                 "negative time",
                 "negative_time",
-                "have negative times",
+                ("has a negative time", "have negative times"),
                 "A follow-up time must be 0 or more: check the dates it was computed from.",
             ),
             (
                 "infinite time",
                 "infinite_time",
-                "have infinite times",
+                ("has an infinite time", "have infinite times"),
                 "Replace them with the real follow-up time.",
             ),
         )
@@ -247,8 +251,8 @@ class _Checker:
                 self.add(
                     "warning",
                     code,
-                    f"{_rows(count)} of '{column}' {what} "
-                    f"(e.g. {examples}); they will be excluded. {fix}",
+                    f"{_rows(count)} of '{column}' {_verb(count, *what)} (e.g. {examples}); "
+                    f"{_verb(count, 'it', 'they')} will be excluded. {fix}",
                     column,
                     count,
                 )
@@ -286,7 +290,6 @@ class _Checker:
             events, _ = coerce_event(self.df[column], event_value, column=column)
         except ColumnError as exc:
             self.add("error", "event_coding", str(exc), column)
-            self.usable[:] = False
             return
         self.usable &= ~np.isnan(events)
         present = self.df[column].dropna()
@@ -340,9 +343,9 @@ class _Checker:
             self.add(
                 "warning",
                 "small_group",
-                f"In '{column}', {len(small)} group(s) have fewer "
-                f"than {MIN_GROUP_SIZE} patients: {listed}. Their estimates are imprecise; "
-                "consider merging groups.",
+                f"In '{column}', {len(small)} {_verb(len(small), 'group has', 'groups have')} "
+                f"fewer than {MIN_GROUP_SIZE} patients: {listed}. Estimates for "
+                f"{_verb(len(small), 'it', 'them')} are imprecise; consider merging groups.",
                 column,
                 len(small),
             )
@@ -354,9 +357,9 @@ class _Checker:
                 self.add(
                     "warning",
                     "group_no_events",
-                    f"In '{column}', group(s) {', '.join(none)} "
-                    "have no events: their median is not reached and their hazard ratio "
-                    "cannot be estimated.",
+                    f"In '{column}', {_verb(len(none), 'group', 'groups')} {', '.join(none)} "
+                    f"{_verb(len(none), 'has', 'have')} no events: the median is not reached "
+                    "and the hazard ratio cannot be estimated.",
                     column,
                     len(none),
                 )
@@ -381,9 +384,9 @@ class _Checker:
                 self.add(
                     "warning",
                     "infinite_values",
-                    f"'{column}' has {count} infinite "
-                    "value(s) ('inf'); they cannot be analysed. Replace them with the real "
-                    "value or leave the cell empty.",
+                    f"'{column}' has {count} infinite {_verb(count, 'value', 'values')} "
+                    f"('inf'), which cannot be analysed. Replace {_verb(count, 'it', 'them')} "
+                    "with the real value or leave the cell empty.",
                     column,
                     count,
                 )
@@ -392,7 +395,13 @@ class _Checker:
         found = find_identifier_columns(self.df)
         for column, reason in found.items():
             if reason.startswith(PSEUDONYMOUS):
-                self.add("info", "pseudonymous_id", f"'{column}' looks like a {reason}.", column)
+                self.add(
+                    "info",
+                    "pseudonymous_id",
+                    f"'{column}' looks like a {reason}; fine for analysis (used to find "
+                    "repeated patients).",
+                    column,
+                )
             else:
                 self.add(
                     "warning",
@@ -415,7 +424,8 @@ class _Checker:
         self.add(
             "error" if explicit else "warning",
             "duplicate_id",
-            f"{len(ids)} patient ID(s) in '{column}' appear more than once (e.g. "
+            f"{len(ids)} patient {_verb(len(ids), 'ID', 'IDs')} in '{column}' "
+            f"{_verb(len(ids), 'appears', 'appear')} more than once (e.g. "
             f"{_examples(ids)}). The analysis assumes one row per patient: remove or merge "
             "the repeated rows.",
             column,
