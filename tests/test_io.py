@@ -417,6 +417,31 @@ def test_size_limit_just_under_and_over(cohort):
         read_table(data, max_bytes=len(data) - 1)
 
 
+@pytest.mark.parametrize(
+    ("size", "limit", "message"),
+    [
+        pytest.param(101, 100, "The file is 101 bytes; the limit is 100 bytes.", id="bytes"),
+        pytest.param(
+            2**20 + 1,
+            2**20,
+            "The file is 1,048,577 bytes; the limit is 1 MB (1,048,576 bytes).",
+            id="rounding_would_hide_it",
+        ),
+        pytest.param(
+            DEFAULT_APP_MAX_BYTES + 1,
+            DEFAULT_APP_MAX_BYTES,
+            "The file is 209,715,201 bytes; the limit is 200 MB (209,715,200 bytes).",
+            id="app_limit_plus_one",
+        ),
+        pytest.param(3 * 2**20, 2**20 + 2**19, "The file is 3.0 MB; the limit is 1.5 MB.", id="mb"),
+    ],
+)
+def test_size_limit_messages(size, limit, message):
+    with pytest.raises(DataFileError) as caught:
+        read_table(io.BytesIO(bytes(size)), max_bytes=limit)
+    assert str(caught.value).startswith(message)
+
+
 def test_size_limit_message_and_no_parsing(tmp_path):
     big = tmp_path / "big.csv"
     with big.open("wb") as handle:  # sparse: takes no disk space

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["PSEUDONYMOUS", "identifier_reason", "tokens"]
+__all__ = ["DATE_PATTERN", "PSEUDONYMOUS", "identifier_reason", "tokens"]
 
 #: Reasons starting with this mark a pseudonymous study ID (info), not an identifier (warning).
 PSEUDONYMOUS = "pseudonymous ID"
@@ -102,9 +102,10 @@ _LAST_FIRST = re.compile(
     r"(?:\s[^\W\d_]+\.?)?$"
 )
 _FIRST_LAST = re.compile(r"^[A-ZÀ-Þ][a-zà-ÿ'’-]+(?:\s[A-ZÀ-Þ][a-zà-ÿ'’-]+){1,2}$")
-_DATE = re.compile(
-    r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
-    r"|\d{1,2}[- ]?[A-Za-z]{3,9}[- ]?\d{2,4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+#: A calendar date as text: 2019-03-14, 14.03.2019, 03/14/2019, 14-Mar-2019 (time optional).
+DATE_PATTERN = re.compile(
+    r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
+    r"|\d{1,2}[- ]?[A-Za-z]{3,9}[- ]?\d{2,4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*$"
 )
 _YEAR = re.compile(r"(?<!\d)(1[89]\d{2}|20\d{2})(?!\d)")
 _STUDY_CODE = re.compile(r"^[A-Za-z]{1,8}[-_ /]?\d{1,6}[A-Za-z]?$|^\d{1,6}$")
@@ -184,7 +185,7 @@ def _birth_years(values: pd.Series) -> np.ndarray | None:
     if all(isinstance(v, (dt.date, dt.datetime, pd.Timestamp)) for v in present):
         return np.array([v.year for v in present], dtype=float)
     text = _sample_text(values, 500)
-    if text.empty or _share(text, _DATE) < 0.8:
+    if text.empty or _share(text, DATE_PATTERN) < 0.8:
         return None
     years = text.str.extract(_YEAR, expand=False).dropna().astype(float)
     return years.to_numpy() if len(years) else None
@@ -211,7 +212,7 @@ def _by_value(values: pd.Series) -> str | None:
     if _share(text, _EMAIL) >= 0.5:
         return "the values look like e-mail addresses"
     digits = text.str.count(r"\d")
-    phone = text.str.match(_PHONE) & (digits >= 8) & ~text.str.match(_DATE)
+    phone = text.str.match(_PHONE) & (digits >= 8) & ~text.str.match(DATE_PATTERN)
     if float(phone.mean()) >= 0.5:
         return "the values look like phone numbers"
     if float(text.map(_is_last_first).mean()) >= 0.5:

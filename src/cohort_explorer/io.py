@@ -204,8 +204,9 @@ def _check_size(size: int, max_bytes: int | None) -> None:
     if max_bytes is None or size <= max_bytes:
         return
     shown, limit = _size_text(size), _limit_text(max_bytes)
-    if shown == limit:
-        shown, limit = f"{size:,} bytes", f"{max_bytes:,} bytes"
+    if _size_text(size) == _size_text(max_bytes):  # rounding would hide the difference
+        shown = f"{size:,} bytes"
+        limit = limit if limit.endswith(" bytes") else f"{limit} ({max_bytes:,} bytes)"
     raise DataFileError(
         f"The file is {shown}; the limit is {limit}. Remove rows or columns you do not need, "
         "or save it as Parquet (usually much smaller), and upload again."

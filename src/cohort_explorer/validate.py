@@ -17,14 +17,13 @@ It raises :class:`~cohort_explorer.errors.ColumnError` only for a column that do
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from cohort_explorer._io_identifiers import PSEUDONYMOUS, identifier_reason
+from cohort_explorer._io_identifiers import DATE_PATTERN, PSEUDONYMOUS, identifier_reason
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError
 from cohort_explorer.schema import _parse_time_name, _time_masks, coerce_event
@@ -34,10 +33,6 @@ __all__ = ["Issue", "ValidationReport", "find_identifier_columns", "validate_coh
 SEVERITIES = ("error", "warning", "info")
 MIN_GROUP_SIZE = 10
 _MAX_GROUP_LEVELS = 10
-_DATE = re.compile(
-    r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
-    r"|\d{1,2}[- ]?[A-Za-z]{3,9}[- ]?\d{2,4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*$"
-)
 
 
 @dataclass(frozen=True)
@@ -151,7 +146,7 @@ def _is_dates(values: pd.Series) -> bool:
     sample = present.iloc[:500]
     if all(isinstance(v, pd.Timestamp) or hasattr(v, "year") for v in sample):
         return True
-    return float(sample.astype(str).str.match(_DATE).mean()) >= 0.5
+    return float(sample.astype(str).str.match(DATE_PATTERN).mean()) >= 0.5
 
 
 class _Checker:
