@@ -376,3 +376,11 @@ def test_suggest_roles_skips_empty_columns_and_identifiers():
     assert roles.endpoints == ()
     assert roles.identifier_columns == ("patient_name", "email")
     assert roles.group_candidates == ("arm",)
+
+
+def test_suggest_roles_non_text_column_names():
+    df = pd.DataFrame(
+        {0: [1.0, 2.5, 3.5, 4.0], "os_months": [1.0, 2.0, 3.0, 4.0], "os_event": [1, 0, 1, 0]}
+    )
+    roles = suggest_roles(df)
+    assert roles.endpoints == (Endpoint("OS", "os_months", "os_event", None),)

@@ -479,3 +479,9 @@ def test_wrong_event_coding_does_not_hide_other_findings():
     df["arm"] = ["A"] * 35 + ["B"] * 5
     codes = _codes(validate_cohort(df, time_col="pfs_months", event_col="status", group_cols="arm"))
     assert codes["event_coding"] == "error" and codes["small_group"] == "warning"
+
+
+def test_non_text_column_names_are_handled():
+    df = pd.DataFrame({0: [1.0, 2.0, 3.0], 1: [1, 0, 1], "pfs_months": [1.0, 2.0, 3.0]})
+    report = validate_cohort(df, time_col="0", event_col="1")
+    assert report.n_columns == 3 and report.ok

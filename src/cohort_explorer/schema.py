@@ -432,6 +432,12 @@ def _is_biomarker(values: pd.Series) -> bool:
     )
 
 
+def _with_text_names(df: pd.DataFrame) -> pd.DataFrame:
+    if all(isinstance(c, str) for c in df.columns):
+        return df
+    return df.set_axis([str(c) for c in df.columns], axis=1)
+
+
 def suggest_roles(df: pd.DataFrame) -> RoleSuggestion:
     """Guess the role of every column from its name and values.
 
@@ -457,6 +463,7 @@ def suggest_roles(df: pd.DataFrame) -> RoleSuggestion:
     """
     from cohort_explorer.validate import find_identifier_columns  # validate imports schema
 
+    df = _with_text_names(df)
     times, events = _name_roles(df)
     endpoints = _pair_endpoints(df, times, events)
     time_unit = None

@@ -476,6 +476,8 @@ def validate_cohort(
     """
     if event_value is not None and event_col is None:
         raise ValueError("event_value needs event_col")
+    if not all(isinstance(c, str) for c in df.columns):
+        df = df.set_axis([str(c) for c in df.columns], axis=1)
     time = _resolve(df, time_col, "time") if time_col is not None else None
     event = _resolve(df, event_col, "event") if event_col is not None else None
     groups = _split(df, group_cols, "group")
