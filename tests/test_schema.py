@@ -384,3 +384,18 @@ def test_suggest_roles_non_text_column_names():
     )
     roles = suggest_roles(df)
     assert roles.endpoints == (Endpoint("OS", "os_months", "os_event", None),)
+
+
+def test_age_in_years_is_a_biomarker_not_a_time():
+    df = pd.DataFrame(
+        {
+            "age_years": [50, 61, 72, 45, 58, 66],
+            "diagnosis_year": [2015, 2016, 2015, 2017, 2016, 2016],
+            "time": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "status": [1, 0, 1, 0, 1, 1],
+        }
+    )
+    roles = suggest_roles(df)
+    assert roles.endpoints == (Endpoint("Survival", "time", "status", None),)
+    assert roles.biomarker_candidates == ("age_years",)
+    assert roles.group_candidates == ("diagnosis_year",)

@@ -65,6 +65,7 @@ _TIME_RE = re.compile(
 _EVENT_RE = re.compile(
     rf"^(?P<prefix>.*?)(?:(?P<long>{_EVENT_LONG})|[\s._-]+(?P<short>{_EVENT_SHORT}))$", re.I
 )
+_NOT_DURATIONS = re.compile(r"^(age|birth|dob|diagnosis|dx|calendar|enrol|enroll|study)(_|$)")
 _BARE_EVENTS = {"death", "dead", "died", "deceased", "vital_status", "vitalstatus", "vital"}
 _GENERIC_PREFIXES = {"", "fu", "surv", "survival", "follow_up", "followup", "follow"}
 _KNOWN_ENDPOINTS = {
@@ -317,7 +318,10 @@ def _parse_time_name(name: str) -> tuple[str, str | None] | None:
     if not match:
         return None
     suffix = (match.group("long") or match.group("short")).lower()
-    return _prefix_key(match.group("prefix")), _UNIT_WORDS.get(suffix)
+    prefix = _prefix_key(match.group("prefix"))
+    if _NOT_DURATIONS.match(prefix):  # age_years, birth_year, diagnosis_year: not follow-up
+        return None
+    return prefix, _UNIT_WORDS.get(suffix)
 
 
 def _parse_event_name(name: str) -> tuple[str, bool] | None:
