@@ -1,30 +1,14 @@
-"""Cohort Explorer — Streamlit entry point: page config, navigation, sidebar, session state.
+"""Cohort Explorer — Streamlit entry point: navigation, then the shared frame and the page.
 
 Run with ``streamlit run app.py`` (``make run``). The pages are listed explicitly (no sections:
 sidebar navigation with sections fails axe's list rules). The synthetic sample cohort is loaded
-for every new session; the pages only collect choices and render the engine's results.
+for every new session (``frame``); the pages only collect choices and render engine results.
 """
 
 from __future__ import annotations
 
 import streamlit as st
-from pages._common import (
-    ensure_dataset,
-    load_query_params,
-    md,
-    notice_synthetic,
-    save_query_params,
-    time_unit,
-)
-
-st.set_page_config(
-    page_title="Cohort Explorer",
-    page_icon=":material/monitor_heart:",
-    layout="wide",
-    initial_sidebar_state="expanded",
-    menu_items={"About": "Cohort Explorer: Kaplan–Meier, log-rank and Cox models that match "
-                         "R's survival package. Synthetic demo data only unless you upload."},
-)
+from pages._common import frame
 
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", url_path="data",
@@ -39,21 +23,7 @@ PAGES = [
 ]
 
 navigation = st.navigation(PAGES, position="sidebar")
-load_query_params()
-ensure_dataset()
-
-with st.sidebar:
-    st.markdown("**Active dataset**")
-    st.markdown(md(st.session_state.get("data_name", "none")))
-    rows, columns = st.session_state.get("data_shape", (0, 0))
-    st.markdown(f"{rows} rows × {columns} columns · time in {md(time_unit())}")
-    where = st.session_state.get("data_where") or []
-    if where:
-        st.markdown("**Subgroup filter:** " + md(" and ".join(where)))
-    endpoint = st.session_state.get("app_endpoint") or st.session_state.get("km_endpoint")
-    if endpoint:
-        st.markdown(f"**Active endpoint:** {md(endpoint)}")
-    notice_synthetic()
-
+st.session_state["app_ready"] = True
+frame()
+st.session_state["app_frame_done"] = True
 navigation.run()
-save_query_params()

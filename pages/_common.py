@@ -44,19 +44,52 @@ MIRRORED: dict[str, type] = {
 
 
 # --------------------------------------------------------------------------- entry
-def entry_guard() -> None:
-    """Make sure ``app.py`` (``st.navigation``) runs, even on a fresh server's first request.
+def frame() -> None:
+    """Page config, URL choices, the default dataset and the sidebar (run once per rerun)."""
+    st.set_page_config(
+        page_title="Cohort Explorer", page_icon=":material/monitor_heart:", layout="wide",
+        initial_sidebar_state="expanded",
+        menu_items={"About": "Cohort Explorer: Kaplan–Meier, log-rank and Cox models that "
+                             "match R's survival package."})
+    load_query_params()
+    ensure_dataset()
+    with st.sidebar:
+        st.markdown("**Active dataset**")
+        st.markdown(md(st.session_state.get("data_name", "none")))
+        rows, columns = st.session_state.get("data_shape", (0, 0))
+        st.markdown(f"{rows} rows × {columns} columns · time in {md(time_unit())}")
+        where = st.session_state.get("data_where") or []
+        if where:
+            st.markdown("**Subgroup filter:** " + md(" and ".join(where)))
+        endpoint = st.session_state.get("app_endpoint") or st.session_state.get("km_endpoint")
+        if endpoint:
+            st.markdown(f"**Active endpoint:** {md(endpoint)}")
+        notice_synthetic()
 
-    Streamlit starts a server whose main script has a ``pages/`` folder in the legacy
-    "pages directory" mode until ``st.navigation`` is first called, and in that mode a first
-    request for ``/survival`` runs ``pages/survival.py`` alone, without ``app.py``'s setup.
-    Every page calls this first: it switches the legacy mode off and reruns through ``app.py``.
+
+def begin_page() -> None:
+    """First call of every page: make sure :func:`frame` ran for this rerun.
+
+    ``app.py`` runs the frame and marks it. Streamlit, however, starts with a main script
+    beside a ``pages/`` folder in its legacy "pages directory" mode until ``st.navigation`` is
+    first called (and ``AppTest`` re-enters that mode on every run); in that mode a request for
+    ``/survival`` runs ``pages/survival.py`` alone. Then this switches the legacy mode off and
+    either reruns through ``app.py`` (a new session: nothing to lose) or draws the frame itself.
     """
+    if st.session_state.pop("app_frame_done", False):
+        return
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    PagesManager.uses_pages_directory = False
+    if not st.session_state.get("app_ready"):
+        st.session_state["app_ready"] = True
         st.rerun()
+    frame()
+
+
+def end_page() -> None:
+    """Last call of every page: mirror the choices into the URL."""
+    save_query_params()
 
 
 # --------------------------------------------------------------------------- text
@@ -271,4 +304,4 @@ def warnings_box(messages: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
-    entry_guard()
+    begin_page()

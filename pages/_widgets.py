@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
-from pages._common import endpoints, entry_guard, persisted
+from pages._common import begin_page, endpoints, persisted
 
 from cohort_explorer.sample import ISS_ORDER, RESPONSE_ORDER
 
@@ -153,4 +153,4 @@ def group_builder(prefix: str, df: pd.DataFrame, suggestion, *,
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
-    entry_guard()
+    begin_page()

@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 from pages._common import (
     CACHE,
+    begin_page,
     data_key,
-    entry_guard,
+    end_page,
     filtered_dataset,
     md,
     persisted,
@@ -118,9 +119,10 @@ def _biomarker_section(df: pd.DataFrame, sugg) -> None:
                 f"(normal approximation, n = {trend.n}).")
 
 
-entry_guard()
+begin_page()
 st.title("Cohort")
 data = filtered_dataset()
 sugg = suggestion()
 _table_section(data, sugg)
 _biomarker_section(data, sugg)
+end_page()

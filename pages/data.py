@@ -8,10 +8,11 @@ from pages._common import (
     SAMPLE_LABEL,
     SAMPLE_PATH,
     _sheets,
+    begin_page,
     dataset,
     digest_of,
+    end_page,
     endpoints,
-    entry_guard,
     md,
     notice_synthetic,
     persisted,
@@ -23,7 +24,9 @@ from pages._common import (
 from cohort_explorer.errors import CohortError
 from cohort_explorer.validate import find_identifier_columns, validate_cohort
 
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "sav", "zsav", "dta",
+# "xls" is accepted so an old Excel file (or an HTML page named .xls) gets the engine's message
+# saying what to do, instead of the uploader's bare "file type not allowed".
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet", "sav", "zsav", "dta",
                 "sas7bdat", "xpt"]
 UNITS = ["months", "days", "weeks", "years"]
 OPERATORS = ["=", "!=", "<", "<=", ">", ">="]
@@ -190,7 +193,7 @@ def _filters(df: pd.DataFrame) -> None:
             st.rerun()
 
 
-entry_guard()
+begin_page()
 st.title("Data")
 notice_synthetic()
 _source()
@@ -200,3 +203,4 @@ _roles(df)
 _validation(df)
 _identifiers()
 _filters(df)
+end_page()

@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 from pages._common import (
     CACHE,
+    begin_page,
     data_key,
     dataset,
-    entry_guard,
+    end_page,
     md,
     persisted,
     run_analysis,
@@ -157,7 +158,7 @@ def _ph_section(spec: AnalysisSpec, df: pd.DataFrame) -> None:
     st.table(pd.DataFrame(rows), hide_index=True)
 
 
-entry_guard()
+begin_page()
 st.title("Hazard ratios")
 df = dataset()
 with st.container(border=True):
@@ -175,3 +176,4 @@ if endpoint is not None:
         elif result is not None:
             st.session_state["hr_spec"] = spec
             _model(result, spec, df)
+end_page()

@@ -6,8 +6,9 @@ import re
 
 import streamlit as st
 from pages._common import (
+    begin_page,
     dataset,
-    entry_guard,
+    end_page,
     filtered_dataset,
     md,
     run_analysis,
@@ -127,7 +128,7 @@ def _with_cox(km_result, hr_result):
     return dataclasses.replace(km_result, cox=hr_result.cox)
 
 
-entry_guard()
+begin_page()
 st.title("Report")
 km_spec = st.session_state.get("km_spec")
 if km_spec is None:
@@ -153,3 +154,4 @@ else:
         _table_downloads(km_result, hr_result)
         _patient_download()
         _html_download(km_result, hr_result, figures, key)
+end_page()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 from pages._common import (
+    begin_page,
     dataset,
-    entry_guard,
+    end_page,
     md,
     persisted,
     run_analysis,
@@ -163,7 +164,7 @@ def _results(result, choice, options, endpoint) -> None:
                         alt="Standardised log-rank statistic over the candidate cut points")
 
 
-entry_guard()
+begin_page()
 st.title("Survival")
 df = dataset()
 with st.container(border=True):
@@ -184,3 +185,4 @@ if endpoint is not None:
         st.session_state["km_group_label"] = choice.description
         _landmark_controls(result, choice, df)
         _results(result, choice, options, endpoint)
+end_page()

@@ -1,0 +1,217 @@
+"""AppTest: every page renders on the sample and on uploads; the numbers shown are the engine's."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from tests.conftest import ROOT, SAMPLE_CSV
+
+from cohort_explorer._format import format_hr, format_p
+from cohort_explorer._tables import display_cox_table, display_group_table
+from cohort_explorer.analysis import AnalysisSpec, analyze
+
+APP = str(ROOT / "app.py")
+PAGES = ("pages/data.py", "pages/cohort.py", "pages/survival.py", "pages/hazard_ratios.py",
+         "pages/report.py")
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run(timeout=30)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _start() -> AppTest:
+    return _run(AppTest.from_file(APP, default_timeout=30))
+
+
+def _page(at: AppTest, path: str) -> AppTest:
+    at.switch_page(path)
+    return _run(at)
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _sample() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE_CSV)
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="data_upload").set_value((name, data, "text/csv"))
+    return _run(at)
+
+
+def _no_html(at: AppTest) -> None:
+    for element in list(at.markdown) + list(at.warning) + list(at.error) + list(at.info):
+        assert not element.proto.allow_html if hasattr(element.proto, "allow_html") else True
+
+
+@pytest.fixture(scope="module")
+def sample_result():
+    spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
+                        group_by="ikzf1:q1-vs-rest", landmarks=(36.0,), trend=True)
+    return analyze(_sample(), spec)
+
+
+def test_every_page_renders_on_the_sample():
+    at = _start()
+    assert at.session_state["data_synthetic"] is True
+    assert any("Synthetic data" in i.value for i in at.sidebar.info)
+    for path in PAGES:
+        _page(at, path)
+        assert not at.error, [e.value for e in at.error]
+
+
+def test_survival_shows_the_engine_numbers(sample_result):
+    at = _page(_start(), "pages/survival.py")
+    at.selectbox(key="km_rule_w").set_value("Q1 vs rest")
+    _run(at)
+    shown = at.table[0].value.reset_index(drop=True)
+    expected = display_group_table(sample_result, "months")
+    assert shown.astype(str).values.tolist() == expected.astype(str).values.tolist()
+    assert f"Log-rank {format_p(sample_result.logrank.p)}" in _texts(at)
+    hr = display_cox_table(sample_result.cox)["Hazard ratio"].tolist()
+    assert at.table[2].value["Hazard ratio"].tolist() == hr
+    assert at.query_params["km_rule"] == ["Q1 vs rest"] or at.query_params["km_rule"] == "Q1 vs rest"
+
+
+def test_url_choices_restore_the_view(sample_result):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update({"km_endpoint": "OS", "km_rule": "Q1 vs rest", "km_landmarks": "24"})
+    _run(at)
+    _page(at, "pages/survival.py")
+    assert at.selectbox(key="km_endpoint_w").value == "OS"
+    assert at.selectbox(key="km_rule_w").value == "Q1 vs rest"
+    assert at.text_input(key="km_landmarks_w").value == "24"
+    assert "Survival at 24 months" in at.table[0].value.columns
+
+
+def test_upload_with_events_coded_1_2_runs_after_mapping_event_2():
+    data = _sample()
+    data["pfs_event"] = data["pfs_event"] + 1  # 1 = censored, 2 = progression
+    data["os_event"] = data["os_event"] + 1
+    at = _upload(_start(), "coded.csv", data.to_csv(index=False).encode())
+    assert at.session_state["data_synthetic"] is False
+    assert not any("Synthetic data" in i.value for i in at.sidebar.info)
+    value_boxes = [s for s in at.selectbox if s.label == "Value that means event"]
+    value_boxes[0].set_value("2")
+    value_boxes[1].set_value("2")
+    _run(at)
+    assert [e["event_value"] for e in at.session_state["data_endpoints"]] == ["2", "2"]
+    _page(at, "pages/survival.py")
+    at.selectbox(key="km_rule_w").set_value("Q1 vs rest")
+    _run(at)
+    expected = analyze(_sample(), AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
+                                               group_by="ikzf1:q1-vs-rest"))
+    assert f"Log-rank {format_p(expected.logrank.p)}" in _texts(at)
+    assert at.table[0].value["Events"].tolist() == [g.events for g in expected.groups]
+
+
+def test_unreadable_upload_keeps_the_previous_dataset():
+    at = _start()
+    before = at.session_state["data_digest"]
+    _upload(at, "garbage.csv", bytes(range(256)) * 40)
+    assert at.error, "a readable error message is shown"
+    assert "Traceback" not in at.error[0].value
+    assert at.session_state["data_digest"] == before
+    assert at.session_state["data_synthetic"] is True
+    _page(at, "pages/survival.py")
+    assert at.table
+
+
+def test_identifier_columns_are_flagged_and_removed_in_one_click():
+    data = _sample()
+    data.insert(1, "patient_name", [f"Doe, John{i}" for i in range(len(data))])
+    data.insert(2, "email", [f"p{i}@example.org" for i in range(len(data))])
+    at = _upload(_start(), "with_ids.csv", data.to_csv(index=False).encode())
+    assert any("may identify patients" in w.value for w in at.warning)
+    at.button(key="data_remove_ids").click()
+    _run(at)
+    assert {"patient_name", "email"} <= set(at.session_state["data_removed"])
+    assert not any("may identify patients" in w.value for w in at.warning)
+
+
+def test_user_text_is_escaped_everywhere():
+    data = pd.DataFrame({"pfs_months": [5.0, 8, 12, 20, 30, 40] * 4,
+                         "pfs_event": [1, 0, 1, 1, 0, 1] * 4,
+                         XSS: ["<script>alert(1)</script>", "[x](javascript:alert(1))"] * 12})
+    at = _upload(_start(), f"{XSS}.csv", data.to_csv(index=False).encode())
+    _page(at, "pages/survival.py")
+    at.radio(key="km_kind_w").set_value("Category")
+    _run(at)
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "<img" not in sidebar.replace("\\<img", "")
+    for element in list(at.markdown) + list(at.warning) + list(at.error):
+        assert "<script>" not in element.value and "](javascript:" not in element.value
+    _no_html(at)
+
+
+def test_hazard_ratio_page_matches_the_engine():
+    at = _page(_start(), "pages/survival.py")
+    at.selectbox(key="km_rule_w").set_value("Q1 vs rest")
+    _run(at)
+    at = _page(at, "pages/hazard_ratios.py")
+    spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
+                        group_by="ikzf1:q1-vs-rest", covariates=("cyto_risk:cat:ref=standard",))
+    cox = analyze(_sample(), spec).cox
+    high = next(t for t in cox.terms if t.term == "cyto_risk=high")
+    table = at.table[0].value
+    assert format_hr(high.hr, high.lower, high.upper) in table["Hazard ratio"].tolist()
+    assert f"{cox.concordance:.3f}" in [m.value for m in at.metric]
+    assert any("PH" in s.value or "Proportional" in s.value for s in at.subheader)
+
+
+def test_response_grouping_offers_a_landmark_analysis():
+    at = _page(_start(), "pages/survival.py")
+    at.radio(key="km_kind_w").set_value("Category")
+    _run(at)
+    at.selectbox(key="km_col_w").set_value("best_response")
+    _run(at)
+    assert any("immortal" in w.value for w in at.warning)
+    at.button(key="km_landmark_on").click()
+    _run(at)
+    assert at.session_state["km_landmark_from"] == "12"
+    assert any("Landmark analysis from 12" in i.value for i in at.info)
+    spec = at.session_state["km_spec"]
+    assert spec.landmark_from == 12.0 and spec.response_time_col == "response_months"
+
+
+def test_report_page_offers_every_download():
+    at = _page(_start(), "pages/survival.py")
+    at = _page(at, "pages/report.py")
+    labels = [b.label for b in at.download_button]
+    assert "Download the HTML report" in labels
+    assert "All tables as one Excel workbook (.xlsx)" in labels
+    assert {"groups.csv", "tests.csv", "km.csv", "Analysis data (.csv)"} <= set(labels)
+    assert any("patient\\_id" in m.value for m in at.markdown)  # left out of the export
+
+
+def test_subgroup_filter_changes_the_analysis_set():
+    at = _start()
+    at.selectbox(key="data_filter_col").set_value("cyto_risk")
+    _run(at)
+    at.selectbox(key="data_filter_value_cyto_risk").set_value("standard")
+    at.button(key="data_filter_add").click()
+    _run(at)
+    assert at.session_state["data_where"] == ["cyto_risk=standard"]
+    at = _page(at, "pages/survival.py")
+    standard = int((_sample()["cyto_risk"] == "standard").sum())
+    assert at.metric[0].value == str(standard)
+
+
+@pytest.mark.parametrize("name", ["sample.xlsx", "sample.parquet"])
+def test_binary_formats_upload(name):
+    data = _sample()
+    buffer = io.BytesIO()
+    if name.endswith("xlsx"):
+        data.to_excel(buffer, index=False)
+    else:
+        data.to_parquet(buffer, index=False)
+    at = _upload(_start(), name, buffer.getvalue())
+    assert not at.error and at.session_state["data_shape"] == data.shape
