@@ -1,0 +1,204 @@
+"""Issue 5, bad input through the app (AppTest): every corpus file is either analysed or refused
+with one clear message; never an exception, and a refused file leaves the session as it was.
+
+The files and what a correct program does with each are in ``tests/data/make_bad_corpus.py``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from tests.conftest import ROOT, SAMPLE_CSV
+from tests.data.make_bad_corpus import BAD, CASES, write_sized, write_wide
+
+from cohort_explorer import io as cio
+
+APP = str(ROOT / "app.py")
+MIB = 1024 * 1024
+#: Files the reader itself refuses (the message comes on the Data page, at upload).
+UNREADABLE = {
+    "empty.csv": ("empty",),
+    "whitespace_only.csv": ("empty",),
+    "header_only.csv": ("no rows",),
+    "binary_garbage.csv": ("binary",),
+    "pdf_named.csv": ("PDF",),
+    "html_named.xls": ("HTML", ".xlsx"),
+    "ebcdic.csv": ("encoding", "UTF-8"),
+    "duplicated_names.csv": ("duplicated column", "pfs_months"),
+}
+MINE = SAMPLE_CSV.read_bytes() + b"\n"  # the sample, but not byte-identical (a new upload)
+READABLE = sorted({c.name for c in CASES} - set(UNREADABLE))
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _plain(text: str) -> str:
+    """Markdown-escaped text as the user reads it."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _errors(at: AppTest) -> list[str]:
+    return [_plain(e.value) for e in at.error]
+
+
+def _page(at: AppTest, path: str) -> AppTest:
+    at.switch_page(path)
+    return _run(at)
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    if not at.file_uploader:
+        _page(at, "pages/data.py")
+    at.file_uploader(key="data_upload").set_value((name, data, "application/octet-stream"))
+    return _run(at)
+
+
+def _choose_quartiles(at: AppTest) -> AppTest:
+    """Survival page, PFS by IKZF1 quartiles (as far as the dataset offers these choices)."""
+    _page(at, "pages/survival.py")
+    if "PFS" in at.selectbox(key="km_endpoint_w").options:
+        at.selectbox(key="km_endpoint_w").set_value("PFS")
+    at.radio(key="km_kind_w").set_value("Biomarker (numeric)")
+    _run(at)
+    keys = {s.key: s for s in at.selectbox}
+    if "km_col_w" not in keys:  # no numeric biomarker (e.g. a single patient)
+        return at
+    if "ikzf1" in keys["km_col_w"].options:
+        keys["km_col_w"].set_value("ikzf1")
+    keys["km_rule_w"].set_value("Quartiles")
+    return _run(at)
+
+
+def _group_table(at: AppTest) -> list[list[str]]:
+    return at.table[0].value.astype(str).values.tolist()
+
+
+@pytest.fixture(scope="module")
+def sample_table():
+    """The Survival page's group table for the sample, PFS by IKZF1 quartiles."""
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _upload(at, "mine.csv", MINE)
+    return _group_table(_choose_quartiles(at))
+
+
+def test_refused_files_keep_the_previous_session(sample_table):
+    """One session: a good upload and choices, then every unreadable file in turn."""
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _upload(at, "mine.csv", MINE)
+    digest = at.session_state["data_digest"]
+    _choose_quartiles(at)
+    at.checkbox(key="km_ci_w").set_value(False)
+    _run(at)
+    _page(at, "pages/data.py")
+    for name, fragments in UNREADABLE.items():
+        _upload(at, name, (BAD / name).read_bytes())
+        errors = _errors(at)
+        assert len(errors) == 1, (name, errors)
+        assert all(f.lower() in errors[0].lower() for f in fragments), (name, errors[0])
+        assert "Traceback" not in errors[0] and "\n" not in errors[0].strip()
+        assert at.session_state["data_name"] == "mine.csv", name
+        assert at.session_state["data_digest"] == digest, name
+        assert at.session_state["data_synthetic"] is False
+        assert at.dataframe[0].value.shape[0] == 60  # the preview still shows mine.csv
+    _page(at, "pages/survival.py")
+    assert at.selectbox(key="km_rule_w").value == "Quartiles"
+    assert at.checkbox(key="km_ci_w").value is False
+    assert _group_table(at) == sample_table
+
+
+def test_readable_files_are_analysed(sample_table):
+    """One session walks every readable file: no exception; the right numbers or one error."""
+    cases = {c.name: c for c in CASES if c.outcome == "ok" and c.options[1] == "pfs_months"}
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _choose_quartiles(at)
+    for name in READABLE:
+        _upload(at, name, (BAD / name).read_bytes())
+        assert at.session_state["data_name"] == name
+        assert len(at.error) <= 1 or name == "several_sheets.xlsx", _errors(at)
+        if name != "several_sheets.xlsx":  # its first sheet is a note: nothing to choose
+            _choose_quartiles(at)
+        _page(at, "pages/survival.py")
+        errors = _errors(at)
+        case = cases.get(name)
+        if case is not None and case.same_as_sample and "--sheet" not in case.options:
+            assert not errors, (name, errors)
+            assert _group_table(at) == sample_table, name
+        if name == "negative_times.csv":
+            assert "Excluded: negative time: 3" in [_plain(m.value) for m in at.markdown]
+        if name in ("all_censored.csv", "duplicated_ids.csv"):
+            fragment = "censored" if name == "all_censored.csv" else "repeat a patient ID"
+            assert any(fragment in _plain(w.value) for w in at.warning), name
+        if name == "dates_as_time.csv":
+            assert len(errors) == 1 and "holds calendar dates" in errors[0]
+        if name == "text_in_numeric.csv":  # ikzf1 holds text: not offered as a biomarker
+            assert "ikzf1" not in at.selectbox(key="km_col_w").options
+            assert "Excluded: non-numeric time: 2" in [_plain(m.value) for m in at.markdown]
+        assert len(errors) <= 1, (name, errors)
+        assert errors or at.table, name
+        _page(at, "pages/data.py")
+
+
+def test_events_coded_1_2_are_recognised_and_a_wrong_coding_explained():
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _upload(at, "events_1_2.csv", (BAD / "events_1_2.csv").read_bytes())
+    pfs = at.session_state["data_endpoints"][0]
+    assert (pfs["event_col"], pfs["event_value"]) == ("pfs_event", "2")
+    value = next(s for s in at.selectbox if s.label == "Value that means event")
+    value.set_value("0/1 coding (1 = event)")
+    _run(at)
+    assert at.session_state["data_endpoints"][0]["event_value"] is None
+    _page(at, "pages/survival.py")
+    errors = _errors(at)
+    assert len(errors) == 1
+    assert "'pfs_event' has values 1, 2" in errors[0] and "pfs_event=VALUE" in errors[0]
+
+
+def test_second_sheet_can_be_chosen(sample_table):
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _choose_quartiles(at)
+    _upload(at, "several_sheets.xlsx", (BAD / "several_sheets.xlsx").read_bytes())
+    sheet = at.selectbox(key="data_sheet_choice")
+    assert sheet.options == ["Info", "Data"]
+    sheet.set_value("Data")
+    _run(at)
+    assert at.session_state["data_sheet"] == "Data"
+    assert at.session_state["data_shape"] == (60, 20)
+    _page(at, "pages/survival.py")
+    assert _group_table(at) == sample_table
+
+
+def test_five_thousand_columns(tmp_path, sample_table):
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _choose_quartiles(at)
+    _upload(at, "wide.csv", write_wide(tmp_path / "wide.csv", 5000).read_bytes())
+    assert at.session_state["data_shape"] == (60, 5000)
+    _page(at, "pages/survival.py")
+    assert _group_table(at) == sample_table
+
+
+def test_at_and_above_the_upload_limit(tmp_path, monkeypatch):
+    """With the app's limit lowered to 1 MiB: exactly 1 MiB loads, one byte more is refused
+    with the limit named, and the 1 MiB dataset stays."""
+    monkeypatch.setattr(cio, "DEFAULT_APP_MAX_BYTES", MIB)
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _upload(at, "at_limit.csv", write_sized(tmp_path / "at.csv", MIB).read_bytes())
+    assert at.session_state["data_name"] == "at_limit.csv"
+    assert at.session_state["data_shape"] == (12664, 20)
+    _upload(at, "above.csv", write_sized(tmp_path / "above.csv", MIB + 1).read_bytes())
+    errors = _errors(at)
+    assert len(errors) == 1 and "the limit is 1 MB" in errors[0]
+    assert at.session_state["data_name"] == "at_limit.csv"
+
+
+def test_app_limit_matches_the_server_upload_limit():
+    """The engine refuses what the server would refuse: both 200 MB."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * MIB == cio.DEFAULT_APP_MAX_BYTES
