@@ -99,14 +99,18 @@ def _html_download(km_result, hr_result, figures: dict, key: str) -> None:
     if hr_result is not None and hr_result.cox is not None:
         notes += [f"Cox model: {w}" for w in hr_result.warnings if w not in km_result.warnings]
 
+    # Everything from the session is read now: the download callback runs outside the page.
+    dataset_name = st.session_state.get("data_name")
+    synthetic = bool(st.session_state.get("data_synthetic"))
+    unit = time_unit()
+
     def build() -> bytes:
         result = km_result
         if hr_result is not None and hr_result.cox is not None:
             result = _with_cox(km_result, hr_result)
         return report.html_report(
-            result, km_result.spec, dataset_name=st.session_state.get("data_name"),
-            synthetic=bool(st.session_state.get("data_synthetic")), time_unit=time_unit(),
-            endpoint=endpoint, figures=figures, images=images, notes=notes,
+            result, km_result.spec, dataset_name=dataset_name, synthetic=synthetic,
+            time_unit=unit, endpoint=endpoint, figures=figures, images=images, notes=notes,
             captions={"kaplan-meier": f"Kaplan–Meier estimate of {endpoint} with numbers at risk",
                       "forest": "Hazard ratios (Cox model)",
                       "cutpoint": "Maximally selected log-rank statistics"},
