@@ -93,7 +93,9 @@ def export_columns(columns: Iterable[str], identifier_columns: Iterable[str],
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV (UTF-8 with BOM so Excel reads accents) of :func:`safe_frame` of ``df``."""
-    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+    # CRLF rows (RFC 4180) make the writer quote a cell holding a bare CR; with "\n" rows it
+    # stays unquoted and Excel would start a new row at the CR ("'\r=1+1" -> a live "=1+1").
+    return safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
