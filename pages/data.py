@@ -70,22 +70,19 @@ def _preview(df: pd.DataFrame) -> None:
 
 
 def _endpoint_row(index: int, endpoint: dict, columns: list[str], df: pd.DataFrame) -> dict:
-    cols = st.columns([1, 2, 2, 2])
     tag = f"{index}_{st.session_state['data_digest'][:12]}"
-    name = cols[0].text_input(f"Endpoint {index + 1}", endpoint["name"],
-                              key=f"data_ep_name_{tag}")
-    label = md(endpoint["name"])
-    time_col = cols[1].selectbox(f"Time column ({label})", columns, key=f"data_ep_time_{tag}",
+    with st.container(key=f"data_ep_row_{index}"):
+        cols = st.columns([1, 2, 2, 2])
+    name = cols[0].text_input("Name", endpoint["name"], key=f"data_ep_name_{tag}")
+    time_col = cols[1].selectbox("Time column", columns, key=f"data_ep_time_{tag}",
                                  index=columns.index(endpoint["time_col"])
                                  if endpoint["time_col"] in columns else 0)
-    event_col = cols[2].selectbox(f"Event column ({label})", columns,
-                                  key=f"data_ep_event_{tag}",
+    event_col = cols[2].selectbox("Event column", columns, key=f"data_ep_event_{tag}",
                                   index=columns.index(endpoint["event_col"])
                                   if endpoint["event_col"] in columns else 0)
     values = [NO_EVENT_VALUE] + sorted({str(v) for v in df[event_col].dropna().unique()})[:50]
     current = endpoint["event_value"] if endpoint["event_value"] in values else NO_EVENT_VALUE
-    value = cols[3].selectbox(f"Value that means event ({label})", values,
-                              index=values.index(current),
+    value = cols[3].selectbox("Value that means event", values, index=values.index(current),
                               key=f"data_ep_value_{tag}_{event_col}",
                               help="e.g. 2 when the file codes 1 = censored, 2 = event")
     return {"name": name.strip() or f"Endpoint {index + 1}", "time_col": time_col,

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from cohort_explorer import plots
+from cohort_explorer._format import format_p
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -158,5 +159,5 @@ def test_km_figure_from_engine_counts_patients_at_risk():
     for table, mask in zip(tables, [q1, ~q1], strict=True):
         counts = [int((data.loc[mask, "pfs_months"] >= t).sum()) for t in ticks]
         assert list(table.text) == [str(c) for c in counts]
-    assert any(plots._format.format_p(result.logrank.p) in a.text
+    assert any(format_p(result.logrank.p) in a.text
                for a in fig.layout.annotations)

@@ -99,7 +99,7 @@ def test_upload_with_events_coded_1_2_runs_after_mapping_event_2():
     at = _upload(_start(), "coded.csv", data.to_csv(index=False).encode())
     assert at.session_state["data_synthetic"] is False
     assert not any("Synthetic data" in i.value for i in at.sidebar.info)
-    value_boxes = [s for s in at.selectbox if s.label.startswith("Value that means event")]
+    value_boxes = [s for s in at.selectbox if s.label == "Value that means event"]
     value_boxes[0].set_value("2")
     value_boxes[1].set_value("2")
     _run(at)

@@ -42,8 +42,9 @@ def _open(page: Page, url: str, heading: str) -> None:
     _settled(page)
 
 
-def _choose(page: Page, label: str, option: str) -> None:
-    page.get_by_role("combobox", name=label).click()
+def _choose(page: Page, label: str, option: str, within: str | None = None) -> None:
+    scope = page.locator(f".st-key-{within}") if within else page
+    scope.get_by_role("combobox", name=label).click()
     page.get_by_role("option", name=option, exact=True).click()
     _settled(page)
 
@@ -92,10 +93,10 @@ def test_upload_csv_coded_1_2_and_map_event_2(page: Page, app_url: str, artifact
     expect(page.get_by_test_id("stSidebar").get_by_text("cohort_coded_1_2.csv")).to_be_visible()
     _settled(page)
     expect(page.get_by_test_id("stSidebar").get_by_text("Synthetic data")).to_have_count(0)
-    _choose(page, "Value that means event (PFS)", "0/1 coding (1 = event)")
+    _choose(page, "Value that means event", "0/1 coding (1 = event)", within="data_ep_row_0")
     expect(page.get_by_text("PFS: 1 errors")).to_be_visible()
     expect(page.get_by_test_id("stTable").first).to_contain_text("pfs_status")
-    _choose(page, "Value that means event (PFS)", "2")
+    _choose(page, "Value that means event", "2", within="data_ep_row_0")
     expect(page.get_by_text("PFS: 0 errors")).to_be_visible()
     page.get_by_role("link", name="Survival").click()
     expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
