@@ -16,9 +16,9 @@ import pandas as pd
 from cohort_explorer import __version__, cutpoint, survival
 from cohort_explorer._io_identifiers import _is_id_name, tokens
 from cohort_explorer._result import Result, jsonable
-from cohort_explorer.cox import fit_cox
+from cohort_explorer.cox import fit_cox, proportional_hazards_test
 from cohort_explorer.design import Term, build_design, parse_covariate, term_validity
-from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.errors import CohortError, ColumnError, OptionError
 from cohort_explorer.schema import coerce_event, coerce_time
 from cohort_explorer.stratify import (
     Grouping,
@@ -331,6 +331,22 @@ def _duplicate_id_warnings(df: pd.DataFrame) -> list[str]:
     return out
 
 
+def _ph_warnings(aset: _AnalysisSet, design: pd.DataFrame, cox, term_groups) -> list[str]:
+    """A warning naming the terms whose Schoenfeld test (R ``cox.zph``) has p < 0.05."""
+    if not any(t.estimable for t in cox.terms):
+        return []
+    try:
+        ph = proportional_hazards_test(aset.time, aset.event, design, cox, term_groups=term_groups)
+    except (CohortError, np.linalg.LinAlgError):
+        return []
+    violated = [label for label, test in ph.terms if test.p < 0.05]
+    if not violated:
+        return []
+    return [f"Proportional hazards may not hold for {', '.join(violated)} (scaled Schoenfeld "
+            "residuals, R cox.zph, p < 0.05): the hazard ratio averages an effect that changes "
+            "over time; look at the Kaplan-Meier curves and the proportional-hazards check."]
+
+
 def _is_post_baseline(column: str) -> bool:
     return any(word in column.lower() for word in RESPONSE_WORDS)
 
@@ -400,7 +416,7 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
     design, term_groups = build_design(aset.data, terms, grouping if len(groups) > 1 else None)
     if events > 0 and design.shape[1] > 0:
         cox = fit_cox(aset.time, aset.event, design, term_groups=term_groups, conf_level=spec.conf_level)
-        warnings += list(cox.warnings)
+        warnings += list(cox.warnings) + _ph_warnings(aset, design, cox, term_groups)
     if spec.group_by and _is_post_baseline(grouping.column) and spec.landmark_from is None:
         warnings.append(
             f"Grouping by {grouping.column} (measured after time zero) risks immortal-time bias: "
