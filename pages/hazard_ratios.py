@@ -120,6 +120,11 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
         st.warning("Not estimable: " + md("; ".join(
             f"{t.term} ({t.reason})" for t in cox.terms if not t.estimable)),
             icon=":material/block:")
+    if result.excluded.count:
+        reasons = "; ".join(f"{k}: {v}" for k, v in result.excluded.reasons.items() if v)
+        st.info(f"Complete cases: {cox.n} patients are in the model; {result.excluded.count} "
+                f"rows were left out ({md(reasons)}). Kaplan–Meier numbers on the Survival page "
+                "can differ for this reason.", icon=":material/info:")
     cols = st.columns(4)
     cols[0].metric("Patients", cox.n)
     cols[1].metric("Events", cox.events)

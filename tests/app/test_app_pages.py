@@ -215,3 +215,23 @@ def test_binary_formats_upload(name):
         data.to_parquet(buffer, index=False)
     at = _upload(_start(), name, buffer.getvalue())
     assert not at.error and at.session_state["data_shape"] == data.shape
+
+
+def test_report_renders_png_and_svg_with_chromium():
+    import os
+
+    from cohort_explorer.plots import chromium_path
+
+    if chromium_path() is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Chromium is required in CI for the PNG/SVG downloads")
+        pytest.skip("no Chromium on this machine")
+    at = _page(_start(), "pages/survival.py")
+    at = _page(at, "pages/report.py")
+    at.button(key="report_prepare").click()
+    _run(at)
+    labels = {b.label for b in at.download_button}
+    assert {"Download kaplan-meier.png", "Download kaplan-meier.svg"} <= labels
+    images = at.session_state["report_images"][1]
+    assert images[("kaplan-meier", "png")].startswith(b"\x89PNG")
+    assert b"Number at risk" in images[("kaplan-meier", "svg")]
