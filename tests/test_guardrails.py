@@ -1,0 +1,268 @@
+"""Issue 5, statistical guardrails: numbers that would mislead are flagged or withheld, in the
+JSON ``warnings`` (CLI) and on screen (AppTest).
+
+* Cox separation / monotone likelihood -> the term is "not estimable" with a reason, no HR;
+* fewer than 10 events per variable -> warning;
+* proportional hazards violated (R cox.zph) -> warning, and the check on the Hazard ratios page;
+* groups under 10 patients or without events -> caution beside the p-value;
+* grouping by treatment response -> immortal-time warning and a one-click landmark analysis;
+* optimal cut point -> the corrected (Lau94) p always shown with the naive one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cohort_explorer.analysis import AnalysisSpec, analyze
+from cohort_explorer.cli import main
+from tests.conftest import ROOT, SAMPLE_CSV
+
+APP = str(ROOT / "app.py")
+
+
+def cli_json(capsys, path, *options):
+    code = main(["analyze", str(path), *map(str, options)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+def _crossing_hazards(seed: int = 5, n: int = 100) -> pd.DataFrame:
+    """Arm A fails early (exponential), arm B late (Weibull shape 4): hazards cross."""
+    rng = np.random.default_rng(seed)
+    time = np.r_[rng.exponential(3, n), rng.weibull(4, n) * 8].round(2)
+    return pd.DataFrame({"time": time, "event": (time <= 12).astype(int),
+                         "arm": ["A"] * n + ["B"] * n})
+
+
+def _proportional(seed: int = 5, n: int = 100) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    time = np.r_[rng.exponential(3, n), rng.exponential(6, n)].round(2)
+    return pd.DataFrame({"time": time, "event": (time <= 12).astype(int),
+                         "arm": ["A"] * n + ["B"] * n})
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.switch_page("pages/data.py")
+    _run(at)
+    at.file_uploader(key="data_upload").set_value((name, data, "text/csv"))
+    return _run(at)
+
+
+def _shown(at: AppTest) -> str:
+    kinds = ("markdown", "warning", "info", "error", "caption")
+    return "\n".join(_plain(str(e.value)) for k in kinds for e in getattr(at, k))
+
+
+# --------------------------------------------------------------------------- Cox
+def test_separation_is_not_estimable_with_a_reason(capsys, tmp_path):
+    """OS by IKZF1 Q1 vs rest: no deaths in Q1 (monotone likelihood) -> no HR, a reason."""
+    result = cli_json(capsys, SAMPLE_CSV, "--time", "os_months", "--event", "os_event",
+                      "--group-by", "ikzf1:q1-vs-rest")
+    term = result["cox"]["terms"][0]
+    assert term["term"] == "ikzf1=Q2-Q4" and term["estimable"] is False
+    assert term["reason"] and term["hr"] is None and term["p"] is None
+    assert any("ikzf1=Q2-Q4" in w for w in result["warnings"])
+    # a covariate that separates perfectly: every event has flag = 1
+    df = pd.read_csv(SAMPLE_CSV)
+    df["flag"] = df["pfs_event"]
+    path = tmp_path / "sep.csv"
+    df.to_csv(path, index=False)
+    result = cli_json(capsys, path, "--time", "pfs_months", "--event", "pfs_event",
+                      "--covariates", "flag,age")
+    terms = {t["term"]: t for t in result["cox"]["terms"]}
+    assert terms["flag"]["estimable"] is False and terms["flag"]["hr"] is None
+    assert terms["age"]["estimable"] is True and terms["age"]["hr"] > 0
+
+
+def test_events_per_variable_below_10_warns(capsys):
+    quartiles = cli_json(capsys, SAMPLE_CSV, "--time", "pfs_months", "--event", "pfs_event",
+                         "--group-by", "ikzf1:quartiles")
+    assert any("8.3 events per variable" in w for w in quartiles["warnings"])
+    two = cli_json(capsys, SAMPLE_CSV, "--time", "pfs_months", "--event", "pfs_event",
+                   "--group-by", "cyto_risk")  # 25 events, 1 coefficient
+    assert not any("per variable" in w for w in two["warnings"])
+
+
+def test_proportional_hazards_violation_warns(capsys, tmp_path):
+    crossing, proportional = tmp_path / "crossing.csv", tmp_path / "ph.csv"
+    _crossing_hazards().to_csv(crossing, index=False)
+    _proportional().to_csv(proportional, index=False)
+    bad = cli_json(capsys, crossing, "--time", "time", "--event", "event", "--group-by", "arm")
+    assert any("Proportional hazards may not hold for arm" in w for w in bad["warnings"])
+    good = cli_json(capsys, proportional, "--time", "time", "--event", "event",
+                    "--group-by", "arm")
+    assert good["cox"]["terms"][0]["estimable"]
+    assert not any("Proportional hazards" in w for w in good["warnings"])
+
+
+# --------------------------------------------------------------------------- groups
+def test_small_groups_and_groups_without_events_get_a_caution(capsys):
+    result = cli_json(capsys, SAMPLE_CSV, "--time", "os_months", "--event", "os_event",
+                      "--group-by", "best_response")
+    small = [g for g in result["groups"] if g["n"] < 10]
+    assert small
+    for group in small:
+        assert any(f"Group {group['label']} has only {group['n']} patients" in w
+                   for w in result["warnings"])
+    no_events = [g for g in result["groups"] if g["events"] == 0]
+    for group in no_events:
+        assert any(f"Group {group['label']} has no events" in w for w in result["warnings"])
+
+
+def test_app_shows_the_caution_beside_the_p_value():
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    at.switch_page("pages/survival.py")
+    _run(at)
+    at.selectbox(key="km_endpoint_w").set_value("OS")
+    at.radio(key="km_kind_w").set_value("Biomarker (numeric)")
+    _run(at)
+    at.selectbox(key="km_col_w").set_value("ikzf1")
+    at.selectbox(key="km_rule_w").set_value("Quartiles")
+    _run(at)
+    headline = next(m.value for m in at.markdown if "Log-rank" in m.value)
+    assert "caution: a group has fewer than 10 patients or no events" in headline
+    assert "Group Q1 has no events" in _shown(at)
+
+
+# --------------------------------------------------------------------------- immortal time
+def test_response_grouping_warns_and_landmark_analysis_is_correct(capsys):
+    naive = cli_json(capsys, SAMPLE_CSV, "--time", "pfs_months", "--event", "pfs_event",
+                     "--group-by", "best_response")
+    assert any("immortal-time bias" in w for w in naive["warnings"])
+    result = cli_json(capsys, SAMPLE_CSV, "--time", "pfs_months", "--event", "pfs_event",
+                      "--group-by", "best_response", "--landmark-from", "12",
+                      "--response-time", "response_months")
+    assert not any("immortal-time" in w for w in result["warnings"])
+    df = pd.read_csv(SAMPLE_CSV)
+    at_risk = df[df["pfs_months"] > 12]
+    assert result["n"] == len(at_risk)
+    assert result["excluded"]["reasons"]["event or censoring by landmark 12"] == len(df) - len(
+        at_risk)
+    late = at_risk["response_months"] > 12
+    expected = at_risk["best_response"].where(~late, "not reached by 12")
+    sizes = {g["label"]: g["n"] for g in result["groups"]}
+    assert sizes == expected.value_counts().to_dict()
+    # time is measured from the landmark: the same KM as the shifted data by hand
+    shifted = at_risk.assign(pfs_months=at_risk["pfs_months"] - 12, best_response=expected)
+    by_hand = analyze(shifted, AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
+                                            group_by="best_response"))
+    for group, reference in zip(result["groups"], by_hand.groups, strict=True):
+        assert group["label"] == reference.label
+        assert group["km"]["time"] == pytest.approx(list(reference.km.time), rel=1e-12)
+        assert group["km"]["survival"] == pytest.approx(list(reference.km.survival), rel=1e-12)
+
+
+def test_app_offers_the_landmark_analysis_in_one_click():
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    at.switch_page("pages/survival.py")
+    _run(at)
+    at.selectbox(key="km_endpoint_w").set_value("PFS")
+    at.radio(key="km_kind_w").set_value("Category")
+    _run(at)
+    at.selectbox(key="km_col_w").set_value("best_response")
+    _run(at)
+    assert "immortal-time bias" in _shown(at)
+    before = next(m.value for m in at.metric if m.label == "Patients analysed")
+    at.button(key="km_landmark_on").click()
+    _run(at)
+    shown = _shown(at)
+    assert "Landmark analysis from 12" in shown and "immortal-time bias" not in shown
+    after = next(m.value for m in at.metric if m.label == "Patients analysed")
+    df = pd.read_csv(SAMPLE_CSV)
+    assert int(before) == 60 and int(after) == int((df["pfs_months"] > 12).sum())
+    groups = at.table[0].value.iloc[:, 0].tolist()
+    assert "not reached by 12" in groups
+    at.button(key="km_landmark_off").click()
+    _run(at)
+    assert "immortal-time bias" in _shown(at)
+
+
+# --------------------------------------------------------------------------- optimal cut
+def test_optimal_cut_always_shows_the_corrected_p(capsys):
+    result = cli_json(capsys, SAMPLE_CSV, "--time", "pfs_months", "--event", "pfs_event",
+                      "--group-by", "ikzf1:optimal")
+    cut = result["cutpoint"]
+    assert cut["method"].startswith("maxstat") and 0 < cut["p_corrected"] <= 1
+    assert cut["p_corrected"] > result["logrank"]["p"]  # the naive p is optimistic
+    assert any(f"{cut['p_corrected']:.3g}" in w and "Corrected p" in w for w in result["warnings"])
+    code = main(["analyze", str(SAMPLE_CSV), "--time", "pfs_months", "--event", "pfs_event",
+                 "--group-by", "ikzf1:optimal", "--output", "text"])
+    text = capsys.readouterr().out
+    assert code == 0 and "corrected p" in text
+    assert text.index("Log-rank:") < text.index("corrected p")
+
+
+def test_app_shows_the_corrected_p_with_the_naive_one():
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    at.switch_page("pages/survival.py")
+    _run(at)
+    at.selectbox(key="km_endpoint_w").set_value("PFS")
+    at.radio(key="km_kind_w").set_value("Biomarker (numeric)")
+    _run(at)
+    at.selectbox(key="km_col_w").set_value("ikzf1")
+    at.selectbox(key="km_rule_w").set_value("Optimal cut point (maxstat)")
+    _run(at)
+    spec = at.session_state["km_spec"]
+    result = analyze(pd.read_csv(SAMPLE_CSV), spec)
+    headline = _plain(next(m.value for m in at.markdown if "Log-rank" in m.value))
+    assert "corrected" in headline and "Lau94" in headline
+    from cohort_explorer._format import format_p
+
+    assert format_p(result.cutpoint.p_corrected) in headline
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    annotations = " ".join(a.get("text", "") for a in figure["layout"].get("annotations", []))
+    assert f"corrected {format_p(result.cutpoint.p_corrected)}" in annotations
+
+
+def test_app_hazard_ratio_page_shows_ph_and_not_estimable_warnings():
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _upload(at, "crossing.csv", _crossing_hazards().to_csv(index=False).encode())
+    at.switch_page("pages/survival.py")
+    _run(at)
+    at.radio(key="km_kind_w").set_value("Category")
+    _run(at)
+    at.selectbox(key="km_col_w").set_value("arm")
+    _run(at)
+    assert "Proportional hazards may not hold for arm" in _shown(at)
+    at.switch_page("pages/hazard_ratios.py")
+    _run(at)
+    assert "Proportional hazards may not hold for arm" in _shown(at)
+    ph_table = at.table[-1].value.set_index("Term")
+    assert ph_table.loc["GLOBAL", "p"] == "<0.001"
+    # sample, OS by Q1 vs rest: the HR is withheld on both pages
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    at.switch_page("pages/survival.py")
+    _run(at)
+    at.selectbox(key="km_endpoint_w").set_value("OS")
+    at.radio(key="km_kind_w").set_value("Biomarker (numeric)")
+    _run(at)
+    at.selectbox(key="km_col_w").set_value("ikzf1")
+    at.selectbox(key="km_rule_w").set_value("Q1 vs rest")
+    _run(at)
+    cox_table = at.table[-1].value
+    assert cox_table.astype(str).apply(lambda c: c.str.contains("not estimable")).any().any()
+    at.switch_page("pages/hazard_ratios.py")
+    _run(at)
+    at.selectbox(key="hr_endpoint_w").set_value("OS")
+    _run(at)
+    assert "Not estimable: ikzf1=Q2-Q4" in _shown(at)
+    table = at.table[0].value.set_index("Term")
+    assert "not estimable" in " ".join(table.loc["ikzf1=Q2-Q4"].astype(str)).lower()
+    assert "HR" not in table.loc["ikzf1=Q2-Q4", "Hazard ratio"]
