@@ -135,10 +135,10 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
     st.plotly_chart(plots.forest_figure(cox, theme=theme()), config=plots.PLOTLY_CONFIG,
                     theme=None, key="hr_forest", alt="Forest plot of hazard ratios")
     st.table(display_cox_table(cox), hide_index=True)
-    _ph_section(spec, df)
+    _ph_section(spec, df, result.warnings)
 
 
-def _ph_section(spec: AnalysisSpec, df: pd.DataFrame) -> None:
+def _ph_section(spec: AnalysisSpec, df: pd.DataFrame, warnings: tuple[str, ...]) -> None:
     st.subheader("Proportional-hazards check (scaled Schoenfeld residuals, R cox.zph)")
     try:
         found = _ph_test(data_key(), repr(spec), df, spec)
@@ -153,7 +153,9 @@ def _ph_section(spec: AnalysisSpec, df: pd.DataFrame) -> None:
     rows.append({"Term": "GLOBAL", "χ²": f"{ph.global_test.statistic:.2f}",
                  "df": str(ph.global_test.df), "p": format_p(ph.global_test.p, prefix=False)})
     violated = [label for label, t in ph.terms if t.p < 0.05]
-    if violated:
+    if violated and any("cox.zph" in w for w in warnings):
+        pass  # the engine's warning above already says it
+    elif violated:
         st.warning("Proportional hazards may not hold for " + md(", ".join(violated))
                    + " (p < 0.05): the hazard ratio averages an effect that changes over time.",
                    icon=":material/warning:")
