@@ -51,6 +51,10 @@ def frame() -> None:
         initial_sidebar_state="expanded",
         menu_items={"About": "Cohort Explorer: Kaplan–Meier, log-rank and Cox models that "
                              "match R's survival package."})
+    from pages._auth import sign_in_gate  # optional OpenID Connect sign-in (docs/DEPLOYMENT.md)
+
+    if not sign_in_gate():
+        st.stop()
     load_query_params()
     ensure_dataset()
     with st.sidebar:
