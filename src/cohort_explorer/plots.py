@@ -9,7 +9,7 @@ Look: Okabe–Ito colour-blind-safe palette, one line style per group, large fon
 projector), a light and a dark variant (``theme="dark"``).
 
 Static export (PNG/SVG) goes through kaleido driving the system Chromium:
-:func:`figure_images`.
+:func:`figure_images` (implemented in ``_export``).
 
 References
 ----------
@@ -19,11 +19,7 @@ friendly to colorblind people. 2008. https://jfly.uni-koeln.de/color/
 
 from __future__ import annotations
 
-import asyncio
 import math
-import os
-import shutil
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,6 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cohort_explorer._export import StaticExportError, chromium_path, figure_images
 from cohort_explorer._format import escape, format_hr, format_number, format_p, is_missing
 
 __all__ = [
@@ -70,10 +67,6 @@ _THEMES = {
     "dark": {"paper": "#121417", "plot": "#121417", "text": "#F2F2F2", "grid": "#3A3F47",
              "black": "#E6E6E6"},
 }
-
-
-class StaticExportError(RuntimeError):
-    """PNG/SVG export is unavailable (no Chromium) or failed."""
 
 
 def _colour(index: int, theme: str) -> str:
@@ -424,75 +417,17 @@ def biomarker_figure(
     _layout(fig, theme, height=460, title=title)
     fig.update_xaxes(title={"text": escape(category_col)})
     fig.update_yaxes(title={"text": escape(value_col)}, type="log" if log_scale else "linear")
+    values = pd.to_numeric(data[value_col], errors="coerce")
+    positive = values[values > 0]
+    if log_scale and len(positive):
+        ticks = _log_ticks(float(positive.min()), float(positive.max()))
+        fig.update_yaxes(tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
     return fig
 
 
-# --------------------------------------------------------------------------- static export
-def chromium_path() -> str | None:
-    """The Chromium kaleido should drive: ``$BROWSER_PATH``, ``$CHROMIUM``, or Debian's."""
-    for candidate in (os.environ.get("BROWSER_PATH"), os.environ.get("CHROMIUM"),
-                      "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser"), shutil.which("google-chrome")):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-async def _render(figures, formats, width, height, scale, path):
-    import kaleido
-
-    out = {}
-    # kaleido starts Chromium headless without its sandbox (works as root in containers);
-    # MathJax is off so nothing is fetched from a CDN.
-    async with kaleido.Kaleido(n=1, path=path, mathjax=False, timeout=60) as renderer:
-        for name, fig in figures.items():
-            for fmt in formats:
-                opts = {"format": fmt, "width": width, "height": fig.layout.height or height,
-                        "scale": scale if fmt == "png" else 1}
-                out[(name, fmt)] = await renderer.calc_fig(fig, opts=opts)
-    return out
-
-
-def figure_images(
-    figures: Mapping[str, go.Figure], formats: Sequence[str] = ("png", "svg"), *,
-    width: int = 1100, height: int = 640, scale: float = 2.0,
-) -> dict[tuple[str, str], bytes]:
-    """Render figures to PNG/SVG bytes with one headless Chromium session.
-
-    Parameters
-    ----------
-    figures : mapping of name to Figure
-    formats : sequence of {"png", "svg", "pdf"}
-    width, height : int
-        Size in CSS pixels (a figure's own ``layout.height`` wins); ``scale`` multiplies PNGs.
-
-    Returns
-    -------
-    dict
-        ``{(name, format): bytes}``.
-
-    Raises
-    ------
-    StaticExportError
-        No Chromium found or the export failed (the interactive figures still work).
-    """
-    path = chromium_path()
-    if path is None:
-        raise StaticExportError("PNG/SVG export needs Chromium (apt-get install chromium); "
-                                "set BROWSER_PATH to its executable.")
-    box: dict[str, Any] = {}
-
-    def run() -> None:  # own thread + loop: safe inside Streamlit's script thread
-        try:
-            box["out"] = asyncio.run(_render(dict(figures), tuple(formats), width, height,
-                                             scale, path))
-        except Exception as error:  # reported to the caller as one StaticExportError
-            box["error"] = error
-
-    worker = threading.Thread(target=run, name="figure-export", daemon=True)
-    worker.start()
-    worker.join(timeout=180)
-    if "error" in box or "out" not in box:
-        raise StaticExportError(f"figure export failed: {box.get('error', 'timed out')}")
-    return {key: bytes(value) if not isinstance(value, bytes) else value
-            for key, value in box["out"].items()}
+def _log_ticks(low: float, high: float) -> list[float]:
+    """1-2-5 ticks covering [low, high] for a logarithmic axis."""
+    exponents = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    ticks = [m * 10.0**e for e in exponents for m in (1, 2, 5)]
+    inside = [t for t in ticks if low / 1.5 <= t <= high * 1.5]
+    return inside or [low, high]

@@ -24,10 +24,15 @@ PAGES = {"data": "", "cohort": "cohort", "survival": "survival",
 
 
 def _settled(page: Page) -> None:
-    """Wait until Streamlit has finished the current run (no "Running…" status)."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state",
-                                                           re.compile("notRunning|rerun"))
+    """Wait until Streamlit has finished its runs: not running and no stale (greyed) element.
+
+    A first load can run twice (the viewer's theme is reported, ``st.context.theme`` reruns).
+    """
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    expect(page.locator("[data-stale='true']")).to_have_count(0)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
 
 
 def _no_failure(page: Page) -> None:
