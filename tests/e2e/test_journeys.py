@@ -32,6 +32,8 @@ def _settled(page: Page) -> None:
     expect(app).to_have_attribute("data-test-script-state", "notRunning")
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
     expect(page.locator("[data-stale='true']")).to_have_count(0)
+    # Widgets whose code is still loading are drawn as skeletons.
+    expect(page.locator("[data-testid^='stSkeleton']")).to_have_count(0)
     expect(app).to_have_attribute("data-test-script-state", "notRunning")
 
 
