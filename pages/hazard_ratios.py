@@ -5,22 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 from pages._common import (
-    CACHE,
     begin_page,
-    data_key,
     dataset,
     end_page,
     md,
     persisted,
     run_analysis,
-    show_error,
     suggestion,
     theme,
     warnings_box,
 )
 from pages._widgets import endpoint_select
 
-from cohort_explorer import cohort, plots
+from cohort_explorer import plots
 from cohort_explorer._format import format_p
 from cohort_explorer._tables import display_cox_table
 from cohort_explorer.analysis import AnalysisSpec
@@ -31,11 +28,6 @@ TRANSFORMS = {"as is (per unit)": "", "per doubling (log2)": "log2",
               "per standard deviation": "z", "categorical": "cat"}
 KIND_TO_LABEL = {"numeric": "as is (per unit)", "log2": "per doubling (log2)",
                  "z": "per standard deviation", "cat": "categorical"}
-
-
-@st.cache_data(**CACHE)
-def _ph_test(key: str, spec_key: str, _df: pd.DataFrame, _spec: AnalysisSpec):
-    return cohort.proportional_hazards(_df, _spec)
 
 
 def _restore_terms() -> None:
@@ -135,33 +127,21 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
     st.plotly_chart(plots.forest_figure(cox, theme=theme()), config=plots.PLOTLY_CONFIG,
                     theme=None, key="hr_forest", alt="Forest plot of hazard ratios")
     st.table(display_cox_table(cox), hide_index=True)
-    _ph_section(spec, df, result.warnings)
+    _ph_section(result.ph_test)
 
 
-def _ph_section(spec: AnalysisSpec, df: pd.DataFrame, warnings: tuple[str, ...]) -> None:
+def _ph_section(ph) -> None:
     st.subheader("Proportional-hazards check (scaled Schoenfeld residuals, R cox.zph)")
-    try:
-        found = _ph_test(data_key(), repr(spec), df, spec)
-    except CohortError as error:
-        show_error(error)
+    if ph is None:
+        st.info("No term can be tested (none is estimable).", icon=":material/info:")
         return
-    if found is None:
-        return
-    ph, _ = found
     rows = [{"Term": label, "χ²": f"{t.statistic:.2f}", "df": str(t.df),
              "p": format_p(t.p, prefix=False)} for label, t in ph.terms]
     rows.append({"Term": "GLOBAL", "χ²": f"{ph.global_test.statistic:.2f}",
                  "df": str(ph.global_test.df), "p": format_p(ph.global_test.p, prefix=False)})
-    violated = [label for label, t in ph.terms if t.p < 0.05]
-    if violated and any("cox.zph" in w for w in warnings):
-        pass  # the engine's warning above already says it
-    elif violated:
-        st.warning("Proportional hazards may not hold for " + md(", ".join(violated))
-                   + " (p < 0.05): the hazard ratio averages an effect that changes over time.",
-                   icon=":material/warning:")
-    else:
+    if not any(t.p < 0.05 for _, t in ph.terms):
         st.success("No evidence against proportional hazards (all p ≥ 0.05).",
-                   icon=":material/check_circle:")
+                   icon=":material/check_circle:")  # a violation is in the engine's warnings
     st.table(pd.DataFrame(rows), hide_index=True)
 
 

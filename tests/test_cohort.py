@@ -100,11 +100,12 @@ def test_jonckheere_terpstra_direction_and_errors():
 
 
 def test_proportional_hazards_check_matches_R_cox_zph(sample):
-    from cohort_explorer.analysis import AnalysisSpec
+    from cohort_explorer.analysis import AnalysisSpec, analyze
 
     spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
                         group_by="ikzf1:q1-vs-rest", covariates=("cyto_risk:cat:ref=standard",))
-    ph, fit = cohort.proportional_hazards(sample, spec)
+    result = analyze(sample, spec)
+    ph, fit = result.ph_test, result.cox
     assert [t.term for t in fit.terms] == ["ikzf1=Q2-Q4", "cyto_risk=high"]
     tests = [t for _, t in ph.terms] + [ph.global_test]
     for test, chisq, df, p in zip(tests, R["zph"]["chisq"], R["zph"]["df"], R["zph"]["p"],

@@ -133,6 +133,7 @@ class AnalysisResult(Result):
     pairwise: tuple[survival.PairwiseLogRank, ...] | None = None
     stratified_logrank: survival.LogRank | None = None
     cox: Any = None  # cox.CoxResult | None
+    ph_test: Any = None  # cox.PHTest | None: R cox.zph(transform="km") of that model
     cutpoint: cutpoint.Cutpoint | None = None
     warnings: tuple[str, ...] = ()
     software: dict[str, str] = field(default_factory=dict)
@@ -145,7 +146,7 @@ class AnalysisResult(Result):
         for group in out["groups"]:
             if group["rmst"] is None:
                 del group["rmst"]
-        for key in ("trend", "pairwise", "stratified_logrank", "cutpoint"):
+        for key in ("trend", "pairwise", "stratified_logrank", "cutpoint", "ph_test"):
             if out[key] is None:
                 del out[key]
         return out
@@ -331,15 +332,20 @@ def _duplicate_id_warnings(df: pd.DataFrame) -> list[str]:
     return out
 
 
-def _ph_warnings(aset: _AnalysisSet, design: pd.DataFrame, cox, term_groups) -> list[str]:
-    """A warning naming the terms whose Schoenfeld test (R ``cox.zph``) has p < 0.05."""
+def _ph_test(aset: _AnalysisSet, design: pd.DataFrame, cox, term_groups):
+    """R ``cox.zph(transform = "km")`` of the fitted model, or None when nothing is testable."""
     if not any(t.estimable for t in cox.terms):
-        return []
+        return None
     try:
-        ph = proportional_hazards_test(aset.time, aset.event, design, cox, term_groups=term_groups)
+        return proportional_hazards_test(aset.time, aset.event, design, cox,
+                                         term_groups=term_groups)
     except (CohortError, np.linalg.LinAlgError):
-        return []
-    violated = [label for label, test in ph.terms if test.p < 0.05]
+        return None
+
+
+def _ph_warnings(ph) -> list[str]:
+    """A warning naming the terms whose Schoenfeld test (R ``cox.zph``) has p < 0.05."""
+    violated = [] if ph is None else [label for label, test in ph.terms if test.p < 0.05]
     if not violated:
         return []
     return [f"Proportional hazards may not hold for {', '.join(violated)} (scaled Schoenfeld "
@@ -412,11 +418,12 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
     if len(groups) == 1 and spec.group_by:
         warnings.append(f"Only one group in {grouping.column}: no log-rank test.")
     tests = _tests(aset, grouping, spec)
-    cox = None
+    cox = ph_test = None
     design, term_groups = build_design(aset.data, terms, grouping if len(groups) > 1 else None)
     if events > 0 and design.shape[1] > 0:
         cox = fit_cox(aset.time, aset.event, design, term_groups=term_groups, conf_level=spec.conf_level)
-        warnings += list(cox.warnings) + _ph_warnings(aset, design, cox, term_groups)
+        ph_test = _ph_test(aset, design, cox, term_groups)
+        warnings += list(cox.warnings) + _ph_warnings(ph_test)
     if spec.group_by and _is_post_baseline(grouping.column) and spec.landmark_from is None:
         warnings.append(
             f"Grouping by {grouping.column} (measured after time zero) risks immortal-time bias: "
@@ -440,6 +447,7 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         pairwise=tests.get("pairwise"),
         stratified_logrank=tests.get("stratified_logrank"),
         cox=cox,
+        ph_test=ph_test,
         cutpoint=found_cut,
         warnings=tuple(warnings),
         software=software_versions(),

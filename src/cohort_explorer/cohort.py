@@ -1,12 +1,12 @@
-"""Cohort description: "Table 1" by group, the Jonckheere–Terpstra trend test, the PH check.
+"""Cohort description: "Table 1" by group and the Jonckheere–Terpstra trend test.
 
 * :func:`table_one` — continuous variables as median [IQR] with the Kruskal–Wallis test;
   categorical ones as n (%) with the χ² test (Yates-corrected for 2×2, as R ``chisq.test``), or
   Fisher's exact test when an expected count is below 5 (``statistics.md``).
 * :func:`jonckheere_terpstra` — trend of a biomarker across ordered categories (e.g. IKZF1 by
   ISS stage), normal approximation with the tie-corrected variance.
-* :func:`proportional_hazards` — R ``cox.zph`` for the Cox model of an ``AnalysisSpec``, on
-  the same analysis set ``analysis.analyze`` uses.
+
+The proportional-hazards check of a Cox model is ``analysis.analyze(...).ph_test``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ __all__ = [
     "FISHER_SEED",
     "jonckheere_terpstra",
     "table_one",
-    "proportional_hazards",
 ]
 
 #: Fisher's exact test on tables larger than 2×2 uses a seeded Monte Carlo p-value
@@ -272,32 +271,3 @@ def _with_test(row: tuple[str, ...], tests: dict[str, dict], variables: Sequence
             return (*row, format_p(test["p"], prefix=False), test["test"])
     return (*row, "", "")
 
-
-def proportional_hazards(df: pd.DataFrame, spec):
-    """R ``cox.zph`` (``transform = "km"``) for the Cox model that ``analyze(df, spec)`` fits.
-
-    Parameters
-    ----------
-    df : DataFrame
-    spec : AnalysisSpec
-
-    Returns
-    -------
-    tuple
-        ``(PHTest, CoxResult)``, or ``None`` when the spec has no Cox model (one group, no
-        covariates, or no events).
-    """
-    from cohort_explorer import analysis, cox
-    from cohort_explorer.design import build_design, parse_covariate
-
-    terms = [parse_covariate(t) for t in spec.covariates]
-    aset = analysis._analysis_set(df, spec, terms)
-    grouping, _ = analysis._grouping(aset, spec)
-    design, term_groups = build_design(aset.data, terms,
-                                       grouping if len(grouping.labels) > 1 else None)
-    if aset.event.sum() == 0 or design.shape[1] == 0:
-        return None
-    fit = cox.fit_cox(aset.time, aset.event, design, term_groups=term_groups,
-                      conf_level=spec.conf_level)
-    return cox.proportional_hazards_test(aset.time, aset.event, design, fit,
-                                         term_groups=term_groups), fit
