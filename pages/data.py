@@ -19,6 +19,7 @@ from pages._common import (
     raw_dataset,
     set_dataset,
     show_error,
+    suggestion,
 )
 
 from cohort_explorer.errors import CohortError
@@ -174,7 +175,10 @@ def _filters(df: pd.DataFrame) -> None:
     st.subheader("6. Subgroup filter (optional)")
     where = list(st.session_state.get("data_where", []))
     cols = st.columns([2, 1, 2, 1])
-    column = cols[0].selectbox("Column", [str(c) for c in df.columns], key="data_filter_col")
+    # Offer grouping-like columns first (e.g. cyto_risk for "standard-risk only").
+    groups = [c for c in suggestion().group_candidates if c in df.columns]
+    options = groups + [str(c) for c in df.columns if str(c) not in groups]
+    column = cols[0].selectbox("Column", options, key="data_filter_col")
     operator = cols[1].selectbox("Condition", OPERATORS, key="data_filter_op")
     levels = sorted({str(v) for v in df[column].dropna().unique()})
     if df[column].dtype.kind in "if" and len(levels) > 12:
