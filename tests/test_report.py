@@ -184,3 +184,11 @@ def test_html_report_from_engine_shows_engine_numbers():
     assert _format.format_hr(high.hr, high.lower, high.upper) in html
     exported = report.result_tables(result, "months")["cox"]
     assert exported.set_index("term").loc["cyto_risk=high", "hr"] == high.hr
+
+
+def test_report_lists_choices_as_a_reader_writes_them():
+    from cohort_explorer.report import _choices_html
+
+    html_text = _choices_html({"landmarks": (36.0, 60.5), "group_by": "<b>x</b>", "rmst": None})
+    assert "<dd>36, 60.5</dd>" in html_text
+    assert "&lt;b&gt;x&lt;/b&gt;" in html_text and "rmst" not in html_text

@@ -251,9 +251,18 @@ def _figure_html(name: str, caption: str, figure: Any, images: Mapping, first: b
     return f"<figure>{body}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
+def _choice_text(value: Any) -> str:
+    """A choice as a reader writes it: ``36, 60`` rather than ``(36.0, 60.0)``."""
+    if isinstance(value, (tuple, list)):
+        return ", ".join(_choice_text(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _choices_html(choices: Mapping[str, Any]) -> str:
-    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in choices.items()
-                    if v not in (None, "", ()))
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(_choice_text(v))}</dd>"
+                    for k, v in choices.items() if v not in (None, "", ()))
     return f"<dl>{items}</dl>"
 
 
