@@ -1,0 +1,380 @@
+"""Soak and concurrency test of the real app on loopback (``make soak``; never collected by pytest).
+
+1. **Reruns**: one browser session on the Survival page of the sample cohort makes ``--reruns``
+   (200) consecutive changes of choice (split rule, endpoint, confidence bands, optimal cut …);
+   the resident memory (RSS) of the server process is sampled throughout. Pass: growth after
+   a warm-up below ``--mem-limit`` MB (50).
+2. **Concurrency**: ``--sessions`` (4) browser sessions change choices at the same time for
+   ``--duration`` seconds (120). Reported: reruns done, errors (exception boxes, page errors,
+   timeouts), and the rerun time (click to settled page) p50 / p95 / max. Pass: no error.
+
+A rerun is timed from the click until the server's ``script_finished`` message for it has
+arrived on the session's WebSocket (decoded with Streamlit's own protobuf classes) and the page
+shows no running script and no stale element. (Watching the page's "running" attribute alone
+misses reruns whose start and end React renders in one batch, which happens under load.) Everything is bounded (per-action timeout, ``--max-seconds`` overall) and the
+server, bound to 127.0.0.1 on a free port, is always stopped. Results are printed and written
+to ``bench/results/soak.json``. Exit code 1 when a pass condition fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+                 "--disable-backgrounding-occluded-windows"]
+#: One cycle of choices on the Survival page; every step changes the state, the cycle ends
+#: where it started (PFS, quartiles, confidence bands on).
+CYCLE = (
+    ("select", "Split", "Tertiles"),
+    ("select", "Endpoint", "OS"),
+    ("select", "Split", "Median split"),
+    ("check", "Show 95% confidence bands", None),
+    ("select", "Split", "Q1 vs rest"),
+    ("select", "Endpoint", "PFS"),
+    ("select", "Split", "Optimal cut point (maxstat)"),
+    ("check", "Show 95% confidence bands", None),
+    ("select", "Split", "Quartiles"),
+)
+IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"]');
+}"""
+
+
+# --------------------------------------------------------------------------- server
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen:
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
+                                        timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.25)
+    process.kill()
+    raise RuntimeError("streamlit did not become healthy within 90 s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of one process, in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("VmRSS not found")
+
+
+# --------------------------------------------------------------------------- browser
+class Session:
+    """One browser context = one Streamlit session, driven through the Survival page."""
+
+    def __init__(self, page, timeout_ms: int):
+        self.page = page
+        self.timeout_ms = timeout_ms
+        self.step = 0
+        self.errors: list[str] = []
+        self.by_action: dict[str, list[float]] = {}
+        self.finished = 0  # script_finished messages received (successful runs)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.on("websocket", self._watch)
+
+    def _watch(self, websocket) -> None:
+        websocket.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, str):
+            return
+        try:
+            message = ForwardMsg.FromString(payload)
+        except Exception:  # noqa: BLE001 - not a ForwardMsg (should not happen)
+            return
+        if message.WhichOneof("type") == "script_finished" and message.script_finished in (
+                ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+            self.finished += 1
+
+    async def _until(self, condition, what: str) -> None:
+        deadline = time.perf_counter() + self.timeout_ms / 1000
+        while not condition():
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"no {what} within {self.timeout_ms / 1000:g} s")
+            await asyncio.sleep(0.01)
+
+    async def open(self, url: str) -> None:
+        await self.page.goto(f"{url}/survival")
+        await self.page.get_by_role("heading", name="Survival", level=1).wait_for()
+        # A first load may run twice (the viewer's theme is reported and reruns): wait until
+        # no run has finished for a second, so the first timed rerun is a steady one.
+        while True:
+            await self.page.wait_for_function(IDLE, timeout=self.timeout_ms)
+            runs = self.finished
+            await asyncio.sleep(1.0)
+            if self.finished == runs and runs > 0:
+                break
+
+    async def _act(self, kind: str, label: str, option: str | None) -> None:
+        page = self.page
+        if kind == "select":
+            await page.get_by_role("combobox", name=label).click()
+            await page.get_by_role("option", name=option, exact=True).click()
+        else:
+            await page.get_by_text(label, exact=True).click()
+
+    async def _diagnose(self, before: int, label: str) -> str:
+        """What the page looked like when a rerun did not settle (for the error report)."""
+        try:
+            return await self.page.evaluate(
+                """([before, label]) => {
+                  const app = document.querySelector('[data-testid="stApp"]');
+                  const box = [...document.querySelectorAll('input[role="combobox"]')]
+                    .find(e => e.getAttribute('aria-label')?.startsWith(label));
+                  return `runs ${before}, state ${app?.getAttribute(
+                    'data-test-script-state')}, stale ${document.querySelectorAll(
+                    '[data-stale="true"]').length}, exception ${document.querySelectorAll(
+                    '[data-testid="stException"]').length}, ${label}=${box?.value ??
+                    box?.getAttribute('aria-label')}, legend: ${[...document.querySelectorAll(
+                    '.legendtext')].map(e => e.textContent).join(' | ').slice(0, 120)}`;
+                }""", [before, label])
+        except Exception as error:  # noqa: BLE001
+            return f"no diagnosis: {type(error).__name__}"
+
+    async def rerun(self) -> float | None:
+        """Make the next change of choice; its rerun time in seconds (None on error)."""
+        kind, label, option = CYCLE[self.step % len(CYCLE)]
+        self.step += 1
+        page = self.page
+        before = self.finished
+        try:
+            start = time.perf_counter()
+            await self._act(kind, label, option)
+            await self._until(lambda: self.finished > before, "script_finished")
+            await page.wait_for_function(IDLE, timeout=self.timeout_ms)
+            elapsed = time.perf_counter() - start
+        except Exception as error:  # noqa: BLE001 - any failure is counted and reported
+            state = await self._diagnose(self.finished - before, label)
+            self.errors.append(f"step {self.step} ({label} {option or ''}): "
+                               f"{type(error).__name__}: {str(error).splitlines()[0][:100]}"
+                               f" [{state}]")
+            return None
+        exceptions = await page.get_by_test_id("stException").count()
+        if exceptions:
+            self.errors.append(f"step {self.step}: exception box on screen")
+            return None
+        self.by_action.setdefault(f"{label}: {option or 'toggle'}", []).append(elapsed)
+        return elapsed
+
+
+def summary(times: list[float]) -> dict:
+    if not times:
+        return {"count": 0}
+    ordered = sorted(times)
+    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return {"count": len(times), "p50_s": round(statistics.median(ordered), 3),
+            "p95_s": round(p95, 3), "max_s": round(ordered[-1], 3),
+            "mean_s": round(statistics.fmean(ordered), 3)}
+
+
+async def rerun_soak(browser, url: str, pid: int, reruns: int, warmup: int,
+                     timeout_ms: int, deadline: float) -> dict:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1100})
+    try:
+        session = Session(await context.new_page(), timeout_ms)
+        await session.open(url)
+        start_rss = rss_mb(pid)
+        samples, times = [(0, round(start_rss, 1))], []
+        warm_rss = start_rss
+        for index in range(1, reruns + 1):
+            if time.monotonic() > deadline:
+                session.errors.append(f"stopped by --max-seconds after {index - 1} reruns")
+                break
+            elapsed = await session.rerun()
+            if elapsed is not None:
+                times.append(elapsed)
+            if index == warmup:
+                warm_rss = rss_mb(pid)
+            if index % 20 == 0 or index == reruns:
+                samples.append((index, round(rss_mb(pid), 1)))
+                print(f"  rerun {index:3d}: server RSS {samples[-1][1]:.1f} MB", flush=True)
+        end_rss = rss_mb(pid)
+    finally:
+        await context.close()
+    return {"reruns": len(times) + len(session.errors), "errors": session.errors,
+            "rss_start_mb": round(start_rss, 1), "rss_after_warmup_mb": round(warm_rss, 1),
+            "rss_end_mb": round(end_rss, 1),
+            "growth_after_warmup_mb": round(end_rss - warm_rss, 1),
+            "growth_total_mb": round(end_rss - start_rss, 1),
+            "rss_samples": samples, "rerun_time": summary(times),
+            "rerun_time_by_action": {k: summary(v) for k, v in session.by_action.items()}}
+
+
+async def concurrent_soak(browser, url: str, pid: int, sessions: int, duration: float,
+                          timeout_ms: int, deadline: float) -> dict:
+    contexts = [await browser.new_context(viewport={"width": 1400, "height": 1100})
+                for _ in range(sessions)]
+    try:
+        users = [Session(await c.new_page(), timeout_ms) for c in contexts]
+        await asyncio.gather(*(u.open(url) for u in users))
+        stop_at = min(time.monotonic() + duration, deadline)
+        peak = rss_mb(pid)
+
+        async def loop(user: Session) -> list[float]:
+            times = []
+            while time.monotonic() < stop_at:
+                elapsed = await user.rerun()
+                if elapsed is not None:
+                    times.append(elapsed)
+            return times
+
+        async def watch_memory() -> None:
+            nonlocal peak
+            while time.monotonic() < stop_at:
+                peak = max(peak, rss_mb(pid))
+                await asyncio.sleep(1)
+
+        started = time.monotonic()
+        results = await asyncio.gather(*(loop(u) for u in users), watch_memory())
+        wall = time.monotonic() - started
+    finally:
+        for context in contexts:
+            await context.close()
+    times = [t for user_times in results[:-1] for t in user_times]
+    merged: dict[str, list[float]] = {}
+    for user in users:
+        for action, values in user.by_action.items():
+            merged.setdefault(action, []).extend(values)
+    by_action = {k: summary(v) for k, v in merged.items()}
+    errors = [e for u in users for e in u.errors]
+    return {"sessions": sessions, "seconds": round(wall, 1), "reruns": len(times),
+            "reruns_per_session": [len(r) for r in results[:-1]], "errors": errors,
+            "rss_peak_mb": round(peak, 1), "rerun_time": summary(times),
+            "rerun_time_by_action": by_action}
+
+
+async def main_async(args) -> dict:
+    from playwright.async_api import async_playwright
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + args.max_seconds
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_server(port, RESULTS / "soak-server.log")
+    report: dict = {"url": url, "chromium": args.chromium}
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=args.chromium,
+                                                       args=CHROMIUM_ARGS)
+            try:
+                print(f"1. {args.reruns} consecutive reruns, one session ({url})", flush=True)
+                report["reruns"] = await rerun_soak(browser, url, server.pid, args.reruns,
+                                                    args.warmup, args.timeout * 1000, deadline)
+                print(f"2. {args.sessions} concurrent sessions for {args.duration:g} s",
+                      flush=True)
+                report["concurrent"] = await concurrent_soak(
+                    browser, url, server.pid, args.sessions, args.duration,
+                    args.timeout * 1000, deadline)
+            finally:
+                await browser.close()
+        report["server_rss_final_mb"] = round(rss_mb(server.pid), 1)
+    finally:
+        stop_server(server)
+    return report
+
+
+def verdict(report: dict, mem_limit: float) -> list[str]:
+    failures = []
+    reruns = report["reruns"]
+    if reruns["growth_after_warmup_mb"] >= mem_limit:
+        failures.append(f"memory grew {reruns['growth_after_warmup_mb']} MB "
+                        f"(limit {mem_limit:g} MB)")
+    for part in ("reruns", "concurrent"):
+        if report[part]["errors"]:
+            failures.append(f"{part}: {len(report[part]['errors'])} error(s)")
+    return failures
+
+
+def print_report(report: dict, failures: list[str]) -> None:
+    r, c = report["reruns"], report["concurrent"]
+    print("\nSoak results")
+    print(f"  reruns: {r['rerun_time'].get('count', 0)} ok, {len(r['errors'])} errors; server RSS "
+          f"{r['rss_start_mb']} -> {r['rss_after_warmup_mb']} (after warm-up) -> "
+          f"{r['rss_end_mb']} MB: growth {r['growth_after_warmup_mb']} MB after warm-up, "
+          f"{r['growth_total_mb']} MB in all")
+    print(f"  single-session rerun time: {r['rerun_time']}")
+    print(f"  concurrent: {c['sessions']} sessions, {c['seconds']} s, {c['reruns']} reruns "
+          f"({c['reruns_per_session']}), {len(c['errors'])} errors, peak RSS {c['rss_peak_mb']} MB")
+    print(f"  concurrent rerun time: {c['rerun_time']}")
+    for name, part in (("single", r), ("concurrent", c)):
+        for action, stats in part["rerun_time_by_action"].items():
+            print(f"    {name:10s} {action:42s} p50 {stats.get('p50_s')} s, "
+                  f"p95 {stats.get('p95_s')} s (n={stats['count']})")
+    for error in (r["errors"] + c["errors"])[:10]:
+        print(f"  error: {error}")
+    print("PASS" if not failures else "FAIL: " + "; ".join(failures))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reruns", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20,
+                        help="reruns before the memory baseline (imports, caches)")
+    parser.add_argument("--sessions", type=int, default=4)
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds")
+    parser.add_argument("--mem-limit", type=float, default=50.0, help="MB")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per rerun")
+    parser.add_argument("--max-seconds", type=float, default=1200.0, help="overall bound")
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    args = parser.parse_args(argv)
+    if not os.access(args.chromium, os.X_OK):
+        print(f"Chromium not found at {args.chromium} (make chromium)", file=sys.stderr)
+        return 2
+    report = asyncio.run(main_async(args))
+    failures = verdict(report, args.mem_limit)
+    report["pass"] = not failures
+    report["failures"] = failures
+    (RESULTS / "soak.json").write_text(json.dumps(report, indent=2))
+    print_report(report, failures)
+    return 0 if not failures else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
