@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 from pages._common import (
+    CACHE,
     SAMPLE_LABEL,
     SAMPLE_PATH,
     _sheets,
     begin_page,
+    data_key,
     dataset,
     digest_of,
     end_page,
@@ -118,13 +120,24 @@ def _roles(df: pd.DataFrame) -> None:
         persisted(st.selectbox, "Time unit", "data_time_unit", "months", options=UNITS)
 
 
+@st.cache_data(**CACHE)
+def _validate(key: str, time_col: str, event_col: str, event_value: str | None,
+              _df: pd.DataFrame):
+    """``validate_cohort`` cached by content: seconds on a 5,000-column file, every rerun."""
+    return validate_cohort(_df, time_col=time_col, event_col=event_col, event_value=event_value)
+
+
+@st.cache_data(**CACHE)
+def _identifier_columns(key: str, _df: pd.DataFrame) -> dict[str, str]:
+    return find_identifier_columns(_df)
+
+
 def _validation(df: pd.DataFrame) -> None:
     st.subheader("4. Data checks")
     for endpoint in endpoints():
         try:
-            report = validate_cohort(df, time_col=endpoint["time_col"],
-                                     event_col=endpoint["event_col"],
-                                     event_value=endpoint["event_value"])
+            report = _validate(data_key(), endpoint["time_col"], endpoint["event_col"],
+                               endpoint["event_value"], df)
         except CohortError as error:
             show_error(error)
             continue
@@ -146,7 +159,8 @@ def _validation(df: pd.DataFrame) -> None:
 
 
 def _identifiers() -> None:
-    found = find_identifier_columns(raw_dataset())
+    found = _identifier_columns(f"{st.session_state['data_digest']}|"
+                                f"{st.session_state.get('data_sheet')}", raw_dataset())
     removed = set(st.session_state.get("data_removed", ()))
     direct = {c: r for c, r in found.items() if c not in removed
               and not r.startswith("pseudonymous")}
