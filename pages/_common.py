@@ -204,9 +204,14 @@ def _suggest(key: str, _df: pd.DataFrame):
 def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = None) -> bool:
     """Read ``data`` and make it the session's dataset; on error keep the previous one."""
     digest = digest_of(data)
+    failed = st.session_state.get("data_failed")
+    if failed is not None and failed[:2] == (digest, sheet):  # not parsed again on every rerun
+        show_error(CohortError(failed[2]))
+        return False
     try:
         df = _read(digest, name, sheet, data)
     except CohortError as error:
+        st.session_state["data_failed"] = (digest, sheet, str(error))
         show_error(error)
         return False
     st.session_state.update({
