@@ -202,3 +202,23 @@ def test_app_limit_matches_the_server_upload_limit():
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * MIB == cio.DEFAULT_APP_MAX_BYTES
+
+
+def test_a_refused_file_is_not_parsed_again_on_every_rerun(monkeypatch):
+    """While a refused file sits in the uploader, reruns show its message without re-reading
+    it (a 200 MB file that fails late would otherwise freeze every rerun)."""
+    calls = []
+    real = cio.read_table
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("filename"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cio, "read_table", counting)
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _upload(at, "duplicated_names.csv", (BAD / "duplicated_names.csv").read_bytes())
+    assert calls.count("duplicated_names.csv") == 1
+    for _ in range(3):
+        _run(at)
+        assert len(_errors(at)) == 1 and "duplicated column" in _errors(at)[0]
+    assert calls.count("duplicated_names.csv") == 1
