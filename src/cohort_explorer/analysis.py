@@ -195,12 +195,20 @@ def _late_label(spec: AnalysisSpec) -> str:
     return f"not reached by {spec.landmark_from:g}"
 
 
+def _group_spec(df: pd.DataFrame, text: str) -> GroupSpec:
+    """``parse_group_spec``, except that a column's exact name groups by that column's values
+    (names may contain ':', e.g. "Risk: cytogenetic", which would read as COL:RULE)."""
+    if text in df.columns:
+        return GroupSpec(text, "category")
+    return parse_group_spec(text)
+
+
 def _apply_landmark(df: pd.DataFrame, spec: AnalysisSpec, time: np.ndarray) -> tuple:
     """Landmark analysis: rows at risk after L, time from L, group by response reached by L."""
     at_risk = time > spec.landmark_from
     df = df.copy()
     if spec.response_time_col is not None and spec.group_by is not None:
-        column = parse_group_spec(spec.group_by).column
+        column = _group_spec(df, spec.group_by).column
         reached = pd.to_numeric(df[spec.response_time_col], errors="coerce")
         late = ~(reached <= spec.landmark_from)
         df[column] = df[column].astype(object).where(~late, _late_label(spec))
@@ -215,7 +223,7 @@ def _analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> _A
             name, columns = parse_derive(text)
             _check_columns(data, columns)
             data[name] = derive_any(data, columns)
-    group_spec = parse_group_spec(spec.group_by) if spec.group_by else None
+    group_spec = _group_spec(data, spec.group_by) if spec.group_by else None
     needed = [spec.time_col, spec.event_col] + [t.column for t in terms]
     needed += [group_spec.column] if group_spec else []
     needed += [c for c in (spec.strata, spec.response_time_col) if c]
@@ -266,7 +274,7 @@ def _analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> _A
 def _grouping(aset: _AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any]:
     if spec.group_by is None:
         return Grouping("", ("All",), np.zeros(len(aset.time), dtype=int)), None
-    gspec = parse_group_spec(spec.group_by)
+    gspec = _group_spec(aset.data, spec.group_by)
     if gspec.kind == "order" and spec.landmark_from is not None and spec.response_time_col:
         gspec = replace(gspec, values=(*gspec.values, _late_label(spec)))
     found = None
