@@ -202,3 +202,13 @@ def test_file_at_the_app_limit_is_analysed(capsys, tmp_path):
     path.unlink()
     assert code == 0, err
     assert out.startswith("Patients analysed: 2533300,")
+
+
+def test_category_column_with_a_colon_in_its_name(capsys):
+    code, out, err = analyse(capsys, BAD / "colon_names.csv",
+                             ("--time", "pfs_months", "--event", "pfs_event", "--group-by",
+                              "Risk: cytogenetic"))
+    assert code == 0, err
+    result = json.loads(out)
+    assert [g["label"] for g in result["groups"]] == ["high", "standard"]
+    assert result["cox"]["terms"][0]["term"] == "Risk: cytogenetic=standard"

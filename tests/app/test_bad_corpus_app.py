@@ -222,3 +222,24 @@ def test_a_refused_file_is_not_parsed_again_on_every_rerun(monkeypatch):
         _run(at)
         assert len(_errors(at)) == 1 and "duplicated column" in _errors(at)[0]
     assert calls.count("duplicated_names.csv") == 1
+
+
+def test_columns_with_a_colon_can_group_the_curves():
+    """'Risk: cytogenetic' as a category and 'IKZF1: mRNA' as a biomarker (':' is also the
+    separator of the engine's COL:RULE grouping vocabulary)."""
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    _upload(at, "colon_names.csv", (BAD / "colon_names.csv").read_bytes())
+    _page(at, "pages/survival.py")
+    at.radio(key="km_kind_w").set_value("Category")
+    _run(at)
+    at.selectbox(key="km_col_w").set_value("Risk: cytogenetic")
+    _run(at)
+    assert not at.error, _errors(at)
+    assert at.table[0].value.iloc[:, 0].tolist() == ["standard", "high"]  # known risk order
+    at.radio(key="km_kind_w").set_value("Biomarker (numeric)")
+    _run(at)
+    at.selectbox(key="km_col_w").set_value("IKZF1: mRNA")
+    at.selectbox(key="km_rule_w").set_value("Q1 vs rest")
+    _run(at)
+    assert not at.error, _errors(at)
+    assert at.table[0].value.iloc[:, 0].tolist() == ["Q1", "Q2-Q4"]

@@ -253,10 +253,15 @@ def _duplicated_names(df: pd.DataFrame) -> bytes:
 
 
 LONG_NAME = "progression_free_survival_in_months_" + "x" * 964  # 1,000 characters
+COLON_NAME = "Risk: cytogenetic"  # ':' also separates COL:RULE in a grouping spec
 
 
 def _long_names(df: pd.DataFrame) -> bytes:
     return _csv(df.rename(columns={"pfs_months": LONG_NAME}))
+
+
+def _colon_names(df: pd.DataFrame) -> bytes:
+    return _csv(df.rename(columns={"cyto_risk": COLON_NAME, "ikzf1": "IKZF1: mRNA"}))
 
 
 def _garbage(_: pd.DataFrame) -> bytes:
@@ -288,6 +293,7 @@ _BUILDERS = {
     "duplicated_ids.csv": _duplicated_ids,
     "duplicated_names.csv": _duplicated_names,
     "long_names.csv": _long_names,
+    "colon_names.csv": _colon_names,
 }
 
 _OS = ("--time", "os_months", "--event", "os_event")
@@ -341,6 +347,12 @@ CASES: tuple[Case, ...] = (
     Case("long_names.csv", "a 1,000-character column name", "ok",
          options=("--time", LONG_NAME, "--event", "pfs_event", "--group-by",
                   "ikzf1:q1-vs-rest"), same_as_sample=True),
+    Case("colon_names.csv", "':' in column names (biomarker rule)", "ok",
+         options=("--time", "pfs_months", "--event", "pfs_event", "--group-by",
+                  "IKZF1: mRNA:q1-vs-rest"), same_as_sample=True),
+    Case("colon_names.csv", "':' in a category column's name", "ok",
+         options=("--time", "pfs_months", "--event", "pfs_event", "--group-by", COLON_NAME),
+         warning=None),
 )
 
 
