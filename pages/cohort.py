@@ -52,7 +52,7 @@ def _trend(key: str, value_col: str, category_col: str, order: tuple,
 
 def _table_section(df: pd.DataFrame, sugg) -> None:
     st.subheader("Baseline characteristics (Table 1)")
-    choice = group_builder("cohort", df, sugg, allow_optimal=False)
+    choice = group_builder("cohort_group", df, sugg, allow_optimal=False)
     columns = [str(c) for c in df.columns]
     defaults = [c for c in DEFAULT_VARIABLES if c in columns] or \
         list(sugg.group_candidates[:4]) + list(sugg.biomarker_candidates[:2])
