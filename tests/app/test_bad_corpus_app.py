@@ -243,3 +243,12 @@ def test_columns_with_a_colon_can_group_the_curves():
     _run(at)
     assert not at.error, _errors(at)
     assert at.table[0].value.iloc[:, 0].tolist() == ["Q1", "Q2-Q4"]
+    # the Cohort page's Table 1 by the same category (its group builder once shared a widget
+    # key with the biomarker section: a duplicate-key exception)
+    _page(at, "pages/cohort.py")
+    at.radio(key="cohort_group_kind_w").set_value("Category")
+    _run(at)
+    at.selectbox(key="cohort_group_col_w").set_value("Risk: cytogenetic")
+    _run(at)
+    assert not at.error, _errors(at)
+    assert "Risk: cytogenetic" in at.session_state["cohort_group_col"]
