@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["DATE_PATTERN", "PSEUDONYMOUS", "identifier_reason", "tokens"]
+__all__ = ["DATE_PATTERN", "PSEUDONYMOUS", "identifier_reason", "is_id_column_name", "tokens"]
 
 #: Reasons starting with this mark a pseudonymous study ID (info), not an identifier (warning).
 PSEUDONYMOUS = "pseudonymous ID"
@@ -138,6 +138,11 @@ def _by_name(words: list[str]) -> str | None:
     if joined == "email" or words[-2:] == ["e", "mail"]:
         return "the column name suggests an e-mail address"
     return None
+
+
+def is_id_column_name(name: str) -> bool:
+    """True when a column name reads like a patient-ID column (``patient_id``, ``MRN``...)."""
+    return _is_id_name(tokens(str(name)))
 
 
 def _is_id_name(words: list[str]) -> bool:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer import __version__, cutpoint, survival
-from cohort_explorer._io_identifiers import _is_id_name, tokens
+from cohort_explorer._io_identifiers import is_id_column_name
 from cohort_explorer._result import Result, jsonable
 from cohort_explorer.cox import fit_cox, proportional_hazards_test
 from cohort_explorer.design import Term, build_design, parse_covariate, term_validity
@@ -32,7 +32,7 @@ from cohort_explorer.stratify import (
     parse_derive,
     parse_group_spec,
 )
-from cohort_explorer.validate import _is_dates
+from cohort_explorer.validate import looks_like_dates
 
 __all__ = ["AnalysisSpec", "GroupResult", "Excluded", "AnalysisResult", "analyze"]
 
@@ -253,7 +253,7 @@ def _analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> _A
         reasons[f"event or censoring by landmark {spec.landmark_from:g}"] = dropped
         keep &= at_risk
     count = int((~keep).sum())
-    if not keep.any() and _is_dates(data[spec.time_col]):
+    if not keep.any() and looks_like_dates(data[spec.time_col]):
         raise ColumnError(
             f"Column '{spec.time_col}' holds calendar dates, not follow-up times. Compute the "
             "time from the start date (diagnosis or treatment) to the event or last contact, "
@@ -330,7 +330,7 @@ def _duplicate_id_warnings(df: pd.DataFrame) -> list[str]:
     """Warn (counts only, no values) when a patient-ID column repeats an ID."""
     out = []
     for column in df.columns:
-        if _is_id_name(tokens(str(column))):
+        if is_id_column_name(column):
             repeated = int(df[column].dropna().duplicated().sum())
             if repeated:
                 out.append(

@@ -28,7 +28,9 @@ from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError
 from cohort_explorer.schema import _parse_time_name, _time_masks, coerce_event
 
-__all__ = ["Issue", "ValidationReport", "find_identifier_columns", "validate_cohort"]
+__all__ = [
+    "Issue", "ValidationReport", "find_identifier_columns", "looks_like_dates", "validate_cohort",
+]
 
 SEVERITIES = ("error", "warning", "info")
 MIN_GROUP_SIZE = 10
@@ -137,7 +139,8 @@ def _examples(values: Iterable, limit: int = 3) -> str:
     return ", ".join(shown)
 
 
-def _is_dates(values: pd.Series) -> bool:
+def looks_like_dates(values: pd.Series) -> bool:
+    """True when a column holds calendar dates (datetime values or mostly date-like text)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.notna().any()
     present = values.dropna()
@@ -187,7 +190,7 @@ class _Checker:
 
     def time(self, column: str) -> None:
         values = self.df[column]
-        if _is_dates(values):
+        if looks_like_dates(values):
             example = values.dropna().iloc[0]
             self.add(
                 "error",
