@@ -1,16 +1,20 @@
-"""Score test of R survival >= 3 ``cox.zph`` (``transform = "km"``), for ``cox.py``.
+"""Score test and scaled Schoenfeld residuals of R survival >= 3 ``cox.zph`` (``transform = "km"``).
 
 Vectorised version of R's ``zph1.c``: for ``beta(t) = beta + theta g(t)`` the score for
-``theta`` at ``theta = 0`` and the full 2p x 2p information, with Efron's handling of ties.
+``theta`` at ``theta = 0`` and the full 2p x 2p information, with Efron's handling of ties;
+and the Schoenfeld residuals ``x_i - xbar(t_i)`` (for tied deaths ``xbar`` is the mean of the
+Efron terms' means), scaled as ``cox.zph(terms = FALSE)$y``. For ``cox.py``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from cohort_explorer._cox_fit import RiskSets
 
-__all__ = ["km_transform", "zph_scores"]
+__all__ = ["km_transform", "zph_scores", "ZphResiduals", "zph_residuals"]
 
 
 def km_transform(time: np.ndarray, event: np.ndarray) -> np.ndarray:
@@ -22,6 +26,13 @@ def km_transform(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     survival = np.cumprod(1 - deaths / at_risk)
     before = np.concatenate(([1.0], survival))[inverse]  # S at the previous listed time
     return 1 - before
+
+
+def _efron_terms(time, event, x, eta):
+    """Risk sets of the centred covariates and Efron's terms at the linear predictor ``eta``."""
+    risk_sets = RiskSets(time, event, x - x.mean(axis=0))
+    risk, denom, xsum = risk_sets.terms(eta[risk_sets.order] - eta.mean())
+    return risk_sets, risk, denom, xsum
 
 
 def zph_scores(time: np.ndarray, event: np.ndarray, x: np.ndarray,
@@ -46,9 +57,7 @@ def zph_scores(time: np.ndarray, event: np.ndarray, x: np.ndarray,
     """
     transformed = km_transform(time, event)
     gtime = transformed - transformed[event > 0].mean()
-    x = x - x.mean(axis=0)
-    risk_sets = RiskSets(time, event, x)
-    risk, denom, xsum = risk_sets.terms(eta[risk_sets.order] - eta.mean())
+    risk_sets, risk, denom, xsum = _efron_terms(time, event, x, eta)
     g_block = gtime[risk_sets.order][risk_sets.starts]
     g = g_block[risk_sets.term_block]
     dead = risk_sets.is_event
@@ -59,3 +68,53 @@ def zph_scores(time: np.ndarray, event: np.ndarray, x: np.ndarray,
     i22 = risk_sets.information(risk, denom, xsum, g * g)
     info = np.block([[i11, i12], [i12.T, i22]])
     return score, info
+
+
+@dataclass(frozen=True)
+class ZphResiduals:
+    """Raw output of :func:`zph_residuals`, one row per event in time order (R's order)."""
+
+    transformed_time: np.ndarray  # R cox.zph()$x
+    time: np.ndarray  # R $time
+    values: np.ndarray  # R $y, shape (events, p)
+    variance: np.ndarray  # diag(R $var), shape (p,)
+
+
+def zph_residuals(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.ndarray,
+                  coef: np.ndarray) -> ZphResiduals:
+    """Scaled Schoenfeld residuals as R ``cox.zph(fit, transform = "km", terms = FALSE)``.
+
+    Parameters
+    ----------
+    time, event, x, eta
+        As for :func:`zph_scores` (``x``: the estimable columns only, none constant).
+    coef : ndarray, shape (p,)
+        Coefficients of those columns.
+
+    Returns
+    -------
+    ZphResiduals
+        For the events sorted by time (stable, as R ``order``): the KM-transformed time, the
+        time, and ``r V^-1 + coef`` where ``r`` are the Schoenfeld residuals and ``V`` the
+        information divided by the number of events (R ``vmean``; every column is used at
+        every event because no column is constant), with ``diag(V^-1)``.
+
+    References
+    ----------
+    Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on weighted
+    residuals. Biometrika 1994;81:515-526.
+    """
+    risk_sets, risk, denom, xsum = _efron_terms(time, event, x, eta)
+    term_means = xsum / denom[:, None]
+    tb = risk_sets.term_block
+    first = np.flatnonzero(np.concatenate(([True], tb[1:] != tb[:-1])))
+    block_means = np.zeros((risk_sets.n_blocks, x.shape[1]))
+    counts = np.diff(np.append(first, tb.size))
+    block_means[tb[first]] = np.add.reduceat(term_means, first, axis=0) / counts[:, None]
+    dead = risk_sets.is_event
+    schoenfeld = risk_sets.x[dead] - block_means[risk_sets.block[dead]]
+    vmean = risk_sets.information(risk, denom, xsum) / dead.sum()
+    values = np.linalg.solve(vmean, schoenfeld.T).T + coef
+    order = risk_sets.order[dead]
+    return ZphResiduals(transformed_time=km_transform(time, event)[order], time=time[order],
+                        values=values, variance=np.diag(np.linalg.inv(vmean)))

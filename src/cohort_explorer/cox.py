@@ -4,7 +4,8 @@
 coefficient) with a vectorised Newton-Raphson that follows R's ``coxph.fit`` iteration by
 iteration, so coefficients, standard errors, the likelihood-ratio test and the concordance
 agree with R to rounding error, also for large cohorts (see ``_cox_fit``).
-:func:`proportional_hazards_test` is R survival >= 3 ``cox.zph(fit, transform = "km")``.
+:func:`proportional_hazards_test` is R survival >= 3 ``cox.zph(fit, transform = "km")``, with
+the scaled Schoenfeld residuals for the diagnostic plot.
 
 Terms whose hazard ratio is infinite (monotone likelihood: a level without events, or R's
 "Loglik converged before variable ...; coefficient may be infinite" rule) are reported as
@@ -27,11 +28,11 @@ from cohort_explorer._cox_fit import (
     newton_raphson,
     timefix,
 )
-from cohort_explorer._cox_zph import zph_scores
+from cohort_explorer._cox_zph import km_transform, zph_residuals, zph_scores
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
 
-__all__ = ["CoxTerm", "TestStatistic", "CoxResult", "PHTest", "fit_cox",
+__all__ = ["CoxTerm", "TestStatistic", "CoxResult", "PHResiduals", "PHTest", "fit_cox",
            "proportional_hazards_test"]
 
 EPV_WARNING = 10.0
@@ -78,11 +79,36 @@ class CoxResult(Result):
 
 
 @dataclass(frozen=True)
+class PHResiduals(Result):
+    """Scaled Schoenfeld residuals, one row per event in time order (R ``cox.zph``, for plots).
+
+    ``time`` is R ``$x`` (the KM-transformed time 1 - KM(t-)), ``raw_time`` is ``$time``,
+    ``values[:, j]`` is ``$y`` of ``cox.zph(terms = FALSE)`` for coefficient ``terms[j]``
+    (an estimate of beta_j(t)); ``coef`` the Cox coefficients (the level of a constant
+    effect), ``variance`` the diagonal of R ``$var`` (for ``plot.cox.zph``'s band) and
+    ``tested_as[j]`` the label of the test in ``PHTest.terms`` that covers column ``j`` (the
+    factor for its dummies). Columns of terms that are not estimable are NaN.
+    """
+
+    terms: tuple[str, ...]
+    time: np.ndarray
+    raw_time: np.ndarray
+    values: np.ndarray
+    coef: np.ndarray
+    variance: np.ndarray
+    tested_as: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PHTest(Result):
-    """Proportional-hazards test per term and globally (R ``cox.zph``, KM time transform)."""
+    """Proportional-hazards test per term and globally (R ``cox.zph``, KM time transform).
+
+    ``residuals`` holds the scaled Schoenfeld residuals for the diagnostic plot.
+    """
 
     terms: tuple[tuple[str, TestStatistic], ...]
     global_test: TestStatistic
+    residuals: PHResiduals | None = None
 
 
 # --------------------------------------------------------------------------- input checks
@@ -362,7 +388,9 @@ def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult 
         Per term (in design order, groups at their first column) and global score tests of
         a time-varying coefficient ``beta(t) = beta + theta g(t)``, with ``g`` = 1 - KM(t-)
         (R survival >= 3 default ``transform = "km"``). Terms that are not estimable get NaN
-        and are left out of the global test.
+        and are left out of the global test. ``residuals`` (:class:`PHResiduals`) holds the
+        scaled Schoenfeld residuals per coefficient, R ``cox.zph(terms = FALSE)`` ``$x``,
+        ``$time`` and ``$y`` (NaN columns for terms that are not estimable), for the plot.
 
     References
     ----------
@@ -385,9 +413,11 @@ def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult 
         keep = [j for j in range(len(names)) if j not in reasons]
     eta = x @ coef
     units = _test_units(names, groups)
+    residuals = _residuals(time, event, x, eta, coef, keep, names, units)
     if not keep:
         nan = TestStatistic(np.nan, 0, np.nan)
-        return PHTest(terms=tuple((label, nan) for label, _ in units), global_test=nan)
+        return PHTest(terms=tuple((label, nan) for label, _ in units), global_test=nan,
+                      residuals=residuals)
     score, info = zph_scores(time, event, x[:, keep], eta)
     p = len(keep)
     results = []
@@ -398,7 +428,29 @@ def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult 
         pos = [keep.index(j) for j in idx]
         results.append((label, _zph_test(score, info, p, pos)))
     global_test = _zph_test(score, info, p, list(range(p)))
-    return PHTest(terms=tuple(results), global_test=global_test)
+    return PHTest(terms=tuple(results), global_test=global_test, residuals=residuals)
+
+
+def _residuals(time, event, x, eta, coef, keep, names, units) -> PHResiduals:
+    """Scaled Schoenfeld residuals of the estimable columns; NaN columns for the others."""
+    tested_as = [""] * len(names)
+    for label, idx in units:
+        for j in idx:
+            tested_as[j] = label
+    events = int(event.sum())
+    values = np.full((events, len(names)), np.nan)
+    variance = np.full(len(names), np.nan)
+    full_coef = np.full(len(names), np.nan)
+    if keep:
+        raw = zph_residuals(time, event, x[:, keep], eta, coef[keep])
+        values[:, keep], variance[keep], full_coef[keep] = raw.values, raw.variance, coef[keep]
+        transformed, raw_time = raw.transformed_time, raw.time
+    else:
+        order = np.argsort(time, kind="stable")
+        order = order[event[order] > 0]
+        transformed, raw_time = km_transform(time, event)[order], time[order]
+    return PHResiduals(terms=tuple(names), time=transformed, raw_time=raw_time, values=values,
+                       coef=full_coef, variance=variance, tested_as=tuple(tested_as))
 
 
 def _test_units(names, groups) -> list[tuple[str, list[int]]]:
