@@ -33,11 +33,11 @@ CACHE = {"max_entries": 32, "ttl": 3600, "show_spinner": False}
 
 #: Session keys mirrored in the URL, with their type. Everything else stays server-side.
 MIRRORED: dict[str, type] = {
-    "km_endpoint": str, "km_kind": str, "km_col": str, "km_rule": str, "km_cuts": str,
+    "app_endpoint": str, "km_kind": str, "km_col": str, "km_rule": str, "km_cuts": str,
     "km_order": str, "km_composite": list, "km_composite_name": str, "km_reference": str,
     "km_landmarks": str, "km_pairwise": str, "km_trend": bool, "km_ci": bool,
     "km_landmark_from": str, "km_response_col": str,
-    "hr_endpoint": str, "hr_terms": list, "hr_with_group": bool,
+    "hr_terms": list, "hr_with_group": bool,
     "cohort_biomarker": str, "cohort_category": str, "cohort_order": str,
     "data_where": list, "data_time_unit": str,
 }
@@ -65,9 +65,13 @@ def frame() -> None:
         where = st.session_state.get("data_where") or []
         if where:
             st.markdown("**Subgroup filter:** " + md(" and ".join(where)))
-        endpoint = st.session_state.get("app_endpoint") or st.session_state.get("km_endpoint")
+        # One endpoint for every page; the page's endpoint selector rewrites this slot, since a
+        # change made on this rerun reaches the session only when the page body runs.
+        slot = st.empty()
+        endpoint = st.session_state.get("app_endpoint")
         if endpoint:
-            st.markdown(f"**Active endpoint:** {md(endpoint)}")
+            slot.markdown(f"**Active endpoint:** {md(endpoint)}")
+        st.session_state["app_endpoint_slot"] = slot
         notice_synthetic()
 
 
@@ -112,14 +116,16 @@ def show_error(error: Exception) -> None:
 
 # --------------------------------------------------------------------------- persistent widgets
 def persisted(widget: Callable, label: str, key: str, default: Any, *,
-              options: Sequence | None = None, **kwargs: Any) -> Any:
+              options: Sequence | None = None, widget_key: str | None = None,
+              **kwargs: Any) -> Any:
     """Render ``widget`` whose value survives page switches (stored under ``key``).
 
     Streamlit forgets a widget's state when its page is not shown; the value is kept in a
     plain session key and copied into the widget key ``key + "_w"`` when the widget comes back.
-    Values no longer among ``options`` (another dataset) fall back to ``default``.
+    Values no longer among ``options`` (another dataset) fall back to ``default``. A choice
+    shared by several pages gives each page its own ``widget_key``.
     """
-    wkey = f"{key}_w"
+    wkey = widget_key or f"{key}_w"
     value = st.session_state.get(key, default)
     if options is not None:
         options = list(options)

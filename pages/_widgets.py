@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
-from pages._common import begin_page, endpoints, persisted
+from pages._common import begin_page, endpoints, md, persisted
 
 from cohort_explorer.sample import ISS_ORDER, RESPONSE_ORDER
 
@@ -40,15 +40,19 @@ class GroupChoice:
     is_optimal: bool = False
 
 
-def endpoint_select(key: str, label: str = "Endpoint") -> dict | None:
-    """Select one of the endpoints mapped on the Data page (PFS, OS, …)."""
+def endpoint_select(page: str, label: str = "Endpoint") -> dict | None:
+    """Select the endpoint (PFS, OS, …) shared by every page; mapped on the Data page."""
     options = [e["name"] for e in endpoints()]
     if not options:
         st.error("No endpoint is mapped yet: choose a time and an event column on the Data page.")
         return None
-    name = persisted(st.selectbox, label, key, options[0], options=options,
-                     help="Endpoints are defined on the Data page (time column + event column).")
-    st.session_state["app_endpoint"] = name
+    name = persisted(st.selectbox, label, "app_endpoint", options[0], options=options,
+                     widget_key=f"{page}_endpoint_w",
+                     help="Endpoints are defined on the Data page (time column + event column). "
+                          "The choice applies to every page.")
+    slot = st.session_state.get("app_endpoint_slot")
+    if slot is not None:
+        slot.markdown(f"**Active endpoint:** {md(name)}")
     return next(e for e in endpoints() if e["name"] == name)
 
 

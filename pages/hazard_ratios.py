@@ -149,7 +149,7 @@ begin_page()
 st.title("Hazard ratios")
 df = dataset()
 with st.container(border=True):
-    endpoint = endpoint_select("hr_endpoint")
+    endpoint = endpoint_select("hr")
     terms, with_group = _builder(df)
 if endpoint is not None:
     if not terms and not with_group:

@@ -94,7 +94,7 @@ def _html_download(km_result, hr_result, figures: dict, key: str) -> None:
     st.subheader("HTML report")
     images = st.session_state.get("report_images")
     images = images[1] if images is not None and images[0] == key else {}
-    endpoint = st.session_state.get("km_endpoint")
+    endpoint = st.session_state.get("app_endpoint")
     notes = []
     if hr_result is not None and hr_result.cox is not None:
         notes += [f"Cox model: {w}" for w in hr_result.warnings if w not in km_result.warnings]
@@ -143,13 +143,18 @@ else:
     dataset()
     km_result = run_analysis(km_spec)
     hr_spec = st.session_state.get("hr_spec")
+    if hr_spec is not None and (hr_spec.time_col, hr_spec.event_col, hr_spec.event_value) != (
+            km_spec.time_col, km_spec.event_col, km_spec.event_value):
+        st.info("The Cox model of the Hazard ratios page was fitted for another endpoint; open "
+                "that page again to include it in this report.", icon=":material/info:")
+        hr_spec = None
     hr_result = run_analysis(hr_spec) if hr_spec is not None else None
     if km_result is not None:
-        st.markdown(f"Current analysis: **{md(st.session_state.get('km_endpoint', ''))}** by "
+        st.markdown(f"Current analysis: **{md(st.session_state.get('app_endpoint', ''))}** by "
                     f"{md(st.session_state.get('km_group_label', 'all patients'))}; "
                     f"{km_result.n} patients, {km_result.events} events.")
         try:
-            figures = _figures(km_result, hr_result, st.session_state.get("km_endpoint", ""))
+            figures = _figures(km_result, hr_result, st.session_state.get("app_endpoint", ""))
         except CohortError as error:
             show_error(error)
             figures = {}

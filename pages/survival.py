@@ -168,7 +168,7 @@ begin_page()
 st.title("Survival")
 df = dataset()
 with st.container(border=True):
-    endpoint = endpoint_select("km_endpoint")
+    endpoint = endpoint_select("km")
     choice = group_builder("km", df, suggestion())
     options = _options(choice)
 

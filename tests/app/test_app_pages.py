@@ -83,7 +83,7 @@ def test_survival_shows_the_engine_numbers(sample_result):
 
 def test_url_choices_restore_the_view(sample_result):
     at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update({"km_endpoint": "OS", "km_rule": "Q1 vs rest", "km_landmarks": "24"})
+    at.query_params.update({"app_endpoint": "OS", "km_rule": "Q1 vs rest", "km_landmarks": "24"})
     _run(at)
     _page(at, "pages/survival.py")
     assert at.selectbox(key="km_endpoint_w").value == "OS"
@@ -235,3 +235,14 @@ def test_report_renders_png_and_svg_with_chromium():
     images = at.session_state["report_images"][1]
     assert images[("kaplan-meier", "png")].startswith(b"\x89PNG")
     assert b"Number at risk" in images[("kaplan-meier", "svg")]
+
+
+def test_endpoint_is_one_choice_shown_in_the_sidebar():
+    at = _page(_start(), "pages/survival.py")
+    at.selectbox(key="km_endpoint_w").set_value("OS")
+    _run(at)
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "**Active endpoint:** OS" in sidebar
+    _page(at, "pages/hazard_ratios.py")
+    assert at.selectbox(key="hr_endpoint_w").value == "OS"
+    assert "**Active endpoint:** OS" in "\n".join(m.value for m in at.sidebar.markdown)
