@@ -16,7 +16,7 @@ from pathlib import Path
 from cohort_explorer import __version__
 from cohort_explorer._format import format_hr, format_p, format_survival, format_time
 from cohort_explorer.analysis import AnalysisResult, AnalysisSpec, analyze
-from cohort_explorer.errors import CohortError, DataFileError, OptionError
+from cohort_explorer.errors import CohortError, ColumnError, DataFileError, OptionError
 
 __all__ = ["main", "build_parser"]
 
@@ -198,8 +198,25 @@ def format_text(result: AnalysisResult) -> str:
     return "\n".join(lines)
 
 
+def _sheet_hint(args, error: ColumnError) -> ColumnError:
+    """Add the workbook's other sheets to a missing-column message (the first sheet was read)."""
+    from cohort_explorer.io import list_sheets
+
+    if args.sheet is not None or not str(error).startswith("No column"):
+        return error
+    sheets = list_sheets(Path(args.data), filename=Path(args.data).name)
+    if len(sheets) < 2:
+        return error
+    listed = ", ".join(repr(s) for s in sheets)
+    return ColumnError(f"{error} (read the first sheet of {listed}; choose one with --sheet NAME)")
+
+
 def _run_analyze(args) -> int:
-    result = analyze(_read(args), _spec(args))
+    data = _read(args)
+    try:
+        result = analyze(data, _spec(args))
+    except ColumnError as error:
+        raise _sheet_hint(args, error) from None
     if args.output == "json":
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
     else:

@@ -314,7 +314,7 @@ CASES: tuple[Case, ...] = (
     Case("several_sheets.xlsx", "Excel: the data on the second sheet", "ok",
          options=(*BASE_OPTIONS, "--sheet", "Data"), same_as_sample=True),
     Case("several_sheets.xlsx", "Excel: the first sheet is a note", "error",
-         message=("pfs_months",)),
+         message=("pfs_months", "--sheet NAME", "'Data'")),
     Case("title_row.xlsx", "Excel: a title row above the header", "ok", same_as_sample=True),
     Case("formulas.xlsx", "Excel: formulas with cached values, a formula-like label", "ok",
          same_as_sample=True),
