@@ -196,6 +196,14 @@ def test_coerce_event_with_event_value(values, event_value, expected):
             id="many_values_truncated",
         ),
         pytest.param(
+            [f"MM-{i:03d}" for i in range(1, 31)],
+            "patient_id",
+            "Event column 'patient_id' has a different value in almost every row (30 different "
+            "values), so it is not an event flag. Choose the column that records whether the "
+            "event happened (0/1, true/false, or --event COLUMN=VALUE).",
+            id="identifier_values_never_echoed",
+        ),
+        pytest.param(
             [0, 1, 0.5],
             "event",
             "Event column 'event' has values 0, 0.5, 1; expected 0/1",

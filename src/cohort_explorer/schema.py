@@ -200,6 +200,14 @@ def _event_coding_error(values: pd.Series, column: str) -> ColumnError:
     present = values.dropna()
     shown = sorted({_display(v) for v in pd.unique(present.to_numpy(dtype=object))}, key=_sort_key)
     shown = [s for s in shown if s.lower() not in _MISSING_TEXT]
+    if len(shown) > 2 * _MAX_LISTED and len(shown) > 0.5 * len(present):
+        # Nearly one value per row (IDs, names, measurements): never echo them.
+        return ColumnError(
+            f"Event column '{column}' has a different value in almost every row "
+            f"({len(shown)} different values), so it is not an event flag. Choose the column "
+            "that records whether the event happened (0/1, true/false, or "
+            f"--event {shlex.quote('COLUMN=VALUE')})."
+        )
     listed = ", ".join(shown[:_MAX_LISTED])
     if len(shown) > _MAX_LISTED:
         listed += f", ... ({len(shown)} different values)"
