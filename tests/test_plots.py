@@ -161,3 +161,55 @@ def test_km_figure_from_engine_counts_patients_at_risk():
         assert list(table.text) == [str(c) for c in counts]
     assert any(format_p(result.logrank.p) in a.text
                for a in fig.layout.annotations)
+
+
+def _ph_check(model: str, rename: dict | None = None):
+    """The engine's PH check of a model from tests/reference/cox.R (columns renamed)."""
+    from cohort_explorer.cox import proportional_hazards_test
+    from tests.test_cox import _model
+
+    time, event, design, groups = _model(model)
+    return proportional_hazards_test(time, event, design.rename(columns=rename or {}),
+                                     term_groups=groups)
+
+
+def test_ph_residual_figure_draws_the_residuals_and_R_smooth():
+    """Points = the residuals; smooth, band and raw-time ticks = R plot.cox.zph (zph.json)."""
+    from tests.conftest import load_reference
+
+    ph = _ph_check("lung", {"sex": XSS})
+    residuals, j = ph.residuals, 1
+    fig = plots.ph_residual_figure(ph, XSS)
+    points = next(t for t in fig.data if t.mode == "markers")
+    np.testing.assert_array_equal(points.x, residuals.time)
+    np.testing.assert_array_equal(points.y, residuals.values[:, j])
+    np.testing.assert_array_equal(points.customdata, residuals.raw_time)
+    constant = next(t for t in fig.data if (t.name or "").startswith("Cox coefficient"))
+    np.testing.assert_allclose(constant.y, [residuals.coef[j]] * 2)
+    R = load_reference("zph")["lung"]["plot"]
+    smooth = next(t for t in fig.data if (t.name or "").startswith("Spline smooth"))
+    upper, lower = (t for t in fig.data if t.mode == "lines" and t.hoverinfo == "skip"
+                    and t.line.width == 0)
+    np.testing.assert_allclose(smooth.x, R["x"], rtol=1e-6, atol=1e-12)
+    for trace, key in ((smooth, "fit"), (lower, "lower"), (upper, "upper")):
+        np.testing.assert_allclose(trace.y, R["smooth"][j][key], rtol=1e-6)
+    np.testing.assert_allclose(fig.layout.xaxis.tickvals, R["tick_values"], rtol=1e-6)
+    assert list(fig.layout.xaxis.ticktext) == [f"{v:g}" for v in R["tick_labels"]]
+    title = fig.layout.title.text
+    assert "<img" not in fig.to_json() and "&lt;img src=x onerror=alert(1)&gt;" in title
+    assert title.endswith(f"(PH test {format_p(dict(ph.terms)[XSS].p)})")
+    grouped = plots.ph_residual_figure(ph, "ph.ecog=2", theme="dark").layout
+    assert f"PH test of ph.ecog, 3 df: {format_p(dict(ph.terms)['ph.ecog'].p)}" in grouped.title.text
+    assert grouped.paper_bgcolor == "#121417"
+
+
+def test_ph_residual_figure_of_a_non_estimable_term_is_empty_with_a_message():
+    from cohort_explorer.errors import OptionError
+
+    ph = _ph_check("separation")
+    fig = plots.ph_residual_figure(ph, "group=C")
+    assert len(fig.data) == 0
+    assert fig.layout.annotations[0].text == "group=C is not estimable: no residuals to plot"
+    assert len(plots.ph_residual_figure(ph, "age").data) == 5
+    with pytest.raises(OptionError, match="no Cox term 'sex'"):
+        plots.ph_residual_figure(ph, "sex")

@@ -40,6 +40,7 @@ __all__ = [
     "forest_figure",
     "cutpoint_figure",
     "biomarker_figure",
+    "ph_residual_figure",
     "time_ticks",
     "at_risk_at",
     "figure_images",
@@ -378,6 +379,35 @@ def cutpoint_figure(cutpoint: Any, *, column: str, theme: str = "light") -> go.F
     fig.update_xaxes(title={"text": f"Cut point of {escape(column)} (x ≤ cut vs x > cut)"})
     fig.update_yaxes(title={"text": "Standardised log-rank statistic M"})
     return fig
+
+
+# --------------------------------------------------------------------------- PH check
+def ph_residual_figure(ph: Any, term: str, *, theme: str = "light",
+                       height: int = 460) -> go.Figure:
+    """Scaled Schoenfeld residuals of one Cox coefficient over time, as R ``plot.cox.zph``.
+
+    Residuals against KM-transformed time (raw-time tick labels), R's 4-df natural-spline
+    smooth with its +-2 se band, and a dashed line at the Cox coefficient (a constant effect);
+    the title gives the term and its PH test p. A term that is not estimable gives an empty
+    figure with a message; an unknown term raises ``OptionError``. Implemented in
+    ``_ph_plot`` (see :func:`cohort_explorer._ph_plot.ph_residual_figure`).
+
+    Parameters
+    ----------
+    ph : PHTest
+        ``cox.proportional_hazards_test(...)`` / ``analysis.analyze(...).ph_test``.
+    term : str
+        A coefficient name from ``ph.residuals.terms``.
+    theme : {"light", "dark"}
+    height : int
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    from cohort_explorer import _ph_plot  # imported here: _ph_plot uses this module's style
+
+    return _ph_plot.ph_residual_figure(ph, term, theme=theme, height=height)
 
 
 # --------------------------------------------------------------------------- biomarker
