@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 from pages._common import (
@@ -143,6 +145,33 @@ def _ph_section(ph) -> None:
         st.success("No evidence against proportional hazards (all p ≥ 0.05).",
                    icon=":material/check_circle:")  # a violation is in the engine's warnings
     st.table(pd.DataFrame(rows), hide_index=True)
+    _ph_figure(ph)
+
+
+def _ph_figure(ph) -> None:
+    """Residual plot of one coefficient (default: the one whose PH test has the smallest p)."""
+    residuals = ph.residuals
+    if residuals is None:
+        return
+    tests = dict(ph.terms)
+    p_of = {term: tests[label].p for term, label in zip(residuals.terms, residuals.tested_as,
+                                                            strict=True)}
+    options = [term for j, term in enumerate(residuals.terms)
+               if not all(math.isnan(v) for v in residuals.values[:, j])]
+    if not options:
+        return
+    default = min(options, key=lambda term: 2.0 if math.isnan(p_of[term]) else p_of[term])
+    if st.session_state.get("hr_ph_model") != tuple(options):  # another model: its worst term
+        st.session_state["hr_ph_model"] = tuple(options)
+        st.session_state["hr_ph_term"] = st.session_state["hr_ph_term_w"] = default
+    term = persisted(st.selectbox, "Residual plot for", "hr_ph_term", default, options=options,
+                     format_func=lambda term: f"{term} (PH test {format_p(p_of[term])})")
+    st.plotly_chart(plots.ph_residual_figure(ph, term, theme=theme()), config=plots.PLOTLY_CONFIG,
+                    theme=None, key="hr_ph_plot", alt="Scaled Schoenfeld residuals over time")
+    st.caption("Each point is an event; the curve (natural spline, 4 df, ± 2 SE band, as R "
+               "plot.cox.zph) estimates how the coefficient changes over time. A curve that "
+               "stays near the dashed line (the Cox coefficient) is consistent with "
+               "proportional hazards; a trend means the effect changes over follow-up.")
 
 
 begin_page()
