@@ -191,7 +191,9 @@ def _add_traces(fig: go.Figure, x, y, raw, coef: float, variance: float, theme: 
         fig.add_trace(go.Scatter(x=grid, y=lower, mode="lines", line={"width": 0},
                                  fill="tonexty", fillcolor=_rgba(line_colour, 0.15),
                                  name="± 2 SE", hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
+    # WebGL keeps the browser responsive when a large cohort has many thousand events.
+    scatter = go.Scattergl if int(keep.sum()) > 5000 else go.Scatter
+    fig.add_trace(scatter(
         x=x[keep], y=y[keep], mode="markers", name="Scaled Schoenfeld residual",
         marker={"color": _colour(0, theme), "size": 7, "opacity": 0.6},
         customdata=raw[keep], hovertemplate="t = %{customdata:.4g}<br>residual = %{y:.3g}"
