@@ -323,3 +323,15 @@ def test_cox_bad_options_raise_option_error():
         fit_cox(time, event, design, conf_level=95)
     with pytest.raises(OptionError, match="unknown_term"):
         fit_cox(time, event, design, term_groups={"g": ["unknown_term"]})
+
+
+def test_runaway_coefficient_of_a_fit_that_did_not_converge_is_not_estimable():
+    """R: coxph(Surv(t, e) ~ high) warns "Ran out of iterations" and prints HR 4e-10, p = 1."""
+    time = np.array([1.0, 2.0, 7.0, 8.0, 9.0])
+    event = np.array([1, 0, 1, 0, 1])
+    design = pd.DataFrame({"high": [0.0, 0.0, 0.0, 1.0, 1.0]})
+    result = fit_cox(time, event, design)
+    assert not result.converged
+    (term,) = result.terms
+    assert not term.estimable and "monotone likelihood" in term.reason
+    assert term.to_dict()["hr"] is None

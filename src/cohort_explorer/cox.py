@@ -219,12 +219,15 @@ def _separation_reasons(x: np.ndarray, event: np.ndarray, names: list[str],
 
 
 def _infinite_rule(fit: NewtonFit) -> np.ndarray:
-    """R coxph.fit: ``abs(u %*% var) > eps`` and ``> toler.inf * abs(coef)`` (converged fits)."""
+    """R coxph.fit: ``abs(u %*% var) > eps`` and ``> toler.inf * abs(coef)``.
+
+    R checks this only for converged fits; a fit that ran out of iterations while a
+    coefficient still moves is flagged too (R prints a runaway estimate with p near 1).
+    """
     step = np.abs(fit.score @ fit.var)
-    flagged = ~np.isfinite(fit.score) | ((step > 1e-9) & (step > TOLER_INF * np.abs(fit.coef)))
-    if not fit.converged:
-        return ~np.isfinite(step)
-    return flagged
+    with np.errstate(invalid="ignore"):
+        moving = (step > 1e-9) & (step > TOLER_INF * np.abs(fit.coef))
+    return ~np.isfinite(fit.score) | ~np.isfinite(step) | moving
 
 
 def _not_estimable(fit: NewtonFit, x, event, names, groups) -> dict[int, str]:
@@ -233,9 +236,8 @@ def _not_estimable(fit: NewtonFit, x, event, names, groups) -> dict[int, str]:
     for j in np.flatnonzero(singular):
         reasons.setdefault(int(j), "collinear with other terms (coefficient not estimable)")
     for j in np.flatnonzero(_infinite_rule(fit)):
-        reasons.setdefault(int(j), "the likelihood converged while this coefficient was still "
-                                   "growing (monotone likelihood): hazard ratio infinite, not "
-                                   "estimable")
+        reasons.setdefault(int(j), "the coefficient keeps growing as the likelihood levels off "
+                                   "(monotone likelihood): hazard ratio infinite, not estimable")
     for j in np.flatnonzero(~np.isfinite(fit.coef) | ~np.isfinite(np.diag(fit.var))):
         reasons.setdefault(int(j), "coefficient is infinite: not estimable")
     return reasons
