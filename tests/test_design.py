@@ -78,3 +78,12 @@ def test_text_in_numeric_covariate_is_an_error():
     df = pd.DataFrame({"m": ["1", "n/a?", "2"]})
     with pytest.raises(ColumnError, match="m:cat"):
         term_validity(df, Term("m", "numeric"))
+
+
+def test_reference_level_written_as_float_or_boolean_is_found():
+    df = pd.DataFrame({"flag": [0.0, 1.0, None, 1.0], "male": [True, False, True, False]})
+    design, _ = build_design(df.dropna(), [parse_covariate("flag:cat:ref=1.0")], None)
+    assert list(design.columns) == ["flag=0"]
+    design, _ = build_design(df, [parse_covariate("male:cat:ref=False")], None)
+    assert list(design.columns) == ["male=TRUE"]
+    assert design["male=TRUE"].tolist() == [1.0, 0.0, 1.0, 0.0]

@@ -142,3 +142,11 @@ def test_where_filters_and_missing_never_matches():
         apply_where(df, ["sex=M"])
     with pytest.raises(OptionError, match="not a number"):
         apply_where(df, ["age>old"])
+
+
+def test_boolean_groups_are_labelled_as_R_prints_them():
+    df = pd.DataFrame({"male": [True, False, None, True]}, dtype=object)
+    grouping = group_rows(df, GroupSpec("male", "category"))
+    assert grouping.labels == ("FALSE", "TRUE")
+    assert grouping.codes.tolist() == [1, 0, -1, 1]
+    assert move_reference(grouping, "true").labels == ("TRUE", "FALSE")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer.errors import ColumnError, OptionError
-from cohort_explorer.stratify import Grouping, _as_labels, category_levels
+from cohort_explorer.stratify import Grouping, _as_labels, category_levels, match_level
 
 __all__ = ["Term", "parse_covariate", "term_validity", "build_design"]
 
@@ -104,13 +104,14 @@ def build_design(
         if term.kind == "cat":
             labels = _as_labels(df[term.column])
             levels = category_levels(df[term.column])
-            if term.reference is not None:
-                if term.reference not in levels:
+            reference = None if term.reference is None else match_level(term.reference, levels)
+            if reference is not None:
+                if reference not in levels:
                     raise OptionError(
                         f"--covariates {term.column}:cat:ref={term.reference}: no such level; "
                         f"levels are {', '.join(levels)}"
                     )
-                levels = [term.reference] + [v for v in levels if v != term.reference]
+                levels = [reference] + [v for v in levels if v != reference]
             block = _dummies(labels, levels, term.column)
             key = term.column
         else:

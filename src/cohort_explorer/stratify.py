@@ -27,6 +27,7 @@ __all__ = [
     "apply_where",
     "format_number",
     "category_levels",
+    "match_level",
 ]
 
 _QUANTILE_KINDS = {
@@ -112,8 +113,26 @@ def numeric_column(df: pd.DataFrame, column: str) -> pd.Series:
     return values.astype(float)
 
 
+def _is_boolean(values: pd.Series) -> bool:
+    """A true/false column (read as bool, or object holding only bools)."""
+    if pd.api.types.is_bool_dtype(values):
+        return True
+    present = values.dropna()
+    return values.dtype == object and len(present) > 0 and all(
+        isinstance(v, (bool, np.bool_)) for v in present)
+
+
+def _bool_labels(values: pd.Series) -> pd.Series:
+    return values.astype(object).map(lambda v: None if pd.isna(v) else ("TRUE" if v else "FALSE"))
+
+
 def category_levels(values: pd.Series) -> list[str]:
-    """Distinct non-missing values as labels, numbers numerically, text by code point."""
+    """Distinct non-missing values as labels, numbers numerically, text by code point.
+
+    True/false columns are labelled ``FALSE``/``TRUE`` as R prints them.
+    """
+    if _is_boolean(values):
+        return sorted(set(_bool_labels(values).dropna()))
     present = values.dropna()
     numeric = pd.to_numeric(present, errors="coerce")
     if len(present) and numeric.notna().all():
@@ -123,6 +142,8 @@ def category_levels(values: pd.Series) -> list[str]:
 
 def _as_labels(values: pd.Series) -> pd.Series:
     """Values as label text (numbers normalised: 1.0 -> '1'), missing as None."""
+    if _is_boolean(values):
+        return _bool_labels(values)
     numeric = pd.to_numeric(values, errors="coerce")
     out = values.astype(object).where(values.notna(), None)
     is_num = numeric.notna()
@@ -233,8 +254,23 @@ def group_rows(df: pd.DataFrame, spec: GroupSpec) -> Grouping:
     return Grouping(spec.column, tuple(levels), _codes_for(labels_per_row, levels))
 
 
+def match_level(text: str, levels) -> str:
+    """The level ``text`` names: exact, as a number (``1.0`` is ``1``) or ``true``/``false``."""
+    if text in levels:
+        return text
+    try:
+        number = format_number(float(text))
+    except ValueError:
+        number = None
+    if number in levels:
+        return number
+    return text.upper() if text.upper() in ("TRUE", "FALSE") else text
+
+
 def move_reference(grouping: Grouping, reference: str | None) -> Grouping:
     """Put ``reference`` first (it becomes the Cox reference)."""
+    if reference is not None:
+        reference = match_level(reference, grouping.labels)
     if reference is None or reference == grouping.labels[0]:
         return grouping
     if reference not in grouping.labels:
