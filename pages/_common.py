@@ -30,6 +30,8 @@ SAMPLE_LABEL = "Synthetic sample cohort (60 patients)"
 SYNTHETIC_TEXT = ("Synthetic data: the demo cohort is simulated (shaped like the DSMM XII "
                   "substudy, Krönke et al., Leukemia 2017). No row describes a real patient.")
 CACHE = {"max_entries": 32, "ttl": 3600, "show_spinner": False}
+#: Default landmark time of the Survival page, per time unit (3 years).
+DEFAULT_LANDMARK = {"months": "36", "days": "1095", "weeks": "156", "years": "3"}
 
 #: Session keys mirrored in the URL, with their type. Everything else stays server-side.
 MIRRORED: dict[str, type] = {
@@ -210,6 +212,7 @@ def _suggest(key: str, _df: pd.DataFrame):
 def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = None) -> bool:
     """Read ``data`` and make it the session's dataset; on error keep the previous one."""
     digest = digest_of(data)
+    replacing = "data_digest" in st.session_state  # not the session's first dataset (the URL's)
     failed = st.session_state.get("data_failed")
     if failed is not None and failed[:2] == (digest, sheet):  # not parsed again on every rerun
         show_error(CohortError(failed[2]))
@@ -229,8 +232,33 @@ def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = 
     st.session_state["data_endpoints"] = [
         {"name": e.name, "time_col": e.time_col, "event_col": e.event_col,
          "event_value": e.event_value} for e in suggestion.endpoints]
-    st.session_state["data_time_unit"] = suggestion.time_unit or "months"
+    unit = suggestion.time_unit or "months"
+    st.session_state["data_time_unit"] = unit
+    if replacing:
+        _reset_dataset_choices(unit)
     return True
+
+
+def _reset_dataset_choices(unit: str) -> None:
+    """Choices that belong to the previous dataset start again from this one's defaults.
+
+    A widget key left over from the previous dataset would otherwise be written back over the
+    new value when its page runs (e.g. the sample's "months" over an upload's "days").
+    """
+    st.session_state.pop("data_time_unit_w", None)
+    _default_landmarks(unit)
+
+
+def _default_landmarks(unit: str) -> None:
+    st.session_state["km_landmarks"] = DEFAULT_LANDMARK.get(unit, "36")
+    st.session_state.pop("km_landmarks_w", None)
+
+
+def follow_time_unit() -> None:
+    """``on_change`` of the Data page's time unit: a default landmark becomes the new unit's
+    default (36 months -> 1095 days); landmark times the user typed are kept."""
+    if st.session_state.get("km_landmarks") in DEFAULT_LANDMARK.values():
+        _default_landmarks(st.session_state.get("data_time_unit_w") or "months")
 
 
 def ensure_dataset() -> None:

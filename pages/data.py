@@ -15,6 +15,7 @@ from pages._common import (
     digest_of,
     end_page,
     endpoints,
+    follow_time_unit,
     md,
     notice_synthetic,
     persisted,
@@ -117,7 +118,8 @@ def _roles(df: pd.DataFrame) -> None:
         if changed:
             st.rerun()
     with unit_col:
-        persisted(st.selectbox, "Time unit", "data_time_unit", "months", options=UNITS)
+        persisted(st.selectbox, "Time unit", "data_time_unit", "months", options=UNITS,
+                  on_change=follow_time_unit)
 
 
 @st.cache_data(**CACHE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 from pages._common import (
+    DEFAULT_LANDMARK,
     begin_page,
     dataset,
     end_page,
@@ -28,7 +29,6 @@ from cohort_explorer._tables import (
 from cohort_explorer.analysis import AnalysisSpec
 
 PAIRWISE = {"None": None, "Holm": "holm", "Benjamini–Hochberg": "BH"}
-DEFAULT_LANDMARK = {"months": "36", "days": "1095", "weeks": "156", "years": "3"}
 DEFAULT_RESPONSE_LANDMARK = {"months": 12.0, "days": 365.0, "weeks": 52.0, "years": 1.0}
 
 
