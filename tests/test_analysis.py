@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -171,3 +173,48 @@ def test_landmark_analysis_keeps_an_explicit_order():
     spec = AnalysisSpec("t", "e", group_by="resp:order=CR,PR", landmark_from=6.0,
                         response_time_col="resp_t")
     assert [g.label for g in analyze(df, spec).groups] == ["CR", "PR", "not reached by 6"]
+
+
+def test_trend_test_does_not_depend_on_the_reference_group(lung):
+    """R: survdiff(Surv(time, status == 2) ~ ph.ecog) scored 1..k in ph.ecog order."""
+    spec = AnalysisSpec(time_col="time", event_col="status", event_value="2", group_by="ph.ecog",
+                        where=("ph.ecog<3",), trend=True, pairwise="holm")
+    natural = analyze(lung, spec)
+    moved = analyze(lung, replace(spec, reference="2"))
+    assert [g.label for g in moved.groups] == ["2", "0", "1"]
+    assert moved.trend.statistic == pytest.approx(natural.trend.statistic, rel=1e-12)
+    assert [(p.group1, p.group2) for p in moved.pairwise] == [("0", "1"), ("0", "2"), ("1", "2")]
+
+
+def test_landmark_trend_ranks_only_real_responses():
+    df = pd.read_csv(SAMPLE_CSV)
+    spec = AnalysisSpec("pfs_months", "pfs_event", group_by="best_response:order=sCR,CR,VGPR,PR,SD,PD",
+                        landmark_from=12.0, response_time_col="response_months", trend=True)
+    result = analyze(df, spec)
+    late = "not reached by 12"
+    assert late in [g.label for g in result.groups]
+    # The trend is the log-rank trend over the ranked responses only.
+    kept = df[(df.pfs_months > 12) & (df.response_months <= 12)]
+    direct = analyze(kept.assign(pfs_months=kept.pfs_months - 12),
+                     AnalysisSpec("pfs_months", "pfs_event", trend=True,
+                                   group_by="best_response:order=sCR,CR,VGPR,PR,SD,PD"))
+    assert result.trend.statistic == pytest.approx(direct.trend.statistic, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        pytest.param(AnalysisSpec("t", "e", event_value="7"), "no row of 'e' has the value 7; "
+                     "it holds 0, 1, 2", id="event-value-absent"),
+        pytest.param(AnalysisSpec("t", "e", event_value="2", where=("t>100",)),
+                     "leaves no rows out of 4", id="filter-removes-all"),
+        pytest.param(AnalysisSpec("t", "e", event_value="2", landmark_from=-5.0),
+                     "landmark must be a time >= 0", id="negative-landmark"),
+        pytest.param(AnalysisSpec("t", "e", event_value="2", response_time_col="t"),
+                     "add --landmark-from", id="response-time-alone"),
+    ],
+)
+def test_option_mistakes_are_refused(spec, message):
+    df = _frame(t=[1.0, 2.0, 3.0, 4.0], e=[0, 1, 2, 2])
+    with pytest.raises(OptionError, match=re.escape(message)):
+        analyze(df, spec)

@@ -24,6 +24,7 @@ from cohort_explorer.stratify import (
     Grouping,
     GroupSpec,
     apply_where,
+    category_levels,
     cut_grouping,
     derive_any,
     group_rows,
@@ -167,7 +168,7 @@ def software_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"cohort_explorer": __version__, "python": platform.python_version()}
-    for name in ("lifelines", "numpy", "pandas", "scipy"):
+    for name in ("numpy", "pandas", "scipy"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:  # pragma: no cover - all are requirements
@@ -189,6 +190,26 @@ def _group_validity(df: pd.DataFrame, spec: GroupSpec) -> np.ndarray:
     if spec.kind in ("category", "order"):
         return df[spec.column].notna().to_numpy()
     return numeric_column(df, spec.column).notna().to_numpy()
+
+
+def _check_event_value(values: pd.Series, spec: AnalysisSpec) -> None:
+    """``--event COL=VALUE`` where no row has VALUE is a typo, not an all-censored cohort."""
+    flags, _ = coerce_event(values, spec.event_value, column=spec.event_col)
+    if np.any(flags == 1):
+        return
+    found = category_levels(values)
+    listed = ", ".join(found[:6]) + (f", ... ({len(found)} values)" if len(found) > 6 else "")
+    raise OptionError(f"--event {spec.event_col}={spec.event_value}: no row of "
+                      f"'{spec.event_col}' has the value {spec.event_value}; it holds {listed}")
+
+
+def _check_landmark_options(spec: AnalysisSpec) -> None:
+    if spec.landmark_from is not None and not spec.landmark_from >= 0:
+        raise OptionError(f"--landmark-from {spec.landmark_from:g}: the landmark must be a time "
+                          ">= 0 after time zero")
+    if spec.response_time_col is not None and spec.landmark_from is None:
+        raise OptionError("--response-time is used with --landmark-from L (a landmark analysis); "
+                          "add --landmark-from or drop --response-time")
 
 
 def _late_label(spec: AnalysisSpec) -> str:
@@ -231,8 +252,13 @@ def _analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> _A
     n_input = len(data)
     data = apply_where(data, spec.where)
     filtered = n_input - len(data)
+    if n_input and not len(data):
+        raise OptionError(f"The filter ({' and '.join(spec.where)}) leaves no rows out of "
+                          f"{n_input}; loosen or remove it.")
     time, time_reasons = coerce_time(data[spec.time_col])
     event, _ = coerce_event(data[spec.event_col], spec.event_value, column=spec.event_col)
+    if spec.event_value is not None:
+        _check_event_value(df[spec.event_col], spec)
     reasons: dict[str, int] = {k: int(v) for k, v in time_reasons.items()}
     keep = ~np.isnan(time)
     checks: list[tuple[np.ndarray, Any]] = [(~np.isnan(event), "missing event")]
@@ -271,9 +297,14 @@ def _analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> _A
     )
 
 
-def _grouping(aset: _AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any]:
+def _grouping(aset: _AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any, tuple[str, ...]]:
+    """The groups (reference first), the optimal cut if asked, and the groups' natural order.
+
+    The natural order (quantiles ascending, ``:order=``, sorted categories) scores the trend
+    test: choosing another Cox reference must not change it.
+    """
     if spec.group_by is None:
-        return Grouping("", ("All",), np.zeros(len(aset.time), dtype=int)), None
+        return Grouping("", ("All",), np.zeros(len(aset.time), dtype=int)), None, ("All",)
     gspec = _group_spec(aset.data, spec.group_by)
     if gspec.kind == "order" and spec.landmark_from is not None and spec.response_time_col:
         gspec = replace(gspec, values=(*gspec.values, _late_label(spec)))
@@ -284,7 +315,7 @@ def _grouping(aset: _AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any]:
         grouping = cut_grouping(gspec.column, x, [found.cutpoint])
     else:
         grouping = group_rows(aset.data, gspec)
-    return move_reference(grouping, spec.reference), found
+    return move_reference(grouping, spec.reference), found, grouping.labels
 
 
 def _group_result(label, time, event, spec: AnalysisSpec) -> GroupResult:
@@ -365,7 +396,17 @@ def _is_post_baseline(column: str) -> bool:
     return any(word in column.lower() for word in RESPONSE_WORDS)
 
 
-def _tests(aset, grouping: Grouping, spec: AnalysisSpec) -> dict[str, Any]:
+def _trend(aset, labels: np.ndarray, natural: tuple[str, ...], spec: AnalysisSpec):
+    """Trend over the groups in their natural order; "not reached by L" has no rank."""
+    ranked = [label for label in natural
+              if not (spec.landmark_from is not None and label == _late_label(spec))]
+    keep = np.isin(labels, ranked)
+    if len(ranked) < 2:
+        raise OptionError("The trend test needs at least two ordered groups")
+    return survival.logrank_trend(aset.time[keep], aset.event[keep], labels[keep], levels=ranked)
+
+
+def _tests(aset, grouping: Grouping, natural: tuple[str, ...], spec: AnalysisSpec) -> dict[str, Any]:
     labels = grouping.label_array()
     levels = list(grouping.labels)
     two_groups = len(levels) > 1
@@ -376,10 +417,10 @@ def _tests(aset, grouping: Grouping, spec: AnalysisSpec) -> dict[str, Any]:
         return {}
     out: dict[str, Any] = {"logrank": survival.logrank_test(aset.time, aset.event, labels, levels=levels)}
     if spec.trend:
-        out["trend"] = survival.logrank_trend(aset.time, aset.event, labels, levels=levels)
+        out["trend"] = _trend(aset, labels, natural, spec)
     if spec.pairwise:
         out["pairwise"] = survival.pairwise_logrank(
-            aset.time, aset.event, labels, levels=levels, method=spec.pairwise
+            aset.time, aset.event, labels, levels=list(natural), method=spec.pairwise
         )
     if spec.strata:
         strata = aset.data[spec.strata].astype(str).to_numpy()
@@ -412,9 +453,10 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
     """
     if spec.conf_type not in ("log-log", "log", "plain"):
         raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain")
+    _check_landmark_options(spec)
     terms = [parse_covariate(t) for t in spec.covariates]
     aset = _analysis_set(df, spec, terms)
-    grouping, found_cut = _grouping(aset, spec)
+    grouping, found_cut, natural = _grouping(aset, spec)
     groups = tuple(
         _group_result(label, aset.time[grouping.codes == i], aset.event[grouping.codes == i], spec)
         for i, label in enumerate(grouping.labels)
@@ -425,7 +467,7 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         warnings.append("All patients are censored: no medians, tests or hazard ratios.")
     if len(groups) == 1 and spec.group_by:
         warnings.append(f"Only one group in {grouping.column}: no log-rank test.")
-    tests = _tests(aset, grouping, spec)
+    tests = _tests(aset, grouping, natural, spec)
     cox = ph_test = None
     design, term_groups = build_design(aset.data, terms, grouping if len(groups) > 1 else None)
     if events > 0 and design.shape[1] > 0:
