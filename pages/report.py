@@ -9,6 +9,7 @@ from pages._common import (
     begin_page,
     dataset,
     end_page,
+    endpoints,
     filtered_dataset,
     md,
     run_analysis,
@@ -23,6 +24,34 @@ from cohort_explorer.errors import CohortError
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower() or "analysis"
+
+
+def _endpoint_key(spec) -> tuple:
+    return spec.time_col, spec.event_col, spec.event_value
+
+
+def _endpoint_of(spec) -> str:
+    """Name of the Data page's endpoint that ``spec`` analyses (its time column if none is)."""
+    return next((e["name"] for e in endpoints()
+                 if (e["time_col"], e["event_col"], e["event_value"]) == _endpoint_key(spec)),
+                spec.time_col)
+
+
+def _endpoint_notes(km_spec, hr_spec, endpoint: str):
+    """Say when the analyses are not for the app-wide endpoint; the ``hr_spec`` to report."""
+    chosen = st.session_state.get("app_endpoint")
+    if chosen and chosen != endpoint:
+        st.info(f"The Survival analysis is for {md(endpoint)}; open the Survival page to update "
+                f"it for {md(chosen)}.", icon=":material/info:")
+    if hr_spec is None or _endpoint_key(hr_spec) == _endpoint_key(km_spec):
+        return hr_spec
+    cox_endpoint = _endpoint_of(hr_spec)
+    update = (f"it is included once the Survival analysis is for {md(cox_endpoint)} too"
+              if cox_endpoint == chosen
+              else f"open the Hazard ratios page to fit it for {md(chosen or endpoint)}")
+    st.info(f"The Cox model of the Hazard ratios page is for {md(cox_endpoint)}, not "
+            f"{md(endpoint)}, so this report leaves it out; {update}.", icon=":material/info:")
+    return None
 
 
 def _figures(km_result, hr_result, endpoint: str) -> dict:
@@ -90,11 +119,10 @@ def _patient_download() -> None:
                        on_click="ignore")
 
 
-def _html_download(km_result, hr_result, figures: dict, key: str) -> None:
+def _html_download(km_result, hr_result, figures: dict, key: str, endpoint: str) -> None:
     st.subheader("HTML report")
     images = st.session_state.get("report_images")
     images = images[1] if images is not None and images[0] == key else {}
-    endpoint = st.session_state.get("app_endpoint")
     notes = []
     if hr_result is not None and hr_result.cox is not None:
         notes += [f"Cox model: {w}" for w in hr_result.warnings if w not in km_result.warnings]
@@ -142,19 +170,15 @@ if km_spec is None:
 else:
     dataset()
     km_result = run_analysis(km_spec)
-    hr_spec = st.session_state.get("hr_spec")
-    if hr_spec is not None and (hr_spec.time_col, hr_spec.event_col, hr_spec.event_value) != (
-            km_spec.time_col, km_spec.event_col, km_spec.event_value):
-        st.info("The Cox model of the Hazard ratios page was fitted for another endpoint; open "
-                "that page again to include it in this report.", icon=":material/info:")
-        hr_spec = None
+    endpoint = _endpoint_of(km_spec)  # the endpoint last analysed, not the one chosen since
+    hr_spec = _endpoint_notes(km_spec, st.session_state.get("hr_spec"), endpoint)
     hr_result = run_analysis(hr_spec) if hr_spec is not None else None
     if km_result is not None:
-        st.markdown(f"Current analysis: **{md(st.session_state.get('app_endpoint', ''))}** by "
+        st.markdown(f"Current analysis: **{md(endpoint)}** by "
                     f"{md(st.session_state.get('km_group_label', 'all patients'))}; "
                     f"{km_result.n} patients, {km_result.events} events.")
         try:
-            figures = _figures(km_result, hr_result, st.session_state.get("app_endpoint", ""))
+            figures = _figures(km_result, hr_result, endpoint)
         except CohortError as error:
             show_error(error)
             figures = {}
@@ -162,5 +186,5 @@ else:
         _figure_downloads(figures, key)
         _table_downloads(km_result, hr_result)
         _patient_download()
-        _html_download(km_result, hr_result, figures, key)
+        _html_download(km_result, hr_result, figures, key, endpoint)
 end_page()

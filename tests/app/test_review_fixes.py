@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from tests.conftest import REFERENCE, ROOT, SAMPLE_CSV
 
@@ -53,3 +54,46 @@ def test_upload_keeps_its_detected_time_unit_and_landmark():
     at.selectbox(key="data_time_unit_w").set_value("months")
     at = _page(_run(at), "pages/survival.py")
     assert at.text_input(key="km_landmarks_w").value == "2"
+
+
+# --------------------------------------------------------------------------- 2. report endpoint
+def _spy_downloads(monkeypatch) -> dict:
+    """File name -> data callable of every deferred download button drawn."""
+    downloads: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        downloads[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name,
+                        **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return downloads
+
+
+def test_report_names_the_endpoint_of_the_survival_analysis(monkeypatch):
+    downloads = _spy_downloads(monkeypatch)
+    sample = _sample()
+    at = _page(_start(), "pages/survival.py")  # PFS
+    at = _page(at, "pages/hazard_ratios.py")
+    at.selectbox(key="hr_endpoint_w").set_value("OS")  # the app-wide endpoint is now OS
+    at = _page(_run(at), "pages/report.py")
+    texts = "\n".join(m.value for m in at.markdown)
+    assert f"Current analysis: **PFS** by ikzf1, quartiles; 60 patients, " \
+           f"{int(sample['pfs_event'].sum())} events." in texts
+    infos = [i.value for i in at.info]
+    assert "The Survival analysis is for PFS; open the Survival page to update it for OS." in infos
+    assert ("The Cox model of the Hazard ratios page is for OS, not PFS, so this report leaves "
+            "it out; it is included once the Survival analysis is for OS too.") in infos
+    assert "cohort-report-os.html" not in downloads
+    html = downloads["cohort-report-pfs.html"]().decode("utf-8")
+    assert "Kaplan–Meier estimate of PFS" in html and "PFS probability" in html
+    assert "OS probability" not in html
+    assert "cox_model.csv" not in downloads
+    downloads.clear()
+    at = _page(_page(at, "pages/survival.py"), "pages/report.py")  # Survival follows: OS
+    texts = "\n".join(m.value for m in at.markdown)
+    assert f"Current analysis: **OS** by ikzf1, quartiles; 60 patients, " \
+           f"{int(sample['os_event'].sum())} events." in texts
+    assert not [i.value for i in at.info if "endpoint" in i.value or "is for" in i.value]
+    assert "cohort-report-os.html" in downloads and "cox_model.csv" in downloads
