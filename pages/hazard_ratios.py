@@ -25,6 +25,7 @@ from cohort_explorer._tables import display_cox_table
 from cohort_explorer.analysis import AnalysisSpec
 from cohort_explorer.design import parse_covariate
 from cohort_explorer.errors import CohortError
+from cohort_explorer.stratify import category_levels
 
 TRANSFORMS = {"as is (per unit)": "", "per doubling (log2)": "log2",
               "per standard deviation": "z", "categorical": "cat"}
@@ -61,7 +62,7 @@ def _term(df: pd.DataFrame, column: str) -> str:
     kind = TRANSFORMS[label]
     if kind != "cat":
         return f"{column}:{kind}" if kind else column
-    levels = sorted({str(v) for v in df[column].dropna().unique()})
+    levels = category_levels(df[column])  # the engine's labels: 1.0 -> "1"
     preferred = next((x for x in ("standard", "0", "no", "I", "M") if x in levels), levels[0])
     with right:
         reference = persisted(st.selectbox, f"{md(column)}: reference level", f"hr_ref_{column}",

@@ -97,3 +97,17 @@ def test_report_names_the_endpoint_of_the_survival_analysis(monkeypatch):
            f"{int(sample['os_event'].sum())} events." in texts
     assert not [i.value for i in at.info if "endpoint" in i.value or "is for" in i.value]
     assert "cohort-report-os.html" in downloads and "cox_model.csv" in downloads
+
+
+# --------------------------------------------------------------------------- 3. float categories
+def test_categorical_covariate_of_a_float_column_uses_the_engine_levels():
+    data = _sample()
+    data.loc[3, "del17p"] = None  # one blank: pandas reads the column as 0.0/1.0
+    at = _upload(_start(), "blank.csv", data.to_csv(index=False).encode())
+    at = _page(at, "pages/hazard_ratios.py")
+    at.multiselect(key="hr_cols_w").set_value(["del17p"])
+    at = _run(at)
+    reference = at.selectbox(key="hr_ref_del17p_w")
+    assert list(reference.options) == ["0", "1"] and reference.value == "0"
+    assert not at.error, [e.value for e in at.error]
+    assert "del17p=1" in at.table[0].value["Term"].tolist()
