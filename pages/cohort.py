@@ -121,8 +121,12 @@ def _biomarker_section(df: pd.DataFrame, sugg) -> None:
 
 begin_page()
 st.title("Cohort")
-data = filtered_dataset()
-sugg = suggestion()
-_table_section(data, sugg)
-_biomarker_section(data, sugg)
+try:
+    data = filtered_dataset()
+except CohortError as error:  # e.g. a subgroup filter that does not fit the data
+    show_error(error)
+else:
+    sugg = suggestion()
+    _table_section(data, sugg)
+    _biomarker_section(data, sugg)
 end_page()

@@ -26,6 +26,7 @@ from pages._common import (
 )
 
 from cohort_explorer.errors import CohortError
+from cohort_explorer.stratify import apply_where
 from cohort_explorer.validate import find_identifier_columns, validate_cohort
 
 # "xls" is accepted so an old Excel file (or an HTML page named .xls) gets the engine's message
@@ -203,9 +204,14 @@ def _filters(df: pd.DataFrame) -> None:
         value = cols[2].selectbox("Value", levels, key=f"data_filter_value_{column}")
     if cols[3].button("Add filter", key="data_filter_add") and value not in (None, ""):
         rule = f"{column}{operator}{value}"
-        if rule not in where:
-            st.session_state["data_where"] = [*where, rule]
-            st.rerun()
+        try:
+            apply_where(df, [rule])  # refused here, not as a failure on every page
+        except CohortError as error:
+            show_error(error)
+        else:
+            if rule not in where:
+                st.session_state["data_where"] = [*where, rule]
+                st.rerun()
     for index, rule in enumerate(where):
         left, right = st.columns([4, 1])
         left.markdown(f"Keeping rows where {md(rule)}")

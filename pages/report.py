@@ -106,7 +106,11 @@ def _table_downloads(km_result, hr_result) -> None:
 
 def _patient_download() -> None:
     st.subheader("Patient-level data (after filters)")
-    data = filtered_dataset()
+    try:
+        data = filtered_dataset()
+    except CohortError as error:  # a subgroup filter that does not fit the data
+        show_error(error)
+        return
     identifiers = st.session_state.get("data_identifiers", ())
     keep = identifiers if st.session_state.get("data_keep_ids") else ()
     columns = report.export_columns([str(c) for c in data.columns], identifiers, keep)

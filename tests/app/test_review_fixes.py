@@ -111,3 +111,29 @@ def test_categorical_covariate_of_a_float_column_uses_the_engine_levels():
     assert list(reference.options) == ["0", "1"] and reference.value == "0"
     assert not at.error, [e.value for e in at.error]
     assert "del17p=1" in at.table[0].value["Term"].tolist()
+
+
+# --------------------------------------------------------------------------- 4. invalid filter
+def test_invalid_subgroup_filter_is_refused_on_the_data_page():
+    at = _start()
+    at.selectbox(key="data_filter_col").set_value("cyto_risk")
+    at = _run(at)
+    at.selectbox(key="data_filter_op").set_value("<")
+    at = _run(at)
+    at.selectbox(key="data_filter_value_cyto_risk").set_value("standard")
+    at.button(key="data_filter_add").click()
+    at = _run(at)
+    assert at.session_state["data_where"] == []
+    assert [e.value for e in at.error] == [
+        "\\-\\-where cyto\\_risk\\<standard\\: \\'standard\\' is not a number"]
+    at = _page(at, "pages/cohort.py")
+    assert not at.error and at.table  # Table 1 of every patient
+
+
+def test_a_filter_that_does_not_fit_the_data_is_an_error_not_a_traceback():
+    at = _page(_start(), "pages/survival.py")  # the Report page has an analysis
+    at.session_state["data_where"] = ["cyto_risk<standard"]  # e.g. kept from another dataset
+    message = "\\-\\-where cyto\\_risk\\<standard\\: \\'standard\\' is not a number"
+    for path in ("pages/cohort.py", "pages/report.py"):
+        at = _page(at, path)
+        assert [e.value for e in at.error] == [message], path
