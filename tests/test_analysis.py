@@ -218,3 +218,27 @@ def test_option_mistakes_are_refused(spec, message):
     df = _frame(t=[1.0, 2.0, 3.0, 4.0], e=[0, 1, 2, 2])
     with pytest.raises(OptionError, match=re.escape(message)):
         analyze(df, spec)
+
+
+def test_rmst_difference_matches_R_group_values():
+    """R: summary(survfit(...), rmean = 36)$table per group; difference se = sqrt(se1^2 + se2^2)."""
+    df = pd.read_csv(SAMPLE_CSV)
+    spec = AnalysisSpec("pfs_months", "pfs_event", group_by="ikzf1:q1-vs-rest", rmst_tau=36.0)
+    (diff,) = analyze(df, spec).rmst_differences
+    q1, rest = (g["rmst"] for g in REF["sample_pfs"]["groups"])
+    assert (diff.group, diff.reference) == ("Q2-Q4", "Q1")
+    assert diff.estimate == pytest.approx(rest["estimate"] - q1["estimate"], rel=1e-6)
+    assert diff.se == pytest.approx(np.hypot(rest["se"], q1["se"]), rel=1e-6)
+    assert diff.lower == pytest.approx(diff.estimate - 1.959963984540054 * diff.se, rel=1e-9)
+    assert "rmst_differences" not in analyze(df, replace(spec, rmst_tau=None)).to_dict()
+
+
+def test_text_output_names_the_confidence_level(capsys):
+    from cohort_explorer.cli import main
+
+    main([
+        "analyze", str(SAMPLE_CSV), "--time", "pfs_months", "--event", "pfs_event",
+        "--group-by", "ikzf1:q1-vs-rest", "--landmark", "36", "--conf-level", "0.8",
+        "--output", "text"])
+    out = capsys.readouterr().out
+    assert "80% CI" in out and "95% CI" not in out

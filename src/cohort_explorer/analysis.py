@@ -35,7 +35,7 @@ from cohort_explorer.stratify import (
 )
 from cohort_explorer.validate import looks_like_dates
 
-__all__ = ["AnalysisSpec", "GroupResult", "Excluded", "AnalysisResult", "analyze"]
+__all__ = ["AnalysisSpec", "GroupResult", "Excluded", "RMSTDifference", "AnalysisResult", "analyze"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,20 @@ class GroupResult(Result):
 
 
 @dataclass(frozen=True)
+class RMSTDifference(Result):
+    """RMST of ``group`` minus that of ``reference`` up to ``tau``; se = sqrt(se1^2 + se2^2)."""
+
+    group: str
+    reference: str
+    tau: float
+    estimate: float
+    se: float
+    lower: float
+    upper: float
+    p: float
+
+
+@dataclass(frozen=True)
 class AnalysisResult(Result):
     n: int
     events: int
@@ -133,6 +147,7 @@ class AnalysisResult(Result):
     trend: survival.LogRank | None = None
     pairwise: tuple[survival.PairwiseLogRank, ...] | None = None
     stratified_logrank: survival.LogRank | None = None
+    rmst_differences: tuple[RMSTDifference, ...] | None = None
     cox: Any = None  # cox.CoxResult | None
     ph_test: Any = None  # cox.PHTest | None: R cox.zph(transform="km") of that model
     cutpoint: cutpoint.Cutpoint | None = None
@@ -147,7 +162,8 @@ class AnalysisResult(Result):
         for group in out["groups"]:
             if group["rmst"] is None:
                 del group["rmst"]
-        for key in ("trend", "pairwise", "stratified_logrank", "cutpoint", "ph_test"):
+        for key in ("trend", "pairwise", "stratified_logrank", "rmst_differences", "cutpoint",
+                    "ph_test"):
             if out[key] is None:
                 del out[key]
         return out
@@ -334,6 +350,24 @@ def _group_result(label, time, event, spec: AnalysisSpec) -> GroupResult:
     )
 
 
+def _rmst_differences(groups: tuple[GroupResult, ...], conf_level: float):
+    """Each group's RMST minus the reference group's (the first), Wald CI and p."""
+    if len(groups) < 2 or groups[0].rmst is None:
+        return None
+    from scipy import stats
+
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    ref = groups[0]
+    out = []
+    for g in groups[1:]:
+        estimate = g.rmst.estimate - ref.rmst.estimate
+        se = float(np.hypot(g.rmst.se, ref.rmst.se))
+        p = float(2 * stats.norm.sf(abs(estimate / se))) if se > 0 else float("nan")
+        out.append(RMSTDifference(g.label, ref.label, g.rmst.tau, estimate, se,
+                                  estimate - z * se, estimate + z * se, p))
+    return tuple(out)
+
+
 def _group_warnings(groups: tuple[GroupResult, ...], spec: AnalysisSpec) -> list[str]:
     warnings = []
     if len(groups) > 1:
@@ -496,6 +530,7 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         trend=tests.get("trend"),
         pairwise=tests.get("pairwise"),
         stratified_logrank=tests.get("stratified_logrank"),
+        rmst_differences=_rmst_differences(groups, spec.conf_level),
         cox=cox,
         ph_test=ph_test,
         cutpoint=found_cut,

@@ -144,18 +144,22 @@ def _text_header(result: AnalysisResult) -> list[str]:
     return lines
 
 
-def _text_groups(result: AnalysisResult) -> list[str]:
+def _text_groups(result: AnalysisResult, level: float) -> list[str]:
+    ci = f"{level * 100:g}% CI"
     lines = []
     for g in result.groups:
         m = g.median
         lines.append(f"{g.label}: n={g.n}, events={g.events}, median {format_time(m.estimate)} "
-                     f"(95% CI {format_time(m.lower)}–{format_time(m.upper)})")
+                     f"({ci} {format_time(m.lower)}–{format_time(m.upper)})")
         for lm in g.landmarks:
-            lines.append(f"  survival at {lm.time:g}: "
-                         f"{format_survival(lm.survival, lm.lower, lm.upper)} (at risk {lm.at_risk})")
+            shown = format_survival(lm.survival, lm.lower, lm.upper, conf_level=level)
+            lines.append(f"  survival at {lm.time:g}: {shown} (at risk {lm.at_risk})")
         if g.rmst is not None:
             r = g.rmst
-            lines.append(f"  RMST to {r.tau:g}: {r.estimate:.2f} (95% CI {r.lower:.2f}–{r.upper:.2f})")
+            lines.append(f"  RMST to {r.tau:g}: {r.estimate:.2f} ({ci} {r.lower:.2f}–{r.upper:.2f})")
+    for d in result.rmst_differences or ():
+        lines.append(f"RMST difference {d.group} − {d.reference} to {d.tau:g}: {d.estimate:.2f} "
+                     f"({ci} {d.lower:.2f} to {d.upper:.2f}), {format_p(d.p)}")
     return lines
 
 
@@ -174,14 +178,15 @@ def _text_tests(result: AnalysisResult) -> list[str]:
     return lines
 
 
-def _text_cox(result: AnalysisResult) -> list[str]:
+def _text_cox(result: AnalysisResult, level: float) -> list[str]:
     cox = result.cox
     if cox is None:
         return []
     lines = ["", f"Cox model (Efron ties), n={cox.n}, events={cox.events}, "
                  f"concordance {cox.concordance:.3f}"]
     for t in cox.terms:
-        shown = (f"{format_hr(t.hr, t.lower, t.upper)}, {format_p(t.p)}" if t.estimable
+        shown = (f"{format_hr(t.hr, t.lower, t.upper, conf_level=level)}, {format_p(t.p)}"
+                 if t.estimable
                  else f"not estimable: {t.reason}")
         lines.append(f"  {t.term}: {shown}")
     lr = cox.lr_test
@@ -191,8 +196,9 @@ def _text_cox(result: AnalysisResult) -> list[str]:
 
 def format_text(result: AnalysisResult) -> str:
     """Readable summary: groups, medians, landmarks, tests, Cox table (never the KM arrays)."""
-    lines = _text_header(result) + [""] + _text_groups(result) + _text_tests(result)
-    lines += _text_cox(result)
+    level = result.spec.conf_level if result.spec is not None else 0.95
+    lines = _text_header(result) + [""] + _text_groups(result, level) + _text_tests(result)
+    lines += _text_cox(result, level)
     if result.warnings:
         lines += [""] + [f"Warning: {w}" for w in result.warnings]
     return "\n".join(lines)
