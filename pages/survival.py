@@ -65,15 +65,22 @@ def _options(choice) -> dict:
             "show_ci": show_ci, "trend": trend}
 
 
+def _landmark_exit() -> bool:
+    """In landmark mode: say so and offer the way back (also when the analysis failed)."""
+    if not st.session_state.get("km_landmark_from"):
+        return False
+    st.info(f"Landmark analysis from {md(st.session_state['km_landmark_from'])} "
+            f"{md(time_unit())}: only patients event-free and followed beyond the landmark; "
+            "time is measured from it; groups are the response reached by then.")
+    if st.button("Back to the analysis from time zero", key="km_landmark_off"):
+        st.session_state["km_landmark_from"] = ""
+        st.rerun()
+    return True
+
+
 def _landmark_controls(result, choice, df) -> None:
     """Immortal-time guard: one click to a landmark analysis grouped by response reached by L."""
-    if st.session_state.get("km_landmark_from"):
-        st.info(f"Landmark analysis from {md(st.session_state['km_landmark_from'])} "
-                f"{md(time_unit())}: only patients event-free and followed beyond the landmark; "
-                "time is measured from it; groups are the response reached by then.")
-        if st.button("Back to the analysis from time zero", key="km_landmark_off"):
-            st.session_state["km_landmark_from"] = ""
-            st.rerun()
+    if _landmark_exit():
         return
     if not any("immortal" in w for w in result.warnings):
         return
@@ -180,7 +187,9 @@ if endpoint is not None:
                               "km_reference", labels[0], options=labels)
         if reference != labels[0]:
             result = run_analysis(_spec(endpoint, choice, options, reference))
-    if result is not None:
+    if result is None:
+        _landmark_exit()
+    else:
         st.session_state["km_spec"] = result.spec
         st.session_state["km_group_label"] = choice.description
         _landmark_controls(result, choice, df)

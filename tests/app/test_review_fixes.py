@@ -137,3 +137,36 @@ def test_a_filter_that_does_not_fit_the_data_is_an_error_not_a_traceback():
     for path in ("pages/cohort.py", "pages/report.py"):
         at = _page(at, path)
         assert [e.value for e in at.error] == [message], path
+
+
+# --------------------------------------------------------------------------- 5. landmark mode
+def _landmark_mode() -> AppTest:
+    at = _page(_start(), "pages/survival.py")
+    at.radio(key="km_kind_w").set_value("Category")
+    at = _run(at)
+    at.selectbox(key="km_col_w").set_value("best_response")
+    at = _run(at)
+    at.button(key="km_landmark_on").click()
+    at = _run(at)
+    assert at.session_state["km_spec"].landmark_from == 12.0
+    return at
+
+
+def test_upload_ends_the_landmark_analysis():
+    at = _page(_landmark_mode(), "pages/data.py")
+    at = _upload(at, "lung.csv", LUNG_CSV.read_bytes())
+    at = _page(at, "pages/survival.py")
+    assert not at.error, [e.value for e in at.error]
+    assert not at.session_state["km_landmark_from"]
+    assert at.session_state["km_spec"].landmark_from is None
+    assert at.metric[0].value == "228"
+
+
+def test_landmark_mode_can_be_left_when_its_analysis_fails():
+    at = _page(_landmark_mode(), "pages/data.py")
+    at.session_state["km_response_col"] = "no_such_column"  # e.g. removed from the session
+    at = _page(at, "pages/survival.py")
+    assert [e.value for e in at.error] == ["No column \\'no\\_such\\_column\\' in the data"]
+    at.button(key="km_landmark_off").click()
+    at = _run(at)
+    assert not at.error and at.session_state["km_spec"].landmark_from is None
