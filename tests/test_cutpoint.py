@@ -93,8 +93,8 @@ def test_optimal_cutpoint_to_dict_is_strict_json():
     [
         pytest.param([1, 2, 3, 4, 5, 6], [0] * 6, [1, 2, 3, 4, 5, 6], OptionError, "no events",
                      id="no_events"),
-        pytest.param(list(range(1, 21)), [1] * 20, [0] * 10 + [1] * 10, OptionError,
-                     "1 possible cut point", id="one_candidate"),
+        pytest.param(list(range(1, 21)), [1] * 20, [5] * 19 + [6], OptionError,
+                     "0 possible cut point", id="no_candidate"),
         pytest.param([1, 2, 3], [1, 0, 1], [1.0, np.nan, 2.0], ColumnError, "marker has missing",
                      id="missing_x"),
     ],
@@ -109,3 +109,18 @@ def test_optimal_cutpoint_bad_options():
         optimal_cutpoint(LUNG.time, LUNG.status, LUNG.age, minprop=0.6, maxprop=0.4)
     with pytest.raises(OptionError, match="permutations"):
         optimal_cutpoint(LUNG.time, LUNG.status, LUNG.age, permutations=-1)
+
+
+def test_single_candidate_cut_matches_R():
+    """R: maxstat.test(Surv(pfs_months, pfs_event) ~ del17p, data = sample_cohort,
+    smethod = "LogRank", pmethod = "Lau94") -> M = 2.82726947585863, p = 0.00469468031375686,
+    estimated cutpoint 0 (a 0/1 flag has one candidate cut)."""
+    import pandas as pd
+
+    from tests.conftest import SAMPLE_CSV
+
+    sample = pd.read_csv(SAMPLE_CSV)
+    found = optimal_cutpoint(sample.pfs_months, sample.pfs_event, sample.del17p, column="del17p")
+    assert found.cutpoint == 0.0
+    assert found.statistic == pytest.approx(2.82726947585863, rel=1e-6)
+    assert found.p_corrected == pytest.approx(0.00469468031375686, rel=1e-6)

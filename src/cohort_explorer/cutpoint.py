@@ -149,7 +149,7 @@ def optimal_cutpoint(time, event, x, *, column: str = "x", minprop: float = 0.1,
     Raises
     ------
     OptionError
-        No events, fewer than 2 candidate cuts, or invalid ``minprop``/``maxprop``/
+        No events, no candidate cut, or invalid ``minprop``/``maxprop``/
         ``permutations``.
     ColumnError
         Missing values in ``x`` or invalid time/event.
@@ -171,10 +171,10 @@ def optimal_cutpoint(time, event, x, *, column: str = "x", minprop: float = 0.1,
     x_sorted = x[order]
     y = logrank_scores(time, event)[order]
     m = _candidate_counts(x_sorted, minprop, maxprop)
-    if m.size < 2:
+    if m.size < 1:
         raise OptionError(
             f"{column} has {m.size} possible cut point(s) with at least {minprop:.0%} and at "
-            f"most {maxprop:.0%} of the {n} rows below the cut; an optimal cut needs at least 2 "
+            f"most {maxprop:.0%} of the {n} rows below the cut; an optimal cut needs at least 1 "
             "(too many ties or too few rows)")
     total, total_sq = float(y.sum()), float((y**2).sum())
     statistics = _standardized(np.cumsum(y)[m - 1], m, n, total, total_sq)
