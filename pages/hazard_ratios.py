@@ -15,6 +15,7 @@ from pages._common import (
     run_analysis,
     suggestion,
     theme,
+    time_unit,
     warnings_box,
 )
 from pages._widgets import endpoint_select
@@ -101,6 +102,8 @@ def _spec(endpoint: dict, terms: list[str], with_group: bool) -> AnalysisSpec:
         event_value=endpoint["event_value"],
         group_by=group.group_by if group else None, derive=group.derive if group else (),
         reference=group.reference if group else None,
+        landmark_from=group.landmark_from if group else None,
+        response_time_col=group.response_time_col if group else None,
         where=tuple(st.session_state.get("data_where", ())), covariates=tuple(terms))
 
 
@@ -186,6 +189,11 @@ if endpoint is not None:
         st.info("Choose covariates (or include the Survival grouping) to fit a Cox model.")
     else:
         spec = _spec(endpoint, terms, with_group)
+        if spec.landmark_from is not None:
+            st.info(f"Landmark model from {spec.landmark_from:g} {md(time_unit())}, as on the "
+                    "Survival page: only patients event-free and followed beyond the landmark; "
+                    "time is measured from it; groups are the response reached by then.",
+                    icon=":material/info:")
         result = run_analysis(spec)
         if result is not None and result.cox is None:
             warnings_box(result.warnings)

@@ -7,6 +7,9 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from tests.conftest import REFERENCE, ROOT, SAMPLE_CSV
 
+from cohort_explorer._tables import display_cox_table
+from cohort_explorer.analysis import AnalysisSpec, analyze
+
 APP = str(ROOT / "app.py")
 LUNG_CSV = REFERENCE / "data" / "analysis_lung.csv"  # R's lung data: times in days
 
@@ -170,3 +173,21 @@ def test_landmark_mode_can_be_left_when_its_analysis_fails():
     at.button(key="km_landmark_off").click()
     at = _run(at)
     assert not at.error and at.session_state["km_spec"].landmark_from is None
+
+
+# --------------------------------------------------------------------------- 6. HR landmark
+def test_hazard_ratios_keep_the_landmark_analysis_of_the_survival_page():
+    at = _landmark_mode()
+    km_spec = at.session_state["km_spec"]
+    at = _page(at, "pages/hazard_ratios.py")
+    spec = at.session_state["hr_spec"]
+    assert (spec.landmark_from, spec.response_time_col) == (12.0, "response_months")
+    assert spec.group_by == km_spec.group_by
+    expected = analyze(_sample(), AnalysisSpec(
+        time_col="pfs_months", event_col="pfs_event", group_by=km_spec.group_by,
+        landmark_from=12.0, response_time_col="response_months",
+        covariates=("cyto_risk:cat:ref=standard",))).cox
+    assert at.metric[0].value == str(expected.n) and expected.n < len(_sample())
+    shown = at.table[0].value["Hazard ratio"].tolist()
+    assert shown == display_cox_table(expected)["Hazard ratio"].tolist()
+    assert any(i.value.startswith("Landmark model from 12 months") for i in at.info)
