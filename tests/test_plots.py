@@ -213,3 +213,20 @@ def test_ph_residual_figure_of_a_non_estimable_term_is_empty_with_a_message():
     assert len(plots.ph_residual_figure(ph, "age").data) == 5
     with pytest.raises(OptionError, match="no Cox term 'sex'"):
         plots.ph_residual_figure(ph, "sex")
+
+
+def test_huge_curves_are_thinned_for_display_within_the_resolution():
+    from cohort_explorer import survival
+
+    rng = np.random.default_rng(5)
+    time = rng.exponential(10, 20_000)
+    event = rng.random(20_000) < 0.7
+    km = survival.kaplan_meier(time, event)
+    shown_t, shown_s, _, _ = plots._step_arrays(km)
+    assert km.time.size > plots.MAX_STEPS and shown_t.size < km.time.size / 2
+    assert shown_t[0] == 0.0 and shown_t[-1] == km.time[-1]
+    # Every true step lies within the resolution of the drawn step function.
+    drawn = shown_s[np.searchsorted(shown_t, km.time, side="right") - 1]
+    assert np.max(np.abs(drawn - km.survival)) < plots.STEP_RESOLUTION
+    small = survival.kaplan_meier(time[:500], event[:500])
+    assert plots._step_arrays(small)[0].size == small.time.size + 1

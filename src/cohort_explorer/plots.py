@@ -144,7 +144,36 @@ def _step_arrays(km: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     upper = np.where(np.isfinite(upper), upper, surv)
     if time.size > 1 and time[1] == 0.0:  # an event at time 0: start from the listed value
         time, surv, lower, upper = time[1:], surv[1:], lower[1:], upper[1:]
-    return time, surv, lower, upper
+    keep = _display_points(surv, lower, upper)
+    return time[keep], surv[keep], lower[keep], upper[keep]
+
+
+#: Above this many steps a curve is thinned for display (a browser draws every point).
+MAX_STEPS = 4000
+#: Steps closer than this (in S, lower and upper) to the last drawn one are not drawn.
+STEP_RESOLUTION = 5e-4
+
+
+def _display_points(surv: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Indices of the steps to draw: all of them for a normal cohort; for a very large one
+    only the steps where S or a bound enters a new STEP_RESOLUTION band (a difference
+    invisible at plot size), plus the first and last. Tables and exports are never thinned."""
+    n = surv.size
+    if n <= MAX_STEPS:
+        return np.arange(n)
+    bins = np.floor(np.vstack([surv, lower, upper]) / STEP_RESOLUTION)
+    moved = np.any(np.diff(bins, axis=1) != 0, axis=0)
+    keep = np.flatnonzero(np.concatenate([[True], moved]))
+    return np.union1d(keep, [n - 1])
+
+
+def _censor_marks(km: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Censoring times and heights; at most MAX_STEPS marks, evenly spread, on a huge cohort."""
+    censored = np.flatnonzero(np.asarray(km.censored, dtype=float) > 0)
+    if censored.size > MAX_STEPS:
+        censored = censored[np.linspace(0, censored.size - 1, MAX_STEPS).astype(int)]
+    return (np.asarray(km.time, dtype=float)[censored],
+            np.asarray(km.survival, dtype=float)[censored])
 
 
 def _group_hr_text(result: Any, label: str, index: int) -> str:
@@ -192,11 +221,11 @@ def _add_km_group(fig, group, index, theme, *, show_ci, legend_name):
         hovertemplate="%{fullData.name}<br>t = %{x}<br>S(t) = %{y:.1%} "
                       "(%{customdata[0]:.0%}–%{customdata[1]:.0%})<extra></extra>",
     ), row=1, col=1)
-    censored = np.asarray(group.km.censored, dtype=float) > 0
-    if censored.any():
+    censor_time, censor_surv = _censor_marks(group.km)
+    if censor_time.size:
         fig.add_trace(go.Scatter(
-            x=np.asarray(group.km.time, dtype=float)[censored],
-            y=np.asarray(group.km.survival, dtype=float)[censored],
+            x=censor_time,
+            y=censor_surv,
             mode="markers", legendgroup=group_id, showlegend=False, hoverinfo="skip",
             marker={"symbol": "line-ns-open", "size": 11, "line": {"width": 2, "color": colour},
                     "color": colour},
