@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from pages._common import (
@@ -16,13 +17,26 @@ from pages._common import (
     suggestion,
     theme,
 )
-from pages._widgets import default_order, group_builder
+from pages._widgets import default_order, endpoint_select, group_builder
 
 from cohort_explorer import cohort, plots
-from cohort_explorer.errors import CohortError
+from cohort_explorer.errors import CohortError, ColumnError
+from cohort_explorer.schema import coerce_event, coerce_time
 from cohort_explorer.stratify import group_rows, parse_group_spec
 
 DEFAULT_VARIABLES = ("age", "sex", "iss_stage", "cyto_risk", "best_response", "ikzf1", "crbn")
+
+
+@st.cache_data(**CACHE)
+def _analysis_rows(key: str, time_col: str, event_col: str, event_value: str | None,
+                   _df: pd.DataFrame) -> np.ndarray:
+    """Rows with a valid time and event: those of the Survival analysis of the endpoint."""
+    for column in (time_col, event_col):
+        if column not in _df.columns:
+            raise ColumnError(f"No column '{column}' in the data")
+    time, _ = coerce_time(_df[time_col])
+    event, _ = coerce_event(_df[event_col], event_value, column=event_col)
+    return ~np.isnan(time) & ~np.isnan(event)
 
 
 @st.cache_data(**CACHE)
@@ -52,6 +66,7 @@ def _trend(key: str, value_col: str, category_col: str, order: tuple,
 
 def _table_section(df: pd.DataFrame, sugg) -> None:
     st.subheader("Baseline characteristics (Table 1)")
+    endpoint = endpoint_select("cohort")
     choice = group_builder("cohort_group", df, sugg, allow_optimal=False)
     columns = [str(c) for c in df.columns]
     defaults = [c for c in DEFAULT_VARIABLES if c in columns] or \
@@ -63,13 +78,23 @@ def _table_section(df: pd.DataFrame, sugg) -> None:
         return
     orders = tuple((v, tuple(default_order(df[v]))) for v in variables
                    if df[v].dtype.kind not in "if" and default_order(df[v]))
-    where = "|".join(st.session_state.get("data_where", ()))
+    key = f"{data_key()}|{'|'.join(st.session_state.get('data_where', ()))}"
     try:
-        table = _table_one(f"{data_key()}|{where}", tuple(variables), choice.group_by,
-                           choice.derive, orders, df)
+        if endpoint is not None:  # the patients of the Survival analysis: same quantile cuts
+            keep = _analysis_rows(key, endpoint["time_col"], endpoint["event_col"],
+                                  endpoint["event_value"], df)
+            key += f"|{endpoint['time_col']}|{endpoint['event_col']}|{endpoint['event_value']}"
+            df = df.loc[keep]
+        table = _table_one(key, tuple(variables), choice.group_by, choice.derive, orders, df)
     except CohortError as error:
         show_error(error)
         return
+    if endpoint is not None:
+        left_out = int((~keep).sum())
+        st.markdown(f"Table 1 describes the {int(keep.sum())} patients with a valid "
+                    f"{md(endpoint['name'])} time and event, the rows of the Survival analysis "
+                    "(quantile cut points are computed on them)"
+                    + (f"; {left_out} rows without are left out." if left_out else "."))
     st.table(table.to_frame(), hide_index=True)
     st.markdown("Continuous: median [interquartile range], Kruskal–Wallis test. Categorical: "
                 "n (%), χ² test, or Fisher's exact test when an expected count is below 5 "

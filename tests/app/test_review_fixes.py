@@ -191,3 +191,22 @@ def test_hazard_ratios_keep_the_landmark_analysis_of_the_survival_page():
     shown = at.table[0].value["Hazard ratio"].tolist()
     assert shown == display_cox_table(expected)["Hazard ratio"].tolist()
     assert any(i.value.startswith("Landmark model from 12 months") for i in at.info)
+
+
+# --------------------------------------------------------------------------- 7. Table 1 rows
+def test_table_one_groups_are_those_of_the_survival_analysis():
+    data = _sample()
+    data.loc[data["ikzf1"].nlargest(6).index, "pfs_months"] = None  # no PFS time: not analysed
+    expected = analyze(data, AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
+                                          group_by="ikzf1:quartiles"))
+    at = _upload(_start(), "missing_times.csv", data.to_csv(index=False).encode())
+    at = _page(at, "pages/cohort.py")
+    assert at.selectbox(key="cohort_endpoint_w").value == "PFS"
+    assert at.selectbox(key="cohort_group_rule_w").value == "Quartiles"
+    columns = at.table[0].value.columns.tolist()
+    assert columns[1:6] == [f"Overall (n={expected.n})"] + [
+        f"{g.label} (n={g.n})" for g in expected.groups]
+    assert expected.n == 54
+    assert ("Table 1 describes the 54 patients with a valid PFS time and event, the rows of the "
+            "Survival analysis (quantile cut points are computed on them); 6 rows without are "
+            "left out.") in [m.value for m in at.markdown]
