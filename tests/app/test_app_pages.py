@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -17,6 +18,7 @@ APP = str(ROOT / "app.py")
 PAGES = ("pages/data.py", "pages/cohort.py", "pages/survival.py", "pages/hazard_ratios.py",
          "pages/report.py")
 XSS = "<img src=x onerror=alert(1)>"
+_LIVE_TAG = re.compile(r"(?<!\\)<\s*/?\s*(img|script|a|svg|iframe)\b", re.IGNORECASE)
 
 
 def _run(at: AppTest) -> AppTest:
@@ -47,9 +49,36 @@ def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
     return _run(at)
 
 
+def _nodes(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _nodes(child)
+
+
 def _no_html(at: AppTest) -> None:
-    for element in list(at.markdown) + list(at.warning) + list(at.error) + list(at.info):
-        assert not element.proto.allow_html if hasattr(element.proto, "allow_html") else True
+    """No element of any kind renders raw HTML, and no markdown-rendered text has a live tag.
+
+    Markdown protos carry ``allow_html`` (it must be off); ``st.html``, iframes and custom
+    components have no such switch and must not appear at all; the text that Streamlit renders
+    as markdown (``body`` of markdown, alerts and headings, widget ``label`` and ``help``) must
+    have its ``<`` escaped.
+    """
+    markdown = 0
+    for node in (n for root in (at.main, at.sidebar) for n in _nodes(root)):
+        proto = getattr(node, "proto", None)
+        if proto is None:
+            continue
+        assert node.type not in ("html", "iframe", "component_instance", "bidi_component"), \
+            node.type
+        fields = proto.DESCRIPTOR.fields_by_name
+        if "allow_html" in fields:
+            assert not proto.allow_html, (node.type, proto.body[:80])
+            markdown += 1
+        for name in ("body", "label", "help"):
+            text = getattr(proto, name) if name in fields else None
+            if isinstance(text, str):
+                assert not _LIVE_TAG.search(text), (node.type, name, text[:80])
+    assert markdown > 0  # the check saw the page
 
 
 @pytest.fixture(scope="module")
