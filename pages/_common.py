@@ -245,7 +245,9 @@ def _reset_dataset_choices(unit: str) -> None:
     A widget key left over from the previous dataset would otherwise be written back over the
     new value when its page runs (e.g. the sample's "months" over an upload's "days").
     """
-    for key in ("data_time_unit_w", "km_response_col", "km_response_col_w"):
+    # km_spec/hr_spec are analyses of the previous data: the Report page must not rerun them.
+    for key in ("data_time_unit_w", "km_response_col", "km_response_col_w", "km_spec",
+                "hr_spec"):
         st.session_state.pop(key, None)
     st.session_state["km_landmark_from"] = ""  # landmark mode needs the old response column
     _default_landmarks(unit)

@@ -210,3 +210,12 @@ def test_table_one_groups_are_those_of_the_survival_analysis():
     assert ("Table 1 describes the 54 patients with a valid PFS time and event, the rows of the "
             "Survival analysis (quantile cut points are computed on them); 6 rows without are "
             "left out.") in [m.value for m in at.markdown]
+
+
+def test_report_after_an_upload_does_not_rerun_the_previous_analysis():
+    at = _page(_landmark_mode(), "pages/data.py")
+    at = _upload(at, "lung.csv", LUNG_CSV.read_bytes())
+    assert "km_spec" not in at.session_state and "hr_spec" not in at.session_state
+    at = _page(at, "pages/report.py")
+    assert not at.error
+    assert any("No analysis yet" in i.value for i in at.info)
