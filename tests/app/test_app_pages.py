@@ -8,6 +8,10 @@ import re
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from tests.app.apptest import page as _page
+from tests.app.apptest import run as _run
+from tests.app.apptest import start as _start
+from tests.app.apptest import upload as _upload
 from tests.conftest import ROOT, SAMPLE_CSV
 
 from cohort_explorer._format import format_hr, format_p
@@ -21,19 +25,10 @@ XSS = "<img src=x onerror=alert(1)>"
 _LIVE_TAG = re.compile(r"(?<!\\)<\s*/?\s*(img|script|a|svg|iframe)\b", re.IGNORECASE)
 
 
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=30)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
-def _start() -> AppTest:
-    return _run(AppTest.from_file(APP, default_timeout=30))
 
 
-def _page(at: AppTest, path: str) -> AppTest:
-    at.switch_page(path)
-    return _run(at)
 
 
 def _texts(at: AppTest) -> str:
@@ -44,9 +39,6 @@ def _sample() -> pd.DataFrame:
     return pd.read_csv(SAMPLE_CSV)
 
 
-def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.file_uploader(key="data_upload").set_value((name, data, "text/csv"))
-    return _run(at)
 
 
 def _nodes(node):

@@ -7,13 +7,19 @@ The files and what a correct program does with each are in ``tests/data/make_bad
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from tests.app.apptest import page, run, upload
 from tests.conftest import ROOT, SAMPLE_CSV
 from tests.data.make_bad_corpus import BAD, CASES, write_sized, write_wide
 
 from cohort_explorer import io as cio
+
+_run = partial(run, timeout=60)
+_page = partial(page, timeout=60)
+_upload = partial(upload, mime="application/octet-stream", timeout=60)
 
 APP = str(ROOT / "app.py")
 MIB = 1024 * 1024
@@ -32,10 +38,6 @@ MINE = SAMPLE_CSV.read_bytes() + b"\n"  # the sample, but not byte-identical (a 
 READABLE = sorted({c.name for c in CASES} - set(UNREADABLE))
 
 
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=60)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _plain(text: str) -> str:
@@ -47,16 +49,8 @@ def _errors(at: AppTest) -> list[str]:
     return [_plain(e.value) for e in at.error]
 
 
-def _page(at: AppTest, path: str) -> AppTest:
-    at.switch_page(path)
-    return _run(at)
 
 
-def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    if not at.file_uploader:
-        _page(at, "pages/data.py")
-    at.file_uploader(key="data_upload").set_value((name, data, "application/octet-stream"))
-    return _run(at)
 
 
 def _choose_quartiles(at: AppTest) -> AppTest:

@@ -5,30 +5,18 @@ file name, and never persisted to disk."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
+from tests.app.apptest import page, run, upload
 from tests.conftest import ROOT, SAMPLE_CSV
 
+_run = partial(run, timeout=60)
+_page = partial(page, timeout=60)
+_upload = partial(upload, timeout=60)
+
 APP = str(ROOT / "app.py")
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=60)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _page(at: AppTest, path: str) -> AppTest:
-    at.switch_page(path)
-    return _run(at)
-
-
-def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    if not at.file_uploader:
-        _page(at, "pages/data.py")
-    at.file_uploader(key="data_upload").set_value((name, data, "text/csv"))
-    return _run(at)
 
 
 def _cohort(marker: str, drop_q1_deaths: bool) -> bytes:

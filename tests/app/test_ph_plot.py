@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
+from tests.app.apptest import run as _run
 from tests.conftest import ROOT, SAMPLE_CSV
 
 from cohort_explorer._format import format_p
@@ -16,10 +17,6 @@ from cohort_explorer.analysis import analyze
 APP = str(ROOT / "app.py")
 
 
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=30)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _array(value) -> np.ndarray:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+from tests.app.apptest import page as _page
+from tests.app.apptest import run as _run
+from tests.app.apptest import start as _start
+from tests.app.apptest import upload as _upload
 from tests.conftest import REFERENCE, ROOT, SAMPLE_CSV
 
 from cohort_explorer._tables import display_cox_table
@@ -14,24 +18,12 @@ APP = str(ROOT / "app.py")
 LUNG_CSV = REFERENCE / "data" / "analysis_lung.csv"  # R's lung data: times in days
 
 
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=30)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
-def _start() -> AppTest:
-    return _run(AppTest.from_file(APP, default_timeout=30))
 
 
-def _page(at: AppTest, path: str) -> AppTest:
-    at.switch_page(path)
-    return _run(at)
 
 
-def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.file_uploader(key="data_upload").set_value((name, data, "text/csv"))
-    return _run(at)
 
 
 def _sample() -> pd.DataFrame:

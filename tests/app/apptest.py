@@ -1,0 +1,37 @@
+"""Shared AppTest steps: run a script run, switch page, upload a file — each asserting that
+the app raised nothing (``at.exception`` empty) after every run."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 30  # seconds per script run on 2 cores
+
+
+def run(at: AppTest, *, timeout: float = TIMEOUT) -> AppTest:
+    """One script run; fails the test on any exception the app raised."""
+    at.run(timeout=timeout)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def start(*, timeout: float = TIMEOUT) -> AppTest:
+    """A new session of the app (the synthetic sample loaded)."""
+    return run(AppTest.from_file(APP, default_timeout=timeout), timeout=timeout)
+
+
+def page(at: AppTest, path: str, *, timeout: float = TIMEOUT) -> AppTest:
+    """Switch to ``path`` (e.g. ``pages/survival.py``) and run it."""
+    at.switch_page(path)
+    return run(at, timeout=timeout)
+
+
+def upload(at: AppTest, name: str, data: bytes, *, mime: str = "text/csv",
+           timeout: float = TIMEOUT) -> AppTest:
+    """Upload ``data`` as file ``name`` on the Data page (going there first if needed)."""
+    if not at.file_uploader:
+        page(at, "pages/data.py", timeout=timeout)
+    at.file_uploader(key="data_upload").set_value((name, data, mime))
+    return run(at, timeout=timeout)
