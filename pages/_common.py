@@ -37,7 +37,7 @@ DEFAULT_LANDMARK = {"months": "36", "days": "1095", "weeks": "156", "years": "3"
 MIRRORED: dict[str, type] = {
     "app_endpoint": str, "km_kind": str, "km_col": str, "km_rule": str, "km_cuts": str,
     "km_order": str, "km_composite": list, "km_composite_name": str, "km_reference": str,
-    "km_landmarks": str, "km_pairwise": str, "km_trend": bool, "km_ci": bool,
+    "km_landmarks": str, "km_rmst": str, "km_pairwise": str, "km_trend": bool, "km_ci": bool,
     "km_landmark_from": str, "km_response_col": str,
     "hr_terms": list, "hr_with_group": bool,
     "cohort_biomarker": str, "cohort_category": str, "cohort_order": str,

@@ -24,6 +24,7 @@ from cohort_explorer._tables import (
     display_cox_table,
     display_group_table,
     display_pairwise_table,
+    display_rmst_table,
     display_tests_table,
 )
 from cohort_explorer.analysis import AnalysisSpec
@@ -54,6 +55,8 @@ def _options(choice) -> dict:
     with left:
         landmarks = persisted(st.text_input, f"Landmark times ({unit}, comma-separated)",
                               "km_landmarks", DEFAULT_LANDMARK.get(unit, "36"))
+        rmst = persisted(st.text_input, f"Restricted mean survival up to ({unit}; empty = off)",
+                         "km_rmst", "")
     with middle:
         pairwise = persisted(st.selectbox, "Pairwise log-rank tests", "km_pairwise", "None",
                              options=list(PAIRWISE))
@@ -62,7 +65,20 @@ def _options(choice) -> dict:
         trend = persisted(st.checkbox, "Test for trend across ordered groups", "km_trend",
                           choice.ordered)
     return {"landmarks": _landmarks(landmarks), "pairwise": PAIRWISE[pairwise],
-            "show_ci": show_ci, "trend": trend}
+            "show_ci": show_ci, "trend": trend, "rmst": _rmst_tau(rmst)}
+
+
+def _rmst_tau(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        tau = float(text)
+    except ValueError:
+        tau = float("nan")
+    if not tau > 0:
+        st.error(f"RMST horizon {md(text)} must be a positive number of {md(time_unit())}.")
+        return None
+    return tau
 
 
 def _landmark_exit() -> bool:
@@ -111,7 +127,7 @@ def _spec(endpoint, choice, options, reference=None) -> AnalysisSpec:
         time_col=endpoint["time_col"], event_col=endpoint["event_col"],
         event_value=endpoint["event_value"], group_by=choice.group_by, derive=choice.derive,
         where=tuple(st.session_state.get("data_where", ())), reference=reference,
-        landmarks=options["landmarks"], pairwise=options["pairwise"] if choice.group_by else None,
+        landmarks=options["landmarks"], rmst_tau=options["rmst"], pairwise=options["pairwise"] if choice.group_by else None,
         trend=bool(options["trend"] and choice.group_by),
         landmark_from=float(landmark_from) if landmark_from and choice.group_by else None,
         response_time_col=st.session_state.get("km_response_col") if landmark_from else None,
@@ -155,6 +171,9 @@ def _results(result, choice, options, endpoint) -> None:
                     alt="Kaplan–Meier curves with numbers at risk")
     st.subheader("Median and landmark survival")
     st.table(display_group_table(result, time_unit()), hide_index=True)
+    if any(g.rmst is not None for g in result.groups):
+        st.subheader("Restricted mean survival time")
+        st.table(display_rmst_table(result, time_unit()), hide_index=True)
     if result.logrank is not None:
         st.subheader("Tests")
         st.table(display_tests_table(result), hide_index=True)

@@ -16,6 +16,7 @@ import pandas as pd
 from cohort_explorer._format import (
     format_ci,
     format_hr,
+    format_number,
     format_p,
     format_survival,
     format_time,
@@ -23,6 +24,7 @@ from cohort_explorer._format import (
 )
 
 __all__ = [
+    "display_rmst_table",
     "group_table",
     "tests_table",
     "pairwise_table",
@@ -178,3 +180,23 @@ def display_cox_table(cox: Any, conf_level: float = 0.95) -> pd.DataFrame:
             "Note": "" if estimable else (t.reason or "not estimable"),
         })
     return pd.DataFrame(rows, columns=["Term", "Hazard ratio", "p", "Note"])
+
+
+def display_rmst_table(result: Any, time_unit: str = "") -> pd.DataFrame:
+    """Restricted mean survival time per group and its difference from the reference group."""
+    differences = {d.group: d for d in (getattr(result, "rmst_differences", None) or ())}
+    unit = f" ({time_unit})" if time_unit else ""
+    rows = []
+    for g in result.groups:
+        if g.rmst is None:
+            continue
+        d = differences.get(g.label)
+        rows.append({
+            "Group": str(g.label),
+            f"RMST up to {format_number(g.rmst.tau)}{unit}":
+                f"{format_number(g.rmst.estimate)} ({format_ci(g.rmst.lower, g.rmst.upper)})",
+            "Difference from reference": "reference" if d is None else
+                f"{format_number(d.estimate)} ({format_ci(d.lower, d.upper)})",
+            "p": "" if d is None else format_p(d.p, prefix=False),
+        })
+    return pd.DataFrame(rows)

@@ -267,3 +267,20 @@ def test_endpoint_is_one_choice_shown_in_the_sidebar():
     _page(at, "pages/hazard_ratios.py")
     assert at.selectbox(key="hr_endpoint_w").value == "OS"
     assert "**Active endpoint:** OS" in "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def test_survival_page_shows_rmst_and_difference_from_the_engine(sample_result):
+    at = _page(_start(), "pages/survival.py")
+    at.selectbox(key="km_rule_w").set_value("Q1 vs rest")
+    at.text_input(key="km_rmst_w").set_value("36")
+    _run(at)
+    spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
+                        group_by="ikzf1:q1-vs-rest", rmst_tau=36.0)
+    (diff,) = analyze(_sample(), spec).rmst_differences
+    table = next(
+        t.value for t in at.table if any("RMST" in str(c) for c in t.value.columns))
+    assert table["Group"].tolist() == ["Q1", "Q2-Q4"]
+    assert table["Difference from reference"].iloc[1].startswith(f"{diff.estimate:.2f} (95% CI")
+    at.text_input(key="km_rmst_w").set_value("-3")
+    _run(at)
+    assert any("must be a positive number" in e.value for e in at.error)
