@@ -14,26 +14,26 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer import __version__, cutpoint, survival
+from cohort_explorer._analysis_set import (
+    AnalysisSet,
+    Excluded,
+    analysis_set,
+    check_landmark_options,
+    group_spec,
+    late_label,
+)
 from cohort_explorer._io_identifiers import is_id_column_name
 from cohort_explorer._result import Result, jsonable
 from cohort_explorer.cox import fit_cox, proportional_hazards_test
-from cohort_explorer.design import Term, build_design, parse_covariate, term_validity
-from cohort_explorer.errors import CohortError, ColumnError, OptionError
-from cohort_explorer.schema import coerce_event, coerce_time
+from cohort_explorer.design import build_design, parse_covariate
+from cohort_explorer.errors import CohortError, OptionError
 from cohort_explorer.stratify import (
     Grouping,
-    GroupSpec,
-    apply_where,
-    category_levels,
     cut_grouping,
-    derive_any,
     group_rows,
     move_reference,
     numeric_column,
-    parse_derive,
-    parse_group_spec,
 )
-from cohort_explorer.validate import looks_like_dates
 
 __all__ = ["AnalysisSpec", "GroupResult", "Excluded", "RMSTDifference", "AnalysisResult", "analyze"]
 
@@ -103,14 +103,6 @@ RESPONSE_WORDS = ("response", "resp", "remission")
 
 
 @dataclass(frozen=True)
-class Excluded(Result):
-    """Rows that could not be analysed, counted by their first reason."""
-
-    count: int
-    reasons: dict[str, int]
-
-
-@dataclass(frozen=True)
 class GroupResult(Result):
     label: str
     n: int
@@ -169,15 +161,6 @@ class AnalysisResult(Result):
         return out
 
 
-@dataclass(frozen=True)
-class _AnalysisSet:
-    data: pd.DataFrame
-    time: np.ndarray
-    event: np.ndarray
-    excluded: Excluded
-    filtered: int
-
-
 def software_versions() -> dict[str, str]:
     """Versions of the packages that computed the numbers (for reports and JSON)."""
     import platform
@@ -192,128 +175,7 @@ def software_versions() -> dict[str, str]:
     return out
 
 
-def _check_columns(df: pd.DataFrame, columns: list[str]) -> None:
-    import difflib
-
-    for column in columns:
-        if column not in df.columns:
-            close = difflib.get_close_matches(column, [str(c) for c in df.columns], n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ColumnError(f"No column '{column}' in the data{hint}")
-
-
-def _group_validity(df: pd.DataFrame, spec: GroupSpec) -> np.ndarray:
-    if spec.kind in ("category", "order"):
-        return df[spec.column].notna().to_numpy()
-    return numeric_column(df, spec.column).notna().to_numpy()
-
-
-def _check_event_value(values: pd.Series, spec: AnalysisSpec) -> None:
-    """``--event COL=VALUE`` where no row has VALUE is a typo, not an all-censored cohort."""
-    flags, _ = coerce_event(values, spec.event_value, column=spec.event_col)
-    if np.any(flags == 1):
-        return
-    found = category_levels(values)
-    listed = ", ".join(found[:6]) + (f", ... ({len(found)} values)" if len(found) > 6 else "")
-    raise OptionError(f"--event {spec.event_col}={spec.event_value}: no row of "
-                      f"'{spec.event_col}' has the value {spec.event_value}; it holds {listed}")
-
-
-def _check_landmark_options(spec: AnalysisSpec) -> None:
-    if spec.landmark_from is not None and not spec.landmark_from >= 0:
-        raise OptionError(f"--landmark-from {spec.landmark_from:g}: the landmark must be a time "
-                          ">= 0 after time zero")
-    if spec.response_time_col is not None and spec.landmark_from is None:
-        raise OptionError("--response-time is used with --landmark-from L (a landmark analysis); "
-                          "add --landmark-from or drop --response-time")
-
-
-def _late_label(spec: AnalysisSpec) -> str:
-    return f"not reached by {spec.landmark_from:g}"
-
-
-def _group_spec(df: pd.DataFrame, text: str) -> GroupSpec:
-    """``parse_group_spec``, except that a column's exact name groups by that column's values
-    (names may contain ':', e.g. "Risk: cytogenetic", which would read as COL:RULE)."""
-    if text in df.columns:
-        return GroupSpec(text, "category")
-    return parse_group_spec(text)
-
-
-def _apply_landmark(df: pd.DataFrame, spec: AnalysisSpec, time: np.ndarray) -> tuple:
-    """Landmark analysis: rows at risk after L, time from L, group by response reached by L."""
-    at_risk = time > spec.landmark_from
-    df = df.copy()
-    if spec.response_time_col is not None and spec.group_by is not None:
-        column = _group_spec(df, spec.group_by).column
-        reached = pd.to_numeric(df[spec.response_time_col], errors="coerce")
-        late = ~(reached <= spec.landmark_from)
-        df[column] = df[column].astype(object).where(~late, _late_label(spec))
-    return df, at_risk, time - spec.landmark_from
-
-
-def _analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> _AnalysisSet:
-    data = df
-    if spec.derive:
-        data = df.copy()
-        for text in spec.derive:
-            name, columns = parse_derive(text)
-            _check_columns(data, columns)
-            data[name] = derive_any(data, columns)
-    group_spec = _group_spec(data, spec.group_by) if spec.group_by else None
-    needed = [spec.time_col, spec.event_col] + [t.column for t in terms]
-    needed += [group_spec.column] if group_spec else []
-    needed += [c for c in (spec.strata, spec.response_time_col) if c]
-    _check_columns(data, needed)
-    n_input = len(data)
-    data = apply_where(data, spec.where)
-    filtered = n_input - len(data)
-    if n_input and not len(data):
-        raise OptionError(f"The filter ({' and '.join(spec.where)}) leaves no rows out of "
-                          f"{n_input}; loosen or remove it.")
-    time, time_reasons = coerce_time(data[spec.time_col])
-    event, _ = coerce_event(data[spec.event_col], spec.event_value, column=spec.event_col)
-    if spec.event_value is not None:
-        _check_event_value(df[spec.event_col], spec)
-    reasons: dict[str, int] = {k: int(v) for k, v in time_reasons.items()}
-    keep = ~np.isnan(time)
-    checks: list[tuple[np.ndarray, Any]] = [(~np.isnan(event), "missing event")]
-    if group_spec:
-        checks.append((_group_validity(data, group_spec), f"missing {group_spec.column}"))
-    checks += [term_validity(data, term) for term in terms]
-    if spec.strata:
-        checks.append((data[spec.strata].notna().to_numpy(), f"missing {spec.strata}"))
-    for ok, reason in checks:
-        dropped = keep & ~ok
-        labels = np.broadcast_to(np.asarray(reason, dtype=object), dropped.shape)[dropped]
-        for label, count in zip(*np.unique(labels.astype(str), return_counts=True), strict=True):
-            reasons[str(label)] = reasons.get(str(label), 0) + int(count)
-        keep &= ok
-    if spec.landmark_from is not None:
-        data, at_risk, time = _apply_landmark(data, spec, time)
-        dropped = int((keep & ~at_risk).sum())
-        reasons[f"event or censoring by landmark {spec.landmark_from:g}"] = dropped
-        keep &= at_risk
-    count = int((~keep).sum())
-    if not keep.any() and looks_like_dates(data[spec.time_col]):
-        raise ColumnError(
-            f"Column '{spec.time_col}' holds calendar dates, not follow-up times. Compute the "
-            "time from the start date (diagnosis or treatment) to the event or last contact, "
-            "in months or days, and use that column."
-        )
-    if not keep.any():
-        detail = ", ".join(f"{k}: {v}" for k, v in reasons.items() if v) or "no rows"
-        raise ColumnError(f"Nothing to analyse: every row was excluded ({detail})")
-    return _AnalysisSet(
-        data=data.loc[keep],
-        time=time[keep],
-        event=event[keep].astype(int),
-        excluded=Excluded(count, {k: v for k, v in reasons.items()}),
-        filtered=filtered,
-    )
-
-
-def _grouping(aset: _AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any, tuple[str, ...]]:
+def _grouping(aset: AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any, tuple[str, ...]]:
     """The groups (reference first), the optimal cut if asked, and the groups' natural order.
 
     The natural order (quantiles ascending, ``:order=``, sorted categories) scores the trend
@@ -321,9 +183,9 @@ def _grouping(aset: _AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any, tu
     """
     if spec.group_by is None:
         return Grouping("", ("All",), np.zeros(len(aset.time), dtype=int)), None, ("All",)
-    gspec = _group_spec(aset.data, spec.group_by)
+    gspec = group_spec(aset.data, spec.group_by)
     if gspec.kind == "order" and spec.landmark_from is not None and spec.response_time_col:
-        gspec = replace(gspec, values=(*gspec.values, _late_label(spec)))
+        gspec = replace(gspec, values=(*gspec.values, late_label(spec)))
     found = None
     if gspec.kind == "optimal":
         x = numeric_column(aset.data, gspec.column).to_numpy()
@@ -405,7 +267,7 @@ def _duplicate_id_warnings(df: pd.DataFrame) -> list[str]:
     return out
 
 
-def _ph_test(aset: _AnalysisSet, design: pd.DataFrame, cox, term_groups):
+def _ph_test(aset: AnalysisSet, design: pd.DataFrame, cox, term_groups):
     """R ``cox.zph(transform = "km")`` of the fitted model, or None when nothing is testable."""
     if not any(t.estimable for t in cox.terms):
         return None
@@ -433,7 +295,7 @@ def _is_post_baseline(column: str) -> bool:
 def _trend(aset, labels: np.ndarray, natural: tuple[str, ...], spec: AnalysisSpec):
     """Trend over the groups in their natural order; "not reached by L" has no rank."""
     ranked = [label for label in natural
-              if not (spec.landmark_from is not None and label == _late_label(spec))]
+              if not (spec.landmark_from is not None and label == late_label(spec))]
     keep = np.isin(labels, ranked)
     if len(ranked) < 2:
         raise OptionError("The trend test needs at least two ordered groups")
@@ -487,9 +349,9 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
     """
     if spec.conf_type not in ("log-log", "log", "plain"):
         raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain")
-    _check_landmark_options(spec)
+    check_landmark_options(spec)
     terms = [parse_covariate(t) for t in spec.covariates]
-    aset = _analysis_set(df, spec, terms)
+    aset = analysis_set(df, spec, terms)
     grouping, found_cut, natural = _grouping(aset, spec)
     groups = tuple(
         _group_result(label, aset.time[grouping.codes == i], aset.event[grouping.codes == i], spec)
