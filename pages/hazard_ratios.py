@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 from pages._common import (
@@ -154,17 +152,11 @@ def _ph_section(ph) -> None:
 
 def _ph_figure(ph) -> None:
     """Residual plot of one coefficient (default: the one whose PH test has the smallest p)."""
-    residuals = ph.residuals
-    if residuals is None:
+    p_of = ph.plottable()  # worst first
+    if not p_of:
         return
-    tests = dict(ph.terms)
-    p_of = {term: tests[label].p for term, label in zip(residuals.terms, residuals.tested_as,
-                                                            strict=True)}
-    options = [term for j, term in enumerate(residuals.terms)
-               if not all(math.isnan(v) for v in residuals.values[:, j])]
-    if not options:
-        return
-    default = min(options, key=lambda term: 2.0 if math.isnan(p_of[term]) else p_of[term])
+    default = next(iter(p_of))
+    options = [term for term in ph.residuals.terms if term in p_of]  # in model order
     if st.session_state.get("hr_ph_model") != tuple(options):  # another model: its worst term
         st.session_state["hr_ph_model"] = tuple(options)
         st.session_state["hr_ph_term"] = st.session_state["hr_ph_term_w"] = default

@@ -61,6 +61,10 @@ def _figures(km_result, hr_result, endpoint: str) -> dict:
         landmark=km_result.spec.landmarks[0] if km_result.spec.landmarks else None)}
     if hr_result is not None and hr_result.cox is not None:
         figures["forest"] = plots.forest_figure(hr_result.cox)
+        worst = next(iter((hr_result.ph_test.plottable() if hr_result.ph_test else {}).items()),
+                     None)
+        if worst is not None and worst[1] < 0.05:  # PH in doubt: show the evidence
+            figures["ph-residuals"] = plots.ph_residual_figure(hr_result.ph_test, worst[0])
     if km_result.cutpoint is not None:
         figures["cutpoint"] = plots.cutpoint_figure(km_result.cutpoint,
                                                     column=km_result.group_column)
@@ -145,7 +149,9 @@ def _html_download(km_result, hr_result, figures: dict, key: str, endpoint: str)
             time_unit=unit, endpoint=endpoint, figures=figures, images=images, notes=notes,
             captions={"kaplan-meier": f"Kaplan–Meier estimate of {endpoint} with numbers at risk",
                       "forest": "Hazard ratios (Cox model)",
-                      "cutpoint": "Maximally selected log-rank statistics"},
+                      "cutpoint": "Maximally selected log-rank statistics",
+                      "ph-residuals": "Scaled Schoenfeld residuals of the term whose "
+                                      "proportional-hazards test has the smallest p (< 0.05)"},
         ).encode("utf-8")
 
     st.markdown("The report holds the choices, figures, tables, warnings, the methods paragraph "

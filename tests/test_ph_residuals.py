@@ -60,3 +60,17 @@ def test_ph_residuals_of_terms_that_are_not_estimable_are_nan():
     as_json = json.loads(json.dumps(ph.to_dict(), allow_nan=False))
     assert as_json["residuals"]["values"][0][1] is None
     assert as_json["residuals"]["values"][0][2] == pytest.approx(residuals.values[0, 2])
+
+
+def test_plottable_terms_are_those_with_residuals_worst_first():
+    time, event, design, groups = _model("separation")
+    ph = proportional_hazards_test(time, event, design, term_groups=groups)
+    p_of = ph.plottable()
+    assert set(p_of) == {"group=B", "age"}  # group=C is not estimable: nothing to plot
+    tests = dict(ph.terms)
+    assert list(p_of.values()) == sorted(p_of.values(), key=lambda p: 2.0 if np.isnan(p) else p)
+    assert p_of["age"] == tests["age"].p
+    lung = proportional_hazards_test(*_model("lung")[:3], term_groups=_model("lung")[3])
+    assert list(lung.plottable())[0] == min(
+        lung.residuals.terms, key=lambda t: dict(lung.terms)[
+            lung.residuals.tested_as[lung.residuals.terms.index(t)]].p)

@@ -110,6 +110,17 @@ class PHTest(Result):
     global_test: TestStatistic
     residuals: PHResiduals | None = None
 
+    def plottable(self) -> dict[str, float]:
+        """Coefficients with residuals to plot -> p of the PH test covering each, worst first."""
+        if self.residuals is None:
+            return {}
+        tests = dict(self.terms)
+        r = self.residuals
+        found = {term: tests[label].p for j, (term, label) in enumerate(zip(r.terms, r.tested_as,
+                                                                             strict=True))
+                 if not np.all(np.isnan(r.values[:, j]))}
+        return dict(sorted(found.items(), key=lambda item: 2.0 if np.isnan(item[1]) else item[1]))
+
 
 # --------------------------------------------------------------------------- input checks
 def _check_inputs(time, event, design) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
