@@ -211,3 +211,26 @@ def test_report_after_an_upload_does_not_rerun_the_previous_analysis():
     at = _page(at, "pages/report.py")
     assert not at.error
     assert any("No analysis yet" in i.value for i in at.info)
+
+
+def test_report_shows_the_ph_residual_plot_when_hazards_are_not_proportional(monkeypatch):
+    """Crossing curves (arm B: half die in the first 3 months, the rest never; arm A: all die
+    between 8 and 20 months): cox.zph p ~ 1e-26, so the report carries the residual plot."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    a = np.round(rng.uniform(8, 20, 60), 1)
+    b = np.where(rng.random(60) < 0.5, np.round(rng.uniform(0.5, 3, 60), 1), 36.0)
+    data = pd.DataFrame({"time": np.r_[a, b], "status": np.r_[np.ones(60, int), (b < 36) * 1],
+                         "arm": ["A"] * 60 + ["B"] * 60}).to_csv(index=False).encode()
+    downloads = _spy_downloads(monkeypatch)
+    at = _upload(_start(), "crossing.csv", data)
+    at = _page(at, "pages/survival.py")
+    at.radio(key="km_kind_w").set_value("Category")
+    at = _run(at)
+    at.selectbox(key="km_col_w").set_value("arm")
+    at = _page(_run(at), "pages/hazard_ratios.py")
+    assert any("Proportional hazards may not hold for arm" in w.value for w in at.warning)
+    at = _page(at, "pages/report.py")
+    html = next(v for k, v in downloads.items() if k and k.endswith(".html"))().decode("utf-8")
+    assert "Scaled Schoenfeld residuals of the term" in html
