@@ -192,3 +192,22 @@ def test_report_lists_choices_as_a_reader_writes_them():
     html_text = _choices_html({"landmarks": (36.0, 60.5), "group_by": "<b>x</b>", "rmst": None})
     assert "<dd>36, 60.5</dd>" in html_text
     assert "&lt;b&gt;x&lt;/b&gt;" in html_text and "rmst" not in html_text
+
+
+def test_report_has_rmst_table_and_method_when_asked():
+    import pandas as pd
+
+    from cohort_explorer.analysis import AnalysisSpec, analyze
+    from cohort_explorer.report import html_report
+    from tests.conftest import SAMPLE_CSV
+
+    spec = AnalysisSpec("pfs_months", "pfs_event", group_by="ikzf1:q1-vs-rest", rmst_tau=36.0)
+    result = analyze(pd.read_csv(SAMPLE_CSV), spec)
+    text = html_report(result, spec, time_unit="months")
+    assert "<h2>Restricted mean survival time</h2>" in text
+    assert "Restricted mean survival time up to 36 months" in text
+    (diff,) = result.rmst_differences
+    assert f"{diff.estimate:.2f}" in text
+    plain = html_report(analyze(pd.read_csv(SAMPLE_CSV), AnalysisSpec("pfs_months", "pfs_event")),
+                        None)
+    assert "Restricted mean" not in plain

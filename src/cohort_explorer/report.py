@@ -31,6 +31,7 @@ from cohort_explorer._tables import (
     display_cox_table,
     display_group_table,
     display_pairwise_table,
+    display_rmst_table,
     display_tests_table,
     group_table,
     km_table,
@@ -184,6 +185,11 @@ def methods_paragraph(result: Any, spec: Any = None, *, time_unit: str | None = 
         times = ", ".join(f"{t:g}" for t in spec.landmarks)
         sentences.append(f"Survival probabilities are reported at {times} {time_unit or ''}."
                          .replace("  ", " "))
+    if _spec_value(spec, "rmst_tau"):
+        sentences.append(f"Restricted mean survival time up to {spec.rmst_tau:g} "
+                         f"{time_unit or ''} is the area under the Kaplan–Meier curve (R "
+                         "survfit rmean); differences from the reference group use the standard "
+                         "error sqrt(se1² + se2²).".replace("  ", " "))
     if getattr(result, "logrank", None) is not None:
         sentences.append("Groups were compared with the log-rank test (R survdiff, rho = 0).")
     if getattr(result, "trend", None) is not None:
@@ -289,6 +295,9 @@ def _results_html(result: Any, spec: Any, time_unit: str | None, synthetic: bool
     if getattr(result, "pairwise", None):
         parts += ["<h3>Pairwise log-rank tests</h3>",
                   _table_html(display_pairwise_table(result))]
+    if any(getattr(g, "rmst", None) is not None for g in result.groups):
+        parts += ["<h2>Restricted mean survival time</h2>",
+                  _table_html(display_rmst_table(result, time_unit or ""))]
     if getattr(result, "cox", None) is not None:
         parts += _cox_html(result.cox, conf_level)
     methods = methods_paragraph(result, spec, time_unit=time_unit, synthetic=synthetic)
