@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,20 @@ def load_reference(name: str) -> dict:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+def require_chromium() -> str:
+    """Path of the Chromium that browser tests and PNG/SVG export use.
+
+    Missing Chromium fails the test in CI (``CI=true``: browser tests must run there, never skip)
+    and skips it elsewhere; ``make test`` installs Debian's chromium when it can.
+    """
+    from cohort_explorer.plots import chromium_path
+
+    path = chromium_path()
+    if path is None:
+        message = "Chromium not found (set CHROMIUM=/path or run `make chromium`)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path

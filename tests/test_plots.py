@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from types import SimpleNamespace as NS
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 
 from cohort_explorer import plots
 from cohort_explorer._format import format_p
+from tests.conftest import require_chromium
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -134,10 +134,7 @@ def test_biomarker_figure_orders_categories():
 
 
 def test_figure_images_render_png_and_svg():
-    if plots.chromium_path() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required in CI for PNG/SVG export")
-        pytest.skip("no Chromium on this machine")
+    require_chromium()
     images = plots.figure_images({"km": plots.km_figure(_result(), time_unit="months")})
     assert images[("km", "png")].startswith(b"\x89PNG")
     svg = images[("km", "svg")].decode()

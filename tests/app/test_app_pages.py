@@ -12,7 +12,7 @@ from tests.app.apptest import page as _page
 from tests.app.apptest import run as _run
 from tests.app.apptest import start as _start
 from tests.app.apptest import upload as _upload
-from tests.conftest import ROOT, SAMPLE_CSV
+from tests.conftest import ROOT, SAMPLE_CSV, require_chromium
 
 from cohort_explorer._format import format_hr, format_p
 from cohort_explorer._tables import display_cox_table, display_group_table
@@ -239,14 +239,7 @@ def test_binary_formats_upload(name):
 
 
 def test_report_renders_png_and_svg_with_chromium():
-    import os
-
-    from cohort_explorer.plots import chromium_path
-
-    if chromium_path() is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Chromium is required in CI for the PNG/SVG downloads")
-        pytest.skip("no Chromium on this machine")
+    require_chromium()
     at = _page(_start(), "pages/survival.py")
     at = _page(at, "pages/report.py")
     at.button(key="report_prepare").click()

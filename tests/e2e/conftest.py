@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import require_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -26,13 +27,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def _chromium() -> str:
-    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        message = f"Chromium not found at {path} (set CHROMIUM or run `make chromium`)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return path
+    return require_chromium()
 
 
 def _free_port() -> int:
