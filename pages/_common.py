@@ -223,16 +223,20 @@ def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = 
         st.session_state["data_failed"] = (digest, sheet, str(error))
         show_error(error)
         return False
+    # The session's first dataset keeps the filter and time unit a shared link carried.
+    where = [] if replacing else list(st.session_state.get("data_where") or [])
     st.session_state.update({
         "data_bytes": data, "data_name": name, "data_digest": digest, "data_sheet": sheet,
         "data_synthetic": synthetic, "data_removed": (), "data_keep_ids": False,
-        "data_where": [], "data_shape": df.shape,
+        "data_where": where, "data_shape": df.shape,
     })
     suggestion = _suggest(data_key(), df)
     st.session_state["data_endpoints"] = [
         {"name": e.name, "time_col": e.time_col, "event_col": e.event_col,
          "event_value": e.event_value} for e in suggestion.endpoints]
     unit = suggestion.time_unit or "months"
+    if not replacing and st.session_state.get("data_time_unit") in DEFAULT_LANDMARK:
+        unit = st.session_state["data_time_unit"]
     st.session_state["data_time_unit"] = unit
     if replacing:
         _reset_dataset_choices(unit)

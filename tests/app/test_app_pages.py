@@ -277,3 +277,13 @@ def test_survival_page_shows_rmst_and_difference_from_the_engine(sample_result):
     at.text_input(key="km_rmst_w").set_value("-3")
     _run(at)
     assert any("must be a positive number" in e.value for e in at.error)
+
+
+def test_url_filter_and_time_unit_survive_the_first_dataset():
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["data_where"] = ["cyto_risk=standard"]
+    at.query_params["data_time_unit"] = "weeks"
+    _page(_run(at), "pages/survival.py")
+    standard = int((_sample()["cyto_risk"] == "standard").sum())
+    assert at.metric[0].value == str(standard)
+    assert at.session_state["data_time_unit"] == "weeks"
