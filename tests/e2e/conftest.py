@@ -8,17 +8,12 @@ pass without running them.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.conftest import require_chromium
+from tests.streamlit_server import free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -26,59 +21,21 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _chromium() -> str:
-    return require_chromium()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    return _chromium()
+    return require_chromium()
 
 
 @pytest.fixture(scope="session")
 def app_url(chromium_path: str) -> Iterator[str]:
     """Start the app on a free loopback port; stop it after the session."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = ARTIFACTS / "streamlit-server.log"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
-            env={**os.environ, "BROWSER_PATH": chromium_path, "PYTHONUNBUFFERED": "1"})
-        try:
-            _wait_healthy(url, process)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    port = free_port()
+    process = start_server(port, ARTIFACTS / "streamlit-server.log",
+                           env={"BROWSER_PATH": chromium_path})
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(process)
 
 
 @pytest.fixture(scope="session")
