@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -21,9 +22,8 @@ from streamlit.testing.v1 import AppTest
 
 from cohort_explorer.analysis import AnalysisSpec, analyze
 from cohort_explorer.cli import main
-from tests.conftest import ROOT, SAMPLE_CSV
-
-APP = str(ROOT / "app.py")
+from tests.app.apptest import page, run, start, upload
+from tests.conftest import SAMPLE_CSV
 
 
 def cli_json(capsys, path, *options):
@@ -52,16 +52,21 @@ def _plain(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=60)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+_run = partial(run, timeout=60)
+_upload = partial(upload, timeout=60)
 
 
-def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.switch_page("pages/data.py")
+def _survival(*, kind: str, column: str, endpoint: str | None = None, rule: str | None = None,
+              at: AppTest | None = None) -> AppTest:
+    """The Survival page grouped by ``column``: a biomarker split by ``rule``, or a category."""
+    at = page(at or start(timeout=60), "pages/survival.py", timeout=60)
+    if endpoint is not None:
+        at.selectbox(key="km_endpoint_w").set_value(endpoint)
+    at.radio(key="km_kind_w").set_value(kind)
     _run(at)
-    at.file_uploader(key="data_upload").set_value((name, data, "text/csv"))
+    at.selectbox(key="km_col_w").set_value(column)
+    if rule is not None:
+        at.selectbox(key="km_rule_w").set_value(rule)
     return _run(at)
 
 
@@ -127,15 +132,7 @@ def test_small_groups_and_groups_without_events_get_a_caution(capsys):
 
 
 def test_app_shows_the_caution_beside_the_p_value():
-    at = _run(AppTest.from_file(APP, default_timeout=60))
-    at.switch_page("pages/survival.py")
-    _run(at)
-    at.selectbox(key="km_endpoint_w").set_value("OS")
-    at.radio(key="km_kind_w").set_value("Biomarker (numeric)")
-    _run(at)
-    at.selectbox(key="km_col_w").set_value("ikzf1")
-    at.selectbox(key="km_rule_w").set_value("Quartiles")
-    _run(at)
+    at = _survival(endpoint="OS", kind="Biomarker (numeric)", column="ikzf1", rule="Quartiles")
     headline = next(m.value for m in at.markdown if "Log-rank" in m.value)
     assert "caution: a group has fewer than 10 patients or no events" in headline
     assert "Group Q1 has no events" in _shown(at)
@@ -170,14 +167,7 @@ def test_response_grouping_warns_and_landmark_analysis_is_correct(capsys):
 
 
 def test_app_offers_the_landmark_analysis_in_one_click():
-    at = _run(AppTest.from_file(APP, default_timeout=60))
-    at.switch_page("pages/survival.py")
-    _run(at)
-    at.selectbox(key="km_endpoint_w").set_value("PFS")
-    at.radio(key="km_kind_w").set_value("Category")
-    _run(at)
-    at.selectbox(key="km_col_w").set_value("best_response")
-    _run(at)
+    at = _survival(endpoint="PFS", kind="Category", column="best_response")
     assert "immortal-time bias" in _shown(at)
     before = next(m.value for m in at.metric if m.label == "Patients analysed")
     at.button(key="km_landmark_on").click()
@@ -210,15 +200,8 @@ def test_optimal_cut_always_shows_the_corrected_p(capsys):
 
 
 def test_app_shows_the_corrected_p_with_the_naive_one():
-    at = _run(AppTest.from_file(APP, default_timeout=60))
-    at.switch_page("pages/survival.py")
-    _run(at)
-    at.selectbox(key="km_endpoint_w").set_value("PFS")
-    at.radio(key="km_kind_w").set_value("Biomarker (numeric)")
-    _run(at)
-    at.selectbox(key="km_col_w").set_value("ikzf1")
-    at.selectbox(key="km_rule_w").set_value("Optimal cut point (maxstat)")
-    _run(at)
+    at = _survival(endpoint="PFS", kind="Biomarker (numeric)", column="ikzf1",
+                   rule="Optimal cut point (maxstat)")
     spec = at.session_state["km_spec"]
     result = analyze(pd.read_csv(SAMPLE_CSV), spec)
     headline = _plain(next(m.value for m in at.markdown if "Log-rank" in m.value))
@@ -232,14 +215,9 @@ def test_app_shows_the_corrected_p_with_the_naive_one():
 
 
 def test_app_hazard_ratio_page_shows_ph_and_not_estimable_warnings():
-    at = _run(AppTest.from_file(APP, default_timeout=60))
-    _upload(at, "crossing.csv", _crossing_hazards().to_csv(index=False).encode())
-    at.switch_page("pages/survival.py")
-    _run(at)
-    at.radio(key="km_kind_w").set_value("Category")
-    _run(at)
-    at.selectbox(key="km_col_w").set_value("arm")
-    _run(at)
+    at = _upload(start(timeout=60), "crossing.csv",
+                 _crossing_hazards().to_csv(index=False).encode())
+    at = _survival(kind="Category", column="arm", at=at)
     assert "Proportional hazards may not hold for arm" in _shown(at)
     at.switch_page("pages/hazard_ratios.py")
     _run(at)
@@ -247,15 +225,7 @@ def test_app_hazard_ratio_page_shows_ph_and_not_estimable_warnings():
     ph_table = at.table[-1].value.set_index("Term")
     assert ph_table.loc["GLOBAL", "p"] == "<0.001"
     # sample, OS by Q1 vs rest: the HR is withheld on both pages
-    at = _run(AppTest.from_file(APP, default_timeout=60))
-    at.switch_page("pages/survival.py")
-    _run(at)
-    at.selectbox(key="km_endpoint_w").set_value("OS")
-    at.radio(key="km_kind_w").set_value("Biomarker (numeric)")
-    _run(at)
-    at.selectbox(key="km_col_w").set_value("ikzf1")
-    at.selectbox(key="km_rule_w").set_value("Q1 vs rest")
-    _run(at)
+    at = _survival(endpoint="OS", kind="Biomarker (numeric)", column="ikzf1", rule="Q1 vs rest")
     cox_table = at.table[-1].value
     assert cox_table.astype(str).apply(lambda c: c.str.contains("not estimable")).any().any()
     at.switch_page("pages/hazard_ratios.py")
