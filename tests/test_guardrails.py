@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from cohort_explorer.analysis import AnalysisSpec, analyze
 from cohort_explorer.cli import main
-from tests.app.apptest import page, run, start, upload
+from tests.app.apptest import page, run, spy_downloads, start, upload
 from tests.conftest import SAMPLE_CSV
 
 
@@ -212,6 +212,17 @@ def test_app_shows_the_corrected_p_with_the_naive_one():
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     annotations = " ".join(a.get("text", "") for a in figure["layout"].get("annotations", []))
     assert f"corrected {format_p(result.cutpoint.p_corrected)}" in annotations
+
+
+def test_report_carries_the_ph_residual_plot_when_hazards_cross(monkeypatch):
+    downloads = spy_downloads(monkeypatch)
+    at = _upload(start(timeout=60), "crossing.csv",
+                 _crossing_hazards().to_csv(index=False).encode())
+    at = page(_survival(kind="Category", column="arm", at=at), "pages/hazard_ratios.py",
+              timeout=60)
+    at = page(at, "pages/report.py", timeout=60)
+    html = next(v for k, v in downloads.items() if k and k.endswith(".html"))().decode("utf-8")
+    assert "Scaled Schoenfeld residuals of the term" in html
 
 
 def test_app_hazard_ratio_page_shows_ph_and_not_estimable_warnings():

@@ -3,6 +3,7 @@ the app raised nothing (``at.exception`` empty) after every run."""
 
 from __future__ import annotations
 
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
@@ -35,3 +36,17 @@ def upload(at: AppTest, name: str, data: bytes, *, mime: str = "text/csv",
         page(at, "pages/data.py", timeout=timeout)
     at.file_uploader(key="data_upload").set_value((name, data, mime))
     return run(at, timeout=timeout)
+
+
+def spy_downloads(monkeypatch) -> dict:
+    """File name -> data callable of every deferred download button drawn (the report's files)."""
+    downloads: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        downloads[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name,
+                        **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return downloads

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from tests.app.apptest import page as _page
 from tests.app.apptest import run as _run
+from tests.app.apptest import spy_downloads
 from tests.app.apptest import start as _start
 from tests.app.apptest import upload as _upload
 from tests.conftest import REFERENCE, ROOT, SAMPLE_CSV
@@ -52,22 +52,8 @@ def test_upload_keeps_its_detected_time_unit_and_landmark():
 
 
 # --------------------------------------------------------------------------- 2. report endpoint
-def _spy_downloads(monkeypatch) -> dict:
-    """File name -> data callable of every deferred download button drawn."""
-    downloads: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        downloads[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name,
-                        **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    return downloads
-
-
 def test_report_names_the_endpoint_of_the_survival_analysis(monkeypatch):
-    downloads = _spy_downloads(monkeypatch)
+    downloads = spy_downloads(monkeypatch)
     sample = _sample()
     at = _page(_start(), "pages/survival.py")  # PFS
     at = _page(at, "pages/hazard_ratios.py")
@@ -211,26 +197,3 @@ def test_report_after_an_upload_does_not_rerun_the_previous_analysis():
     at = _page(at, "pages/report.py")
     assert not at.error
     assert any("No analysis yet" in i.value for i in at.info)
-
-
-def test_report_shows_the_ph_residual_plot_when_hazards_are_not_proportional(monkeypatch):
-    """Crossing curves (arm B: half die in the first 3 months, the rest never; arm A: all die
-    between 8 and 20 months): cox.zph p ~ 1e-26, so the report carries the residual plot."""
-    import numpy as np
-
-    rng = np.random.default_rng(3)
-    a = np.round(rng.uniform(8, 20, 60), 1)
-    b = np.where(rng.random(60) < 0.5, np.round(rng.uniform(0.5, 3, 60), 1), 36.0)
-    data = pd.DataFrame({"time": np.r_[a, b], "status": np.r_[np.ones(60, int), (b < 36) * 1],
-                         "arm": ["A"] * 60 + ["B"] * 60}).to_csv(index=False).encode()
-    downloads = _spy_downloads(monkeypatch)
-    at = _upload(_start(), "crossing.csv", data)
-    at = _page(at, "pages/survival.py")
-    at.radio(key="km_kind_w").set_value("Category")
-    at = _run(at)
-    at.selectbox(key="km_col_w").set_value("arm")
-    at = _page(_run(at), "pages/hazard_ratios.py")
-    assert any("Proportional hazards may not hold for arm" in w.value for w in at.warning)
-    at = _page(at, "pages/report.py")
-    html = next(v for k, v in downloads.items() if k and k.endswith(".html"))().decode("utf-8")
-    assert "Scaled Schoenfeld residuals of the term" in html
