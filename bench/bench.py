@@ -23,10 +23,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from cohort_explorer import cox, survival  # noqa: E402
-from cohort_explorer.analysis import AnalysisSpec, analyze  # noqa: E402
+from cohort_explorer import stats  # noqa: E402
+from cohort_explorer.analysis import analyze  # noqa: E402
 from cohort_explorer.io import read_table  # noqa: E402
 from cohort_explorer.sample import make_sample  # noqa: E402
+from cohort_explorer.spec import AnalysisSpec  # noqa: E402
+from cohort_explorer.stats import cox  # noqa: E402
 
 R_SCRIPT = r"""
 suppressMessages(library(survival))
@@ -99,11 +101,11 @@ def our_tasks(df, groups):
 
     def km():
         for g in np.unique(groups):
-            survival.kaplan_meier(t[groups == g], e[groups == g])
+            stats.kaplan_meier(t[groups == g], e[groups == g])
 
     return {
         "km": km,
-        "logrank": lambda: survival.logrank_test(t, e, groups),
+        "logrank": lambda: stats.logrank_test(t, e, groups),
         "cox": lambda: cox.fit_cox(t, e, design),
     }
 

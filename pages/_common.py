@@ -19,10 +19,11 @@ import pandas as pd
 import streamlit as st
 
 from cohort_explorer import io as cio
-from cohort_explorer.analysis import AnalysisResult, AnalysisSpec, analyze
+from cohort_explorer.analysis import AnalysisResult, analyze
+from cohort_explorer.analysis.stratify import apply_where
+from cohort_explorer.data.roles import suggest_roles
 from cohort_explorer.errors import CohortError
-from cohort_explorer.schema import suggest_roles
-from cohort_explorer.stratify import apply_where
+from cohort_explorer.spec import AnalysisSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = ROOT / "sample_data" / "sample_cohort.csv"

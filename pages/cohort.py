@@ -19,10 +19,12 @@ from pages._common import (
 )
 from pages._widgets import default_order, endpoint_select, group_builder
 
-from cohort_explorer import cohort, plots
+from cohort_explorer.analysis.stratify import group_rows
+from cohort_explorer.data.coding import coerce_event, coerce_time
 from cohort_explorer.errors import CohortError, ColumnError
-from cohort_explorer.schema import coerce_event, coerce_time
-from cohort_explorer.stratify import group_rows, parse_group_spec
+from cohort_explorer.present import plots
+from cohort_explorer.spec.grouping import parse_group_spec
+from cohort_explorer.stats import table_one
 
 DEFAULT_VARIABLES = ("age", "sex", "iss_stage", "cyto_risk", "best_response", "ikzf1", "crbn")
 
@@ -41,8 +43,9 @@ def _analysis_rows(key: str, time_col: str, event_col: str, event_value: str | N
 
 @st.cache_data(**CACHE)
 def _table_one(key: str, variables: tuple, group_by: str | None, derive: tuple,
-               orders: tuple, _df: pd.DataFrame) -> cohort.TableOne:
-    from cohort_explorer.stratify import derive_any, parse_derive
+               orders: tuple, _df: pd.DataFrame) -> table_one.TableOne:
+    from cohort_explorer.analysis.stratify import derive_any
+    from cohort_explorer.spec.grouping import parse_derive
 
     data = _df
     for text in derive:
@@ -54,14 +57,14 @@ def _table_one(key: str, variables: tuple, group_by: str | None, derive: tuple,
         labels, order = grouping.label_array(), list(grouping.labels)
     categorical = [v for v in variables if data[v].dtype.kind not in "if"
                    or data[v].dropna().nunique() <= 5]
-    return cohort.table_one(data, list(variables), group=labels, group_order=order,
+    return table_one.table_one(data, list(variables), group=labels, group_order=order,
                             categorical=categorical, level_order=dict(orders))
 
 
 @st.cache_data(**CACHE)
 def _trend(key: str, value_col: str, category_col: str, order: tuple,
-           _df: pd.DataFrame) -> cohort.TrendTest:
-    return cohort.jonckheere_terpstra(_df[value_col], _df[category_col].astype(str), order)
+           _df: pd.DataFrame) -> table_one.TrendTest:
+    return table_one.jonckheere_terpstra(_df[value_col], _df[category_col].astype(str), order)
 
 
 def _table_section(df: pd.DataFrame, sugg) -> None:
@@ -98,7 +101,7 @@ def _table_section(df: pd.DataFrame, sugg) -> None:
     st.table(table.to_frame(), hide_index=True)
     st.markdown("Continuous: median [interquartile range], Kruskal–Wallis test. Categorical: "
                 "n (%), χ² test, or Fisher's exact test when an expected count is below 5 "
-                f"(Monte Carlo p with {cohort.FISHER_RESAMPLES:,} tables beyond 2×2).")
+                f"(Monte Carlo p with {table_one.FISHER_RESAMPLES:,} tables beyond 2×2).")
 
 
 def _biomarker_section(df: pd.DataFrame, sugg) -> None:

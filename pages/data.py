@@ -25,9 +25,10 @@ from pages._common import (
     suggestion,
 )
 
+from cohort_explorer.analysis.stratify import apply_where
+from cohort_explorer.data.identifiers import find_identifier_columns
+from cohort_explorer.data.validation import validate_cohort
 from cohort_explorer.errors import CohortError
-from cohort_explorer.stratify import apply_where
-from cohort_explorer.validate import find_identifier_columns, validate_cohort
 
 # "xls" is accepted so an old Excel file (or an HTML page named .xls) gets the engine's message
 # saying what to do, instead of the uploader's bare "file type not allowed".

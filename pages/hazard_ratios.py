@@ -18,13 +18,13 @@ from pages._common import (
 )
 from pages._widgets import endpoint_select
 
-from cohort_explorer import plots
-from cohort_explorer._format import format_p
-from cohort_explorer._tables import display_cox_table
-from cohort_explorer.analysis import AnalysisSpec
-from cohort_explorer.design import parse_covariate
+from cohort_explorer.analysis.stratify import category_levels
 from cohort_explorer.errors import CohortError
-from cohort_explorer.stratify import category_levels
+from cohort_explorer.present import plots
+from cohort_explorer.present.format import format_p
+from cohort_explorer.present.tables import display_cox_table
+from cohort_explorer.spec import AnalysisSpec
+from cohort_explorer.spec.terms import parse_covariate
 
 TRANSFORMS = {"as is (per unit)": "", "per doubling (log2)": "log2",
               "per standard deviation": "z", "categorical": "cat"}

@@ -18,8 +18,8 @@ from pages._common import (
     time_unit,
 )
 
-from cohort_explorer import plots, report
 from cohort_explorer.errors import CohortError
+from cohort_explorer.present import exports, plots, report
 
 
 def _slug(text: str) -> str:
@@ -99,11 +99,11 @@ def _table_downloads(km_result, hr_result) -> None:
     cols = st.columns(3)
     for index, (name, table) in enumerate(tables.items()):
         cols[index % 3].download_button(
-            f"{name}.csv", lambda table=table: report.to_csv_bytes(table),
+            f"{name}.csv", lambda table=table: exports.to_csv_bytes(table),
             file_name=f"{name}.csv", mime="text/csv", key=f"report_csv_{name}",
             on_click="ignore")
     st.download_button("All tables as one Excel workbook (.xlsx)",
-                       lambda: report.to_xlsx_bytes(tables), file_name="cohort-tables.xlsx",
+                       lambda: exports.to_xlsx_bytes(tables), file_name="cohort-tables.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="report_xlsx", on_click="ignore")
 
@@ -117,12 +117,12 @@ def _patient_download() -> None:
         return
     identifiers = st.session_state.get("data_identifiers", ())
     keep = identifiers if st.session_state.get("data_keep_ids") else ()
-    columns = report.export_columns([str(c) for c in data.columns], identifiers, keep)
+    columns = exports.export_columns([str(c) for c in data.columns], identifiers, keep)
     left_out = [c for c in data.columns if c not in columns]
     if left_out:
         st.markdown("Left out as possible patient identifiers: " + md(", ".join(left_out))
                     + " (keep them on the Data page).")
-    st.download_button("Analysis data (.csv)", lambda: report.to_csv_bytes(data[columns]),
+    st.download_button("Analysis data (.csv)", lambda: exports.to_csv_bytes(data[columns]),
                        file_name="cohort-data.csv", mime="text/csv", key="report_data_csv",
                        on_click="ignore")
 

@@ -18,16 +18,16 @@ from pages._common import (
 )
 from pages._widgets import endpoint_select, group_builder
 
-from cohort_explorer import plots
-from cohort_explorer._format import format_p, format_time
-from cohort_explorer._tables import (
+from cohort_explorer.present import plots
+from cohort_explorer.present.format import format_p, format_time
+from cohort_explorer.present.tables import (
     display_cox_table,
     display_group_table,
     display_pairwise_table,
     display_rmst_table,
     display_tests_table,
 )
-from cohort_explorer.analysis import AnalysisSpec
+from cohort_explorer.spec import AnalysisSpec
 
 PAIRWISE = {"None": None, "Holm": "holm", "Benjamini–Hochberg": "BH"}
 DEFAULT_RESPONSE_LANDMARK = {"months": 12.0, "days": 365.0, "weeks": 52.0, "years": 1.0}

@@ -29,7 +29,7 @@ def require_chromium() -> str:
     Missing Chromium fails the test in CI (``CI=true``: browser tests must run there, never skip)
     and skips it elsewhere; ``make test`` installs Debian's chromium when it can.
     """
-    from cohort_explorer.plots import chromium_path
+    from cohort_explorer.present.plots import chromium_path
 
     path = chromium_path()
     if path is None:

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort_explorer.analysis import AnalysisSpec, analyze
+from cohort_explorer.analysis import analyze
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.spec import AnalysisSpec
 from tests.conftest import REFERENCE, SAMPLE_CSV, load_reference
 
 REF = load_reference("analysis")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort_explorer import cohort
 from cohort_explorer.errors import ColumnError
+from cohort_explorer.stats import table_one
 from tests.conftest import SAMPLE_CSV, load_reference
 
 R = load_reference("cohort")
@@ -22,7 +22,7 @@ def sample():
 @pytest.fixture(scope="module")
 def table(sample):
     group = np.where(sample["ikzf1"] <= sample["ikzf1"].quantile(0.25), "Q1", "Q2-Q4")
-    return cohort.table_one(
+    return table_one.table_one(
         sample, ["age", "sex", "iss_stage", "cyto_risk", "best_response", "ikzf1", "crbn"],
         group=group, group_order=["Q1", "Q2-Q4"], level_order={"best_response": RESPONSE})
 
@@ -78,7 +78,7 @@ def test_table_rows_show_counts_percentages_and_medians(table, sample):
     ("jt_iss", ["I", "II", "III"]), ("jt_response", RESPONSE)])
 def test_jonckheere_terpstra_matches_R(sample, name, order):
     column = "iss_stage" if name == "jt_iss" else "best_response"
-    result = cohort.jonckheere_terpstra(sample["ikzf1"], sample[column], order)
+    result = table_one.jonckheere_terpstra(sample["ikzf1"], sample[column], order)
     for field in ("statistic", "mean", "variance", "z", "p"):
         assert getattr(result, field) == pytest.approx(R[name][field], rel=1e-6)
 
@@ -86,21 +86,22 @@ def test_jonckheere_terpstra_matches_R(sample, name, order):
 def test_jonckheere_terpstra_with_ties_matches_R():
     values = [1, 1, 2, 2, 2, 3, 3, 4, 1, 2, 5, 5]
     groups = list("aaaabbbbcccc")
-    result = cohort.jonckheere_terpstra(values, groups, ["a", "b", "c"])
+    result = table_one.jonckheere_terpstra(values, groups, ["a", "b", "c"])
     for field in ("statistic", "mean", "variance", "z", "p"):
         assert getattr(result, field) == pytest.approx(R["jt_ties"][field], rel=1e-6)
 
 
 def test_jonckheere_terpstra_direction_and_errors():
-    up = cohort.jonckheere_terpstra([1, 2, 3, 4, 5, 6], list("aabbcc"), ["a", "b", "c"])
-    down = cohort.jonckheere_terpstra([1, 2, 3, 4, 5, 6], list("aabbcc"), ["c", "b", "a"])
+    up = table_one.jonckheere_terpstra([1, 2, 3, 4, 5, 6], list("aabbcc"), ["a", "b", "c"])
+    down = table_one.jonckheere_terpstra([1, 2, 3, 4, 5, 6], list("aabbcc"), ["c", "b", "a"])
     assert up.z > 0 and down.z == pytest.approx(-up.z) and up.p == pytest.approx(down.p)
     with pytest.raises(ColumnError, match="two ordered categories"):
-        cohort.jonckheere_terpstra([1, 2, np.nan], ["a", "a", "b"], ["a", "b"])
+        table_one.jonckheere_terpstra([1, 2, np.nan], ["a", "a", "b"], ["a", "b"])
 
 
 def test_proportional_hazards_check_matches_R_cox_zph(sample):
-    from cohort_explorer.analysis import AnalysisSpec, analyze
+    from cohort_explorer.analysis import analyze
+    from cohort_explorer.spec import AnalysisSpec
 
     spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
                         group_by="ikzf1:q1-vs-rest", covariates=("cyto_risk:cat:ref=standard",))

@@ -18,9 +18,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cohort_explorer import _cox_fit, cox
-from cohort_explorer.cox import fit_cox, proportional_hazards_test
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.stats import cox
+from cohort_explorer.stats.cox import fit as cox_fit
+from cohort_explorer.stats.cox import fit_cox, proportional_hazards_test
+from cohort_explorer.stats.cox import model as cox_model
 from tests.conftest import REFERENCE, load_reference
 
 REF = load_reference("cox")
@@ -164,12 +166,12 @@ def test_cox_reference_level_without_events_is_not_estimable():
 @pytest.mark.parametrize("name", ALL_MODELS)
 def test_cox_infinite_coefficient_rule_matches_R(name):
     time, event, design, _ = _model(name)
-    raw = _cox_fit.newton_raphson(np.asarray(time, float), np.asarray(event, float),
+    raw = cox_fit.newton_raphson(np.asarray(time, float), np.asarray(event, float),
                                   design.to_numpy(float))
     assert raw.iterations == REF[name]["iter"]
     npt.assert_allclose(raw.loglik_null, REF[name]["loglik"][0], rtol=1e-10)
     npt.assert_allclose(raw.loglik, REF[name]["loglik"][1], rtol=1e-10)
-    assert set(np.flatnonzero(cox._infinite_rule(raw))) == _r_flagged(name)
+    assert set(np.flatnonzero(cox_model._infinite_rule(raw))) == _r_flagged(name)
 
 
 def test_cox_collinear_term_is_not_estimable_like_R_NA():
@@ -203,8 +205,8 @@ def test_cox_events_per_variable_warning():
 
 
 def test_cox_non_convergence_is_reported_not_raised(monkeypatch):
-    monkeypatch.setattr(cox, "newton_raphson",
-                        functools.partial(_cox_fit.newton_raphson, max_iter=1))
+    monkeypatch.setattr(cox_model, "newton_raphson",
+                        functools.partial(cox_fit.newton_raphson, max_iter=1))
     time, event, design, _ = _model("rossi")
     result = fit_cox(time, event, design)
     assert not result.converged
@@ -242,14 +244,14 @@ def test_concordance_counts_match_brute_force():
         conc += np.sum(at_risk & (lp < lp[i]))
         disc += np.sum(at_risk & (lp > lp[i]))
         tied += np.sum(at_risk & (lp == lp[i]))
-    assert _cox_fit.concordance_counts(time, event, lp) == (conc, disc, tied)
+    assert cox_fit.concordance_counts(time, event, lp) == (conc, disc, tied)
 
 
 def test_concordance_counts_match_R_counts():
     counts = REF["rossi"]["concordance_counts"]
     time, event, design, _ = _model("rossi")
     coef = np.array(REF["rossi"]["coef"])
-    got = _cox_fit.concordance_counts(time.to_numpy(float), event.to_numpy(float),
+    got = cox_fit.concordance_counts(time.to_numpy(float), event.to_numpy(float),
                                       design.to_numpy(float) @ coef)
     assert got == (counts["concordant"], counts["discordant"], counts["tied.x"])
 

@@ -15,8 +15,8 @@ import numpy.testing as npt
 import pandas as pd
 import pytest
 
-from cohort_explorer.cutpoint import logrank_scores, optimal_cutpoint
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.stats.cutpoint import logrank_scores, optimal_cutpoint
 from tests.conftest import REFERENCE, load_reference
 
 REF = load_reference("cutpoint")

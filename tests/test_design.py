@@ -1,4 +1,4 @@
-"""Cox design terms (cohort_explorer.design): names per statistics.md, transforms, references."""
+"""Cox design terms (cohort_explorer.spec.terms, analysis.design): names per statistics.md, transforms, references."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort_explorer.design import Term, build_design, parse_covariate, term_validity
+from cohort_explorer.analysis.design import build_design, term_validity
+from cohort_explorer.analysis.stratify import group_rows
 from cohort_explorer.errors import ColumnError, OptionError
-from cohort_explorer.stratify import GroupSpec, group_rows
+from cohort_explorer.spec.grouping import GroupSpec
+from cohort_explorer.spec.terms import Term, parse_covariate
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cohort_explorer.analysis import AnalysisSpec, analyze
+from cohort_explorer.analysis import analyze
 from cohort_explorer.cli import main
+from cohort_explorer.spec import AnalysisSpec
 from tests.app.apptest import page, run, spy_downloads, start, upload
 from tests.conftest import SAMPLE_CSV
 
@@ -206,7 +207,7 @@ def test_app_shows_the_corrected_p_with_the_naive_one():
     result = analyze(pd.read_csv(SAMPLE_CSV), spec)
     headline = _plain(next(m.value for m in at.markdown if "Log-rank" in m.value))
     assert "corrected" in headline and "Lau94" in headline
-    from cohort_explorer._format import format_p
+    from cohort_explorer.present.format import format_p
 
     assert format_p(result.cutpoint.p_corrected) in headline
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)

@@ -14,11 +14,7 @@ import pandas as pd
 import pytest
 
 from cohort_explorer.errors import ColumnError, OptionError
-from cohort_explorer.survival import (
-    logrank_test,
-    logrank_trend,
-    pairwise_logrank,
-)
+from cohort_explorer.stats import logrank_test, logrank_trend, pairwise_logrank
 from tests.conftest import REFERENCE, load_reference
 
 REF = load_reference("survival")

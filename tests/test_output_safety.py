@@ -19,8 +19,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cohort_explorer import plots, report
-from cohort_explorer.analysis import AnalysisSpec, analyze
+from cohort_explorer.analysis import analyze
+from cohort_explorer.present import exports, plots, report
+from cohort_explorer.spec import AnalysisSpec
 from tests.conftest import ROOT, SAMPLE_CSV
 
 IMG = "<img src=x onerror=alert(1)>"
@@ -128,7 +129,7 @@ def test_csv_export_neutralises_formulas_and_keeps_numbers():
         "value": [1.5, -2.0, 3, 0, -0.25, 1e-9, 7, -8],
         "=bad()": ["x"] * 8,
     })
-    text = report.to_csv_bytes(df).decode("utf-8-sig")
+    text = exports.to_csv_bytes(df).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == ["label", "value", "'=bad()"]
     assert [r[0] for r in rows[1:]] == ["'" + v for v in INJECTIONS] + ["plain", "-1.5"]
@@ -142,7 +143,7 @@ def test_csv_export_neutralises_formulas_and_keeps_numbers():
 
 def test_xlsx_export_has_no_formulas_and_numbers_stay_numbers():
     df = pd.DataFrame({"label": INJECTIONS, "value": [1.5, -2.0, 3, 0, -0.25, -1e6]})
-    data = report.to_xlsx_bytes({"t": df, "=sheet": df.rename(columns={"label": "@lab"})})
+    data = exports.to_xlsx_bytes({"t": df, "=sheet": df.rename(columns={"label": "@lab"})})
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     for sheet in workbook.worksheets:
         rows = list(sheet.iter_rows())
@@ -163,9 +164,9 @@ def test_result_tables_of_hostile_labels_are_neutralised(hostile_result):
     result = analyze(df, AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
                                       group_by="cyto_risk"))
     tables = report.result_tables(result, "months")
-    csv = report.to_csv_bytes(tables["groups"]).decode("utf-8-sig")
+    csv = exports.to_csv_bytes(tables["groups"]).decode("utf-8-sig")
     assert "'=cmd|" in csv and "\n=cmd" not in csv and ",=cmd" not in csv
-    workbook = openpyxl.load_workbook(io.BytesIO(report.to_xlsx_bytes(tables)))
+    workbook = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes(tables)))
     cells = [c for s in workbook.worksheets for row in s.iter_rows() for c in row]
     assert not any(c.data_type == "f" for c in cells)
     assert any(c.value == "'=cmd|' /C calc'!A0" for c in cells)

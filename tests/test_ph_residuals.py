@@ -15,7 +15,7 @@ import numpy as np
 import numpy.testing as npt
 import pytest
 
-from cohort_explorer.cox import proportional_hazards_test
+from cohort_explorer.stats.cox import proportional_hazards_test
 from tests.conftest import load_reference
 from tests.test_cox import _fit, _model
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort_explorer import plots
-from cohort_explorer._format import format_p
+from cohort_explorer.present import plots
+from cohort_explorer.present.format import format_p
 from tests.conftest import require_chromium
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -142,8 +142,9 @@ def test_figure_images_render_png_and_svg():
 
 
 def test_km_figure_from_engine_counts_patients_at_risk():
-    from cohort_explorer.analysis import AnalysisSpec, analyze
+    from cohort_explorer.analysis import analyze
     from cohort_explorer.sample import make_sample
+    from cohort_explorer.spec import AnalysisSpec
 
     data = make_sample()
     spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
@@ -162,7 +163,7 @@ def test_km_figure_from_engine_counts_patients_at_risk():
 
 def _ph_check(model: str, rename: dict | None = None):
     """The engine's PH check of a model from tests/reference/cox.R (columns renamed)."""
-    from cohort_explorer.cox import proportional_hazards_test
+    from cohort_explorer.stats.cox import proportional_hazards_test
     from tests.test_cox import _model
 
     time, event, design, groups = _model(model)
@@ -213,17 +214,17 @@ def test_ph_residual_figure_of_a_non_estimable_term_is_empty_with_a_message():
 
 
 def test_huge_curves_are_thinned_for_display_within_the_resolution():
-    from cohort_explorer import survival
+    from cohort_explorer import stats
 
     rng = np.random.default_rng(5)
     time = rng.exponential(10, 20_000)
     event = rng.random(20_000) < 0.7
-    km = survival.kaplan_meier(time, event)
-    shown_t, shown_s, _, _ = plots._step_arrays(km)
-    assert km.time.size > plots.MAX_STEPS and shown_t.size < km.time.size / 2
+    km = stats.kaplan_meier(time, event)
+    shown_t, shown_s, _, _ = plots.km._step_arrays(km)
+    assert km.time.size > plots.km.MAX_STEPS and shown_t.size < km.time.size / 2
     assert shown_t[0] == 0.0 and shown_t[-1] == km.time[-1]
     # Every true step lies within the resolution of the drawn step function.
     drawn = shown_s[np.searchsorted(shown_t, km.time, side="right") - 1]
-    assert np.max(np.abs(drawn - km.survival)) < plots.STEP_RESOLUTION
-    small = survival.kaplan_meier(time[:500], event[:500])
-    assert plots._step_arrays(small)[0].size == small.time.size + 1
+    assert np.max(np.abs(drawn - km.survival)) < plots.km.STEP_RESOLUTION
+    small = stats.kaplan_meier(time[:500], event[:500])
+    assert plots.km._step_arrays(small)[0].size == small.time.size + 1

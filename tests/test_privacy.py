@@ -22,8 +22,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cohort_explorer import io as cio
-from cohort_explorer import plots, report
-from cohort_explorer.analysis import AnalysisSpec, analyze
+from cohort_explorer.analysis import analyze
+from cohort_explorer.present import exports, plots, report
+from cohort_explorer.spec import AnalysisSpec
 from tests.conftest import ROOT, SAMPLE_CSV
 
 #: Unusual strings planted in the data: a category label, a patient ID and a column name.
@@ -78,8 +79,8 @@ def test_engine_and_exports_write_nothing(sandbox, caplog, capfd):
                               time_unit="months", endpoint="PFS",
                               figures={"km": plots.km_figure(result, time_unit="months")})
     tables = report.result_tables(result, "months")
-    exports = [html.encode(), report.to_csv_bytes(df), report.to_xlsx_bytes(tables)]
-    assert LABEL.encode() in exports[0] and PATIENT.encode() in exports[1]  # data is in memory
+    outputs = [html.encode(), exports.to_csv_bytes(df), exports.to_xlsx_bytes(tables)]
+    assert LABEL.encode() in outputs[0] and PATIENT.encode() in outputs[1]  # data is in memory
     gc.collect()
     assert _left_behind(*sandbox) == []
     out, err = capfd.readouterr()
@@ -128,19 +129,19 @@ IDENTIFIERS = {"Patient Name", "MRN", "dob", "telefon", "contact", "address"}
 
 
 def test_identifiers_are_found_and_left_out_of_exports():
-    from cohort_explorer.validate import find_identifier_columns
+    from cohort_explorer.data.identifiers import find_identifier_columns
 
     df = _with_identifiers()
     found = find_identifier_columns(df)
     direct = {c for c, reason in found.items() if not reason.startswith("pseudonymous")}
     assert direct == IDENTIFIERS
     assert found["patient_id"].startswith("pseudonymous")
-    columns = report.export_columns(df.columns, found)
+    columns = exports.export_columns(df.columns, found)
     assert not set(columns) & (IDENTIFIERS | {"patient_id"})
-    exported = report.to_csv_bytes(df[columns]).decode("utf-8-sig")
+    exported = exports.to_csv_bytes(df[columns]).decode("utf-8-sig")
     assert "klinik-example" not in exported and "Muster1" not in exported
     assert "ikzf1" in exported.splitlines()[0]
-    kept = report.export_columns(df.columns, found, keep=["MRN"])
+    kept = exports.export_columns(df.columns, found, keep=["MRN"])
     assert "MRN" in kept and "dob" not in kept
 
 

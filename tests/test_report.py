@@ -10,7 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cohort_explorer import _format, report
+from cohort_explorer.present import exports, report
+from cohort_explorer.present import format as fmt
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -30,18 +31,18 @@ XSS = "<img src=x onerror=alert(1)>"
     ],
 )
 def test_format_p(p, text):
-    assert _format.format_p(p) == text
+    assert fmt.format_p(p) == text
 
 
 def test_format_estimates_with_ci():
-    assert _format.format_hr(1.914, 1.02, 3.581) == "HR 1.91 (95% CI 1.02–3.58)"
-    assert _format.format_hr(np.nan, np.nan, np.nan) == "HR not estimable"
-    assert _format.format_survival(0.8619, 0.701, 0.94) == "86.2% (95% CI 70.1–94.0)"
-    assert _format.format_survival(1.0, np.nan, np.nan) == "100.0% (95% CI NA–NA)"
-    assert _format.format_percent(0.514, 0) == "51%"
-    assert _format.format_time(36.0, "months") == "36 months"
-    assert _format.format_time(np.nan) == "NA"
-    assert _format.escape('"><script>') == "&quot;&gt;&lt;script&gt;"
+    assert fmt.format_hr(1.914, 1.02, 3.581) == "HR 1.91 (95% CI 1.02–3.58)"
+    assert fmt.format_hr(np.nan, np.nan, np.nan) == "HR not estimable"
+    assert fmt.format_survival(0.8619, 0.701, 0.94) == "86.2% (95% CI 70.1–94.0)"
+    assert fmt.format_survival(1.0, np.nan, np.nan) == "100.0% (95% CI NA–NA)"
+    assert fmt.format_percent(0.514, 0) == "51%"
+    assert fmt.format_time(36.0, "months") == "36 months"
+    assert fmt.format_time(np.nan) == "NA"
+    assert fmt.escape('"><script>') == "&quot;&gt;&lt;script&gt;"
 
 
 @pytest.mark.parametrize(
@@ -54,7 +55,7 @@ def test_format_estimates_with_ci():
     ],
 )
 def test_neutralize(value, expected):
-    assert report.neutralize(value) == expected
+    assert exports.neutralize(value) == expected
 
 
 def _hostile_frame():
@@ -66,7 +67,7 @@ def _hostile_frame():
 
 
 def test_csv_export_neutralises_formulas_but_keeps_numbers():
-    text = report.to_csv_bytes(_hostile_frame()).decode("utf-8-sig")
+    text = exports.to_csv_bytes(_hostile_frame()).decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(text), dtype={"value": float, "count": int})
     assert back.columns[0].startswith("'=HYPERLINK")
     assert back.iloc[0, 0].startswith("'=HYPERLINK")
@@ -77,7 +78,7 @@ def test_csv_export_neutralises_formulas_but_keeps_numbers():
 
 
 def test_xlsx_export_neutralises_formulas_but_keeps_numbers():
-    data = report.to_xlsx_bytes({"groups/[x]": _hostile_frame(), "cox": _hostile_frame()})
+    data = exports.to_xlsx_bytes({"groups/[x]": _hostile_frame(), "cox": _hostile_frame()})
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["groups__x_", "cox"]
     sheet = book["groups__x_"]
@@ -91,8 +92,8 @@ def test_xlsx_export_neutralises_formulas_but_keeps_numbers():
 
 def test_identifier_columns_are_excluded_unless_kept():
     columns = ["patient_id", "name", "age", "pfs_months"]
-    assert report.export_columns(columns, {"patient_id", "name"}) == ["age", "pfs_months"]
-    assert report.export_columns(columns, {"patient_id", "name"}, keep=["name"]) == [
+    assert exports.export_columns(columns, {"patient_id", "name"}) == ["age", "pfs_months"]
+    assert exports.export_columns(columns, {"patient_id", "name"}, keep=["name"]) == [
         "name", "age", "pfs_months"]
 
 
@@ -140,7 +141,7 @@ def test_methods_paragraph_names_the_methods_used():
 
 
 def test_html_report_escapes_user_text_and_is_self_contained():
-    from cohort_explorer import plots
+    from cohort_explorer.present import plots
 
     result = _fake_result(labels=(XSS, "<script>alert(1)</script>"))
     figure = plots.km_figure(result, time_unit="months")
@@ -159,7 +160,7 @@ def test_html_report_escapes_user_text_and_is_self_contained():
 
 
 def test_html_report_falls_back_to_inline_plotly_without_images():
-    from cohort_explorer import plots
+    from cohort_explorer.present import plots
 
     result = _fake_result()
     html = report.html_report(result, figures={"km": plots.km_figure(result)})
@@ -168,26 +169,27 @@ def test_html_report_falls_back_to_inline_plotly_without_images():
 
 
 def test_html_report_from_engine_shows_engine_numbers():
-    from cohort_explorer.analysis import AnalysisSpec, analyze
+    from cohort_explorer.analysis import analyze
     from cohort_explorer.sample import make_sample
+    from cohort_explorer.spec import AnalysisSpec
 
     spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
                         group_by="ikzf1:q1-vs-rest", landmarks=(36.0,),
                         covariates=("cyto_risk:cat:ref=standard",))
     result = analyze(make_sample(), spec)
     html = report.html_report(result, spec, time_unit="months", synthetic=True)
-    assert _format.format_p(result.logrank.p, prefix=False) in html
+    assert fmt.format_p(result.logrank.p, prefix=False) in html
     for group in result.groups:
         (landmark,) = group.landmarks
-        assert _format.format_survival(landmark.survival, landmark.lower, landmark.upper) in html
+        assert fmt.format_survival(landmark.survival, landmark.lower, landmark.upper) in html
     high = next(t for t in result.cox.terms if t.term == "cyto_risk=high")
-    assert _format.format_hr(high.hr, high.lower, high.upper) in html
+    assert fmt.format_hr(high.hr, high.lower, high.upper) in html
     exported = report.result_tables(result, "months")["cox"]
     assert exported.set_index("term").loc["cyto_risk=high", "hr"] == high.hr
 
 
 def test_report_lists_choices_as_a_reader_writes_them():
-    from cohort_explorer.report import _choices_html
+    from cohort_explorer.present.report import _choices_html
 
     html_text = _choices_html({"landmarks": (36.0, 60.5), "group_by": "<b>x</b>", "rmst": None})
     assert "<dd>36, 60.5</dd>" in html_text
@@ -197,8 +199,9 @@ def test_report_lists_choices_as_a_reader_writes_them():
 def test_report_has_rmst_table_and_method_when_asked():
     import pandas as pd
 
-    from cohort_explorer.analysis import AnalysisSpec, analyze
-    from cohort_explorer.report import html_report
+    from cohort_explorer.analysis import analyze
+    from cohort_explorer.present.report import html_report
+    from cohort_explorer.spec import AnalysisSpec
     from tests.conftest import SAMPLE_CSV
 
     spec = AnalysisSpec("pfs_months", "pfs_event", group_by="ikzf1:q1-vs-rest", rmst_tau=36.0)

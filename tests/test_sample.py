@@ -1,7 +1,7 @@
 """The synthetic sample cohort: reproducible, internally consistent, calibrated to Krönke 2017.
 
-Calibration statistics use lifelines for now (KaplanMeierFitter, logrank_test, CoxPHFitter);
-they switch to ``cohort_explorer.survival`` / ``cox`` once those exist.
+Calibration statistics use lifelines (KaplanMeierFitter, logrank_test, CoxPHFitter), independent
+of the engine in ``cohort_explorer.stats``.
 """
 
 from __future__ import annotations

@@ -8,15 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cohort_explorer.data.coding import TIME_REASONS, coerce_event, coerce_time
+from cohort_explorer.data.roles import Endpoint, suggest_roles
 from cohort_explorer.errors import ColumnError
 from cohort_explorer.io import read_table
-from cohort_explorer.schema import (
-    TIME_REASONS,
-    Endpoint,
-    coerce_event,
-    coerce_time,
-    suggest_roles,
-)
 from tests.conftest import SAMPLE_CSV
 
 # ---- coerce_time ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Grouping rules (cohort_explorer.stratify): quantile groups match R, spec parsing, filters."""
+"""Grouping rules (cohort_explorer.spec.grouping, analysis.stratify): quantile groups match R, spec parsing, filters."""
 
 from __future__ import annotations
 
@@ -6,16 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cohort_explorer.analysis.stratify import apply_where, derive_any, group_rows, move_reference
 from cohort_explorer.errors import ColumnError, OptionError
-from cohort_explorer.stratify import (
-    GroupSpec,
-    apply_where,
-    derive_any,
-    group_rows,
-    move_reference,
-    parse_derive,
-    parse_group_spec,
-)
+from cohort_explorer.spec.grouping import GroupSpec, parse_derive, parse_group_spec
 from tests.conftest import load_reference
 
 REF = load_reference("stratify")

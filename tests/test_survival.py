@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from cohort_explorer.errors import ColumnError, OptionError
-from cohort_explorer.survival import (
+from cohort_explorer.stats import (
     KaplanMeier,
     kaplan_meier,
     landmark_survival,

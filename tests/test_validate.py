@@ -8,13 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cohort_explorer.data.identifiers import find_identifier_columns
+from cohort_explorer.data.validation import Issue, ValidationReport, validate_cohort
 from cohort_explorer.errors import ColumnError
-from cohort_explorer.validate import (
-    Issue,
-    ValidationReport,
-    find_identifier_columns,
-    validate_cohort,
-)
 
 
 def _cohort(n: int = 40, seed: int = 11) -> pd.DataFrame:

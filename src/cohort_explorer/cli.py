@@ -1,6 +1,6 @@
 """Command line: ``cohort-explorer analyze | validate | make-sample | app``.
 
-Thin: parses options into an :class:`~cohort_explorer.analysis.AnalysisSpec`, calls the same
+Thin: parses options into an :class:`~cohort_explorer.spec.analysis_spec.AnalysisSpec`, calls the same
 ``analyze`` as the app and formats the result. Anything the user can fix ends with one line on
 stderr and exit code 2 — never a traceback.
 """
@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 
 from cohort_explorer import __version__
-from cohort_explorer._format import format_hr, format_p, format_survival, format_time
-from cohort_explorer.analysis import AnalysisResult, AnalysisSpec, analyze
+from cohort_explorer.analysis import AnalysisResult, analyze
 from cohort_explorer.errors import CohortError, ColumnError, DataFileError, OptionError
+from cohort_explorer.present.format import format_hr, format_p, format_survival, format_time
+from cohort_explorer.spec import AnalysisSpec
 
 __all__ = ["main", "build_parser"]
 
@@ -231,7 +232,7 @@ def _run_analyze(args) -> int:
 
 
 def _run_validate(args) -> int:
-    from cohort_explorer.validate import validate_cohort
+    from cohort_explorer.data.validation import validate_cohort
 
     event_col, event_value = _split_event(args.event) if args.event else (None, None)
     group_cols = (args.group_by.split(":")[0],) if args.group_by else ()

@@ -14,9 +14,10 @@ from tests.app.apptest import start as _start
 from tests.app.apptest import upload as _upload
 from tests.conftest import ROOT, SAMPLE_CSV, require_chromium
 
-from cohort_explorer._format import format_hr, format_p
-from cohort_explorer._tables import display_cox_table, display_group_table
-from cohort_explorer.analysis import AnalysisSpec, analyze
+from cohort_explorer.analysis import analyze
+from cohort_explorer.present.format import format_hr, format_p
+from cohort_explorer.present.tables import display_cox_table, display_group_table
+from cohort_explorer.spec import AnalysisSpec
 
 APP = str(ROOT / "app.py")
 PAGES = ("pages/data.py", "pages/cohort.py", "pages/survival.py", "pages/hazard_ratios.py",

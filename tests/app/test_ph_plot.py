@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 from tests.app.apptest import run as _run
 from tests.conftest import ROOT, SAMPLE_CSV
 
-from cohort_explorer._format import format_p
 from cohort_explorer.analysis import analyze
+from cohort_explorer.present.format import format_p
 
 APP = str(ROOT / "app.py")
 

@@ -11,8 +11,9 @@ from tests.app.apptest import start as _start
 from tests.app.apptest import upload as _upload
 from tests.conftest import REFERENCE, ROOT, SAMPLE_CSV
 
-from cohort_explorer._tables import display_cox_table
-from cohort_explorer.analysis import AnalysisSpec, analyze
+from cohort_explorer.analysis import analyze
+from cohort_explorer.present.tables import display_cox_table
+from cohort_explorer.spec import AnalysisSpec
 
 APP = str(ROOT / "app.py")
 LUNG_CSV = REFERENCE / "data" / "analysis_lung.csv"  # R's lung data: times in days

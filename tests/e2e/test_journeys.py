@@ -13,8 +13,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
 
-from cohort_explorer._format import format_p
-from cohort_explorer.analysis import AnalysisSpec, analyze
+from cohort_explorer.analysis import analyze
+from cohort_explorer.present.format import format_p
+from cohort_explorer.spec import AnalysisSpec
 
 pytestmark = pytest.mark.browser
 

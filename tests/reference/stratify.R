@@ -1,4 +1,4 @@
-# Golden values for quantile grouping (cohort_explorer.stratify).
+# Golden values for quantile grouping (cohort_explorer.analysis.stratify).
 # R quantile type 7 (the default); right-closed intervals, lowest value included:
 # Q1 = [min, q25], Q2 = (q25, q50], ... A rule fails only when a group would be empty
 # (coinciding inner breaks, or the last break equal to the maximum).

@@ -1,4 +1,4 @@
-# Golden values for cohort_explorer.survival (tests/test_survival.py, tests/test_logrank.py).
+# Golden values for cohort_explorer.stats (km, logrank) (tests/test_survival.py, tests/test_logrank.py).
 #
 # Run from the repository root:   Rscript tests/reference/survival.R
 # Needs R with survival 3.5.3, survminer (pairwise_survdiff, surv_pvalue) and jsonlite.

@@ -1,6 +1,6 @@
 # Golden values for the scaled Schoenfeld residuals of the PH check
-# (src/cohort_explorer/_cox_zph.py, cox.proportional_hazards_test(...).residuals) and for the
-# smooth of R's plot.cox.zph (src/cohort_explorer/_ph_plot.py). Tests: tests/test_ph_residuals.py.
+# (src/cohort_explorer/stats/cox/zph.py, cox.proportional_hazards_test(...).residuals) and for the
+# smooth of R's plot.cox.zph (src/cohort_explorer/present/plots/ph.py). Tests: tests/test_ph_residuals.py.
 #
 # Run from the repository root:  Rscript tests/reference/zph.R
 # Reads the input CSVs written by tests/reference/cox.R (and cox_rossi.csv); writes

@@ -1,4 +1,4 @@
-"""The log-rank family of :mod:`cohort_explorer.survival` (import it from there).
+"""The log-rank family: global, stratified, trend and pairwise tests (R ``survdiff``).
 
 Global, stratified, trend and pairwise tests as R ``survdiff`` / survminer
 ``pairwise_survdiff``. ``observed_expected`` is R ``survdiff.fit`` (rho = 0) vectorised: one
@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import chi2
 
-from ._km import check_group, check_time_event, distinct_times, read_only
-from ._result import Result
-from .errors import OptionError
+from cohort_explorer._result import Result
+from cohort_explorer.errors import OptionError
+from cohort_explorer.stats.km_core import check_group, check_time_event, distinct_times, read_only
 
 __all__ = [
     "LogRank",

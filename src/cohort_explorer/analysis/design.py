@@ -1,4 +1,4 @@
-"""Cox model terms: parse ``--covariates`` and build the numeric design matrix.
+"""The Cox design matrix: validity of each term's values and the numeric columns.
 
 Terms: ``COL`` (numeric as is), ``COL:cat``, ``COL:cat:ref=LEVEL``, ``COL:log2``, ``COL:z``
 (standardised with the analysis-set sd, n - 1). Coefficient names follow ``statistics.md``:
@@ -8,48 +8,14 @@ numeric ``COL``, categorical ``COL=LEVEL``, ``log2(COL)``, ``z(COL)``; the group
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from cohort_explorer.analysis.stratify import Grouping, _as_labels, category_levels, match_level
 from cohort_explorer.errors import ColumnError, OptionError
-from cohort_explorer.stratify import Grouping, _as_labels, category_levels, match_level
+from cohort_explorer.spec.terms import Term
 
-__all__ = ["Term", "parse_covariate", "term_validity", "build_design"]
-
-
-@dataclass(frozen=True)
-class Term:
-    """One ``--covariates`` item."""
-
-    column: str
-    kind: str  # "numeric" | "cat" | "log2" | "z"
-    reference: str | None = None
-
-    @property
-    def name(self) -> str:
-        """Coefficient name for a single-column term."""
-        return {"numeric": self.column, "log2": f"log2({self.column})", "z": f"z({self.column})"}.get(
-            self.kind, self.column
-        )
-
-
-def parse_covariate(text: str) -> Term:
-    """Parse ``COL``, ``COL:cat``, ``COL:cat:ref=LEVEL``, ``COL:log2`` or ``COL:z``."""
-    text = text.strip()
-    if not text:
-        raise OptionError("--covariates has an empty term; separate terms with commas")
-    parts = text.split(":")
-    if len(parts) >= 3 and parts[-2] == "cat" and parts[-1].startswith("ref="):
-        column = ":".join(parts[:-2])
-        reference = parts[-1][4:]
-        if not reference:
-            raise OptionError(f"--covariates {text}: give a level after ref=")
-        return Term(column, "cat", reference)
-    if len(parts) >= 2 and parts[-1] in ("cat", "log2", "z"):
-        return Term(":".join(parts[:-1]), parts[-1])
-    return Term(text, "numeric")
+__all__ = ["term_validity", "build_design"]
 
 
 def term_validity(df: pd.DataFrame, term: Term) -> tuple[np.ndarray, str]:

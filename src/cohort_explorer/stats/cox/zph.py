@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cohort_explorer._cox_fit import RiskSets
+from cohort_explorer.stats.cox.fit import RiskSets
 
 __all__ = ["km_transform", "zph_scores", "ZphResiduals", "zph_residuals"]
 

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cohort_explorer._io_identifiers import DATE_PATTERN, PSEUDONYMOUS, identifier_reason
 from cohort_explorer._result import Result
+from cohort_explorer.data.coding import coerce_event, time_masks
+from cohort_explorer.data.identifiers import DATE_PATTERN, PSEUDONYMOUS, find_identifier_columns
+from cohort_explorer.data.roles import parse_time_name
 from cohort_explorer.errors import ColumnError
-from cohort_explorer.schema import _parse_time_name, _time_masks, coerce_event
 
 __all__ = [
-    "Issue", "ValidationReport", "find_identifier_columns", "looks_like_dates", "validate_cohort",
+    "Issue", "ValidationReport", "looks_like_dates", "validate_cohort",
 ]
 
 SEVERITIES = ("error", "warning", "info")
@@ -75,35 +76,6 @@ class ValidationReport(Result):
     def ok(self) -> bool:
         """True when there is no error."""
         return not self.errors
-
-
-def find_identifier_columns(df: pd.DataFrame) -> dict[str, str]:
-    """Columns that may identify patients, with the reason.
-
-    Recognised by name (name, patient name, surname, MRN, medical record, DOB, birth, phone,
-    e-mail, address, ZIP, SSN, insurance, initials; also common German names) and by values
-    (e-mail addresses, phone numbers, dates of birth — dates spread over decades, mostly more
-    than 25 years ago —, "Lastname, Firstname", "Firstname Lastname").
-
-    Pseudonymous study IDs (an ID-like column name such as ``patient_id``, or unique codes
-    such as ``MM-001``) are returned too, with a reason starting ``"pseudonymous ID"``: they
-    are expected in a study table and are reported as info, not as a warning.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-
-    Returns
-    -------
-    dict
-        Column name -> reason, in column order.
-    """
-    found = {}
-    for column in df.columns:
-        reason = identifier_reason(str(column), df[column])
-        if reason:
-            found[str(column)] = reason
-    return found
 
 
 def _resolve(df: pd.DataFrame, name: str, role: str) -> str:
@@ -202,7 +174,7 @@ class _Checker:
                 int(values.notna().sum()),
             )
             return
-        raw, masks = _time_masks(values)
+        raw, masks = time_masks(values)
         times = raw.copy()
         for mask in masks.values():
             times[mask] = np.nan
@@ -256,7 +228,7 @@ class _Checker:
                 )
 
     def _units(self, column: str, times: np.ndarray) -> None:
-        parsed = _parse_time_name(column)
+        parsed = parse_time_name(column)
         unit = parsed[1] if parsed else None
         finite = times[~np.isnan(times)]
         largest = float(finite.max())

@@ -3,7 +3,7 @@
 :func:`fit_cox` fits a model to a numeric design matrix (already dummy-coded, one column per
 coefficient) with a vectorised Newton-Raphson that follows R's ``coxph.fit`` iteration by
 iteration, so coefficients, standard errors, the likelihood-ratio test and the concordance
-agree with R to rounding error, also for large cohorts (see ``_cox_fit``).
+agree with R to rounding error, also for large cohorts (see :mod:`cohort_explorer.stats.cox.fit`).
 :func:`proportional_hazards_test` is R survival >= 3 ``cox.zph(fit, transform = "km")``, with
 the scaled Schoenfeld residuals for the diagnostic plot.
 
@@ -21,16 +21,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cohort_explorer._cox_fit import (
+from cohort_explorer._result import Result
+from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.stats.cox.fit import (
     TOLER_INF,
     NewtonFit,
     concordance_counts,
     newton_raphson,
     timefix,
 )
-from cohort_explorer._cox_zph import km_transform, zph_residuals, zph_scores
-from cohort_explorer._result import Result
-from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.stats.cox.zph import km_transform, zph_residuals, zph_scores
 
 __all__ = ["CoxTerm", "TestStatistic", "CoxResult", "PHResiduals", "PHTest", "fit_cox",
            "proportional_hazards_test"]

@@ -2,7 +2,7 @@
 
 The numeric tables are what CSV/XLSX exports contain (proportions, not percentages; ``NaN``
 where R has ``NA``); the display tables are what pages and the HTML report show, formatted by
-``_format`` (``86.2% (95% CI 70.1–94.0)``, ``p = 0.013``). Both come from the same result, so
+:mod:`.format` (``86.2% (95% CI 70.1–94.0)``, ``p = 0.013``). Both come from the same result, so
 what is shown and what is exported agree.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cohort_explorer._format import (
+from cohort_explorer.present.format import (
     format_ci,
     format_hr,
     format_number,

@@ -263,7 +263,7 @@ def table_one(
 
 
 def _with_test(row: tuple[str, ...], tests: dict[str, dict], variables: Sequence[str]) -> tuple:
-    from cohort_explorer._format import format_p
+    from cohort_explorer.present.format import format_p
 
     for name in variables:
         if row[0] in (f"{name}, median [IQR]", f"{name}, n (%)"):

@@ -1,4 +1,5 @@
-"""Non-parametric survival statistics that match R ``survival`` 3.5.3.
+"""Kaplan–Meier statistics that match R ``survival`` 3.5.3 (the log-rank family is in
+:mod:`cohort_explorer.stats.logrank`).
 
 Kaplan-Meier curves with Greenwood standard errors and pointwise confidence bands
 (``survfit``), quantiles and medians (``quantile.survfit``), landmark survival
@@ -34,7 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from ._km import (
+from cohort_explorer._result import Result
+from cohort_explorer.errors import OptionError
+from cohort_explorer.stats.km_core import (
     check_conf,
     check_conf_level,
     check_time_event,
@@ -44,30 +47,16 @@ from ._km import (
     read_only,
     z_value,
 )
-from ._logrank import (
-    LogRank,
-    PairwiseLogRank,
-    logrank_test,
-    logrank_trend,
-    pairwise_logrank,
-)
-from ._result import Result
-from .errors import OptionError
 
 __all__ = [
     "Estimate",
     "FollowUp",
     "KaplanMeier",
     "Landmark",
-    "LogRank",
-    "PairwiseLogRank",
     "RMST",
     "kaplan_meier",
     "landmark_survival",
-    "logrank_test",
-    "logrank_trend",
     "median_follow_up",
-    "pairwise_logrank",
     "restricted_mean",
     "survival_quantile",
 ]

@@ -1,7 +1,6 @@
 """Scaled Schoenfeld residual plot of the proportional-hazards check, as R ``plot.cox.zph``.
 
-Split from ``plots`` (which re-exports :func:`ph_residual_figure`) to keep files small. The
-smooth is R's: a natural cubic spline with 4 degrees of freedom (``ns(df = 4,
+The smooth is R's: a natural cubic spline with 4 degrees of freedom (``ns(df = 4,
 intercept = TRUE)``, knots at the 1/3 and 2/3 quantiles and the range of the 40 prediction
 points together with the event times) fitted by least squares, drawn at 40 points with the
 band ``fit +- 2 sqrt(var_j * p' (X'X)^-1 p)``. The x axis is the Kaplan–Meier scale the test
@@ -15,9 +14,9 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from cohort_explorer._format import escape, format_number, format_p
 from cohort_explorer.errors import OptionError
-from cohort_explorer.plots import _THEMES, _colour, _layout, _rgba
+from cohort_explorer.present.format import escape, format_number, format_p
+from cohort_explorer.present.plots.theme import THEMES, base_layout, group_colour, rgba
 
 __all__ = ["ph_residual_figure", "natural_spline_smooth", "km_scale_ticks"]
 
@@ -163,7 +162,7 @@ def ph_residual_figure(ph: Any, term: str, *, theme: str = "light",
     x, y = np.asarray(residuals.time, float), np.asarray(residuals.values, float)[:, j]
     raw = np.asarray(residuals.raw_time, float)
     fig = go.Figure()
-    _layout(fig, theme, height=height, title=_title(ph, term, residuals.tested_as[j]))
+    base_layout(fig, theme, height=height, title=_title(ph, term, residuals.tested_as[j]))
     fig.update_yaxes(title={"text": f"β(t) for {escape(term)}"})
     fig.update_xaxes(title={"text": "Time (Kaplan–Meier scale)"})
     if not np.isfinite(y).any():
@@ -183,19 +182,19 @@ def ph_residual_figure(ph: Any, term: str, *, theme: str = "light",
 def _add_traces(fig: go.Figure, x, y, raw, coef: float, variance: float, theme: str) -> None:
     keep = np.isfinite(y)
     smooth = natural_spline_smooth(x, y, variance)
-    line_colour = _colour(1, theme)
+    line_colour = group_colour(1, theme)
     if smooth is not None:
         grid, fit, lower, upper = smooth
         fig.add_trace(go.Scatter(x=grid, y=upper, mode="lines", line={"width": 0},
                                  hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(x=grid, y=lower, mode="lines", line={"width": 0},
-                                 fill="tonexty", fillcolor=_rgba(line_colour, 0.15),
+                                 fill="tonexty", fillcolor=rgba(line_colour, 0.15),
                                  name="± 2 SE", hoverinfo="skip"))
     # WebGL keeps the browser responsive when a large cohort has many thousand events.
     scatter = go.Scattergl if int(keep.sum()) > 5000 else go.Scatter
     fig.add_trace(scatter(
         x=x[keep], y=y[keep], mode="markers", name="Scaled Schoenfeld residual",
-        marker={"color": _colour(0, theme), "size": 7, "opacity": 0.6},
+        marker={"color": group_colour(0, theme), "size": 7, "opacity": 0.6},
         customdata=raw[keep], hovertemplate="t = %{customdata:.4g}<br>residual = %{y:.3g}"
                                             "<extra></extra>"))
     if smooth is not None:
@@ -205,4 +204,4 @@ def _add_traces(fig: go.Figure, x, y, raw, coef: float, variance: float, theme: 
     fig.add_trace(go.Scatter(
         x=[float(x.min()), float(x.max())], y=[coef, coef], mode="lines",
         name=f"Cox coefficient β = {format_number(coef, 3)} (constant effect)",
-        line={"color": _THEMES[theme]["text"], "dash": "dash", "width": 2}, hoverinfo="skip"))
+        line={"color": THEMES[theme]["text"], "dash": "dash", "width": 2}, hoverinfo="skip"))

@@ -8,42 +8,27 @@ intervals are right-closed with the lowest value included: Q1 = [min, q25], Q2 =
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.spec.filters import parse_where
+from cohort_explorer.spec.grouping import QUANTILE_KINDS, GroupSpec
 
 __all__ = [
-    "GroupSpec",
     "Grouping",
-    "parse_group_spec",
     "group_rows",
     "cut_groups",
     "derive_any",
-    "parse_derive",
     "apply_where",
     "format_number",
     "category_levels",
     "match_level",
 ]
 
-_QUANTILE_KINDS = {
-    "quartiles": (4, "Q"),
-    "tertiles": (3, "T"),
-}
 _NUMERIC_KINDS = {"quartiles", "tertiles", "median", "q1-vs-rest", "cut", "optimal"}
-
-
-@dataclass(frozen=True)
-class GroupSpec:
-    """A parsed ``--group-by`` value."""
-
-    column: str
-    kind: str  # "category" | "order" | "quartiles" | "tertiles" | "median" | "q1-vs-rest" | "cut" | "optimal"
-    values: tuple[str, ...] = ()  # cut points (as text) or the explicit order
 
 
 @dataclass(frozen=True)
@@ -67,37 +52,6 @@ def format_number(value: float) -> str:
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return f"{value:.10g}"
-
-
-def parse_group_spec(text: str) -> GroupSpec:
-    """Parse ``COL[:rule]`` into a :class:`GroupSpec`.
-
-    Column names may contain colons; the rule is the part after the last colon that names a
-    known rule.
-    """
-    text = text.strip()
-    if not text:
-        raise OptionError("--group-by is empty; give a column name, e.g. --group-by ikzf1:quartiles")
-    column, sep, rule = text.rpartition(":")
-    if not sep:
-        return GroupSpec(text, "category")
-    if rule in _QUANTILE_KINDS or rule in ("median", "q1-vs-rest", "optimal"):
-        return GroupSpec(_nonempty(column, text), rule)
-    for kind in ("cut", "order"):
-        if rule.startswith(kind + "="):
-            items = tuple(v.strip() for v in rule[len(kind) + 1 :].split(",") if v.strip())
-            if not items:
-                raise OptionError(f"--group-by {text}: give values after '{kind}=', e.g. {kind}=1.5,3")
-            return GroupSpec(_nonempty(column, text), kind, items)
-    # Maybe a plain category column whose name contains a colon, or a typo in the rule.
-    known = "quartiles, tertiles, median, q1-vs-rest, cut=V1,V2, optimal, order=L1,L2"
-    raise OptionError(f"--group-by {text}: unknown rule '{rule}'; use one of {known}")
-
-
-def _nonempty(column: str, text: str) -> str:
-    if not column:
-        raise OptionError(f"--group-by {text}: the column name is missing before ':'")
-    return column
 
 
 def numeric_column(df: pd.DataFrame, column: str) -> pd.Series:
@@ -171,8 +125,8 @@ def _quantile_grouping(spec: GroupSpec, x: np.ndarray) -> Grouping:
     present = x[~np.isnan(x)]
     if present.size == 0:
         raise ColumnError(f"Column '{spec.column}' has no numeric values to split.")
-    if spec.kind in _QUANTILE_KINDS:
-        k, prefix = _QUANTILE_KINDS[spec.kind]
+    if spec.kind in QUANTILE_KINDS:
+        k, prefix = QUANTILE_KINDS[spec.kind]
         probs = np.arange(1, k) / k
         labels = [f"{prefix}{i}" for i in range(1, k + 1)]
     elif spec.kind == "median":
@@ -290,17 +244,6 @@ def move_reference(grouping: Grouping, reference: str | None) -> Grouping:
     )
 
 
-def parse_derive(text: str) -> tuple[str, list[str]]:
-    """Parse ``NAME=any:COL1,COL2`` into ``(NAME, [COL1, COL2])``."""
-    match = re.fullmatch(r"\s*([^=]+?)\s*=\s*any\s*:\s*(.+)", text)
-    if not match:
-        raise OptionError(
-            f"--derive {text}: expected NAME=any:COL1,COL2 (e.g. high_risk=any:del17p,t_4_14)"
-        )
-    columns = [c.strip() for c in match.group(2).split(",") if c.strip()]
-    return match.group(1), columns
-
-
 def derive_any(df: pd.DataFrame, columns: list[str]) -> pd.Series:
     """1 where any column is positive (1/true/yes), 0 where all are 0, missing otherwise."""
     flags = []
@@ -321,19 +264,6 @@ def derive_any(df: pd.DataFrame, columns: list[str]) -> pd.Series:
     all_negative = (stacked == 0).all(axis=0)
     out = np.where(any_positive, 1.0, np.where(all_negative, 0.0, np.nan))
     return pd.Series(out, index=df.index).astype("Int64")
-
-
-_WHERE = re.compile(r"^(.+?)\s*(!=|<=|>=|=|<|>)\s*(.*)$")
-
-
-def parse_where(text: str) -> tuple[str, str, str]:
-    """Split ``COL<op>VALUE``; operators ``= != < <= > >=``."""
-    match = _WHERE.match(text.strip())
-    if not match or not match.group(1).strip():
-        raise OptionError(
-            f"--where {text}: expected COL=VALUE, COL!=VALUE, COL<V, COL<=V, COL>V or COL>=V"
-        )
-    return match.group(1).strip(), match.group(2), match.group(3).strip()
 
 
 def _where_mask(series: pd.Series, op: str, value: str, text: str) -> np.ndarray:

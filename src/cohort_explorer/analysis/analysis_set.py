@@ -15,22 +15,21 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer._result import Result
-from cohort_explorer.design import Term, term_validity
-from cohort_explorer.errors import ColumnError, OptionError
-from cohort_explorer.schema import coerce_event, coerce_time
-from cohort_explorer.stratify import (
-    GroupSpec,
+from cohort_explorer.analysis.design import term_validity
+from cohort_explorer.analysis.stratify import (
     apply_where,
     category_levels,
     derive_any,
     numeric_column,
-    parse_derive,
-    parse_group_spec,
 )
-from cohort_explorer.validate import looks_like_dates
+from cohort_explorer.data.coding import coerce_event, coerce_time
+from cohort_explorer.data.validation import looks_like_dates
+from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.spec.grouping import GroupSpec, parse_derive, parse_group_spec
+from cohort_explorer.spec.terms import Term
 
 if TYPE_CHECKING:
-    from cohort_explorer.analysis import AnalysisSpec
+    from cohort_explorer.spec import AnalysisSpec
 
 __all__ = [
     "Excluded", "AnalysisSet", "analysis_set", "check_landmark_options", "group_spec",

@@ -3,7 +3,7 @@
 kaleido 1.x starts Chromium through choreographer. Debian's ``/usr/bin/chromium`` is used
 (``$BROWSER_PATH`` or ``$CHROMIUM`` override it); Chromium runs headless without its sandbox,
 which also works as root in a container, and MathJax is off so nothing is fetched from a CDN.
-Re-exported by :mod:`cohort_explorer.plots`.
+Re-exported by :mod:`cohort_explorer.present.plots`.
 """
 
 from __future__ import annotations

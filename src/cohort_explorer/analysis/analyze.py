@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cohort_explorer import __version__, cutpoint, survival
-from cohort_explorer._analysis_set import (
+from cohort_explorer import __version__, stats
+from cohort_explorer._result import Result, jsonable
+from cohort_explorer.analysis.analysis_set import (
     AnalysisSet,
     Excluded,
     analysis_set,
@@ -22,80 +23,22 @@ from cohort_explorer._analysis_set import (
     group_spec,
     late_label,
 )
-from cohort_explorer._io_identifiers import is_id_column_name
-from cohort_explorer._result import Result, jsonable
-from cohort_explorer.cox import fit_cox, proportional_hazards_test
-from cohort_explorer.design import build_design, parse_covariate
-from cohort_explorer.errors import CohortError, OptionError
-from cohort_explorer.stratify import (
+from cohort_explorer.analysis.design import build_design
+from cohort_explorer.analysis.stratify import (
     Grouping,
     cut_grouping,
     group_rows,
     move_reference,
     numeric_column,
 )
+from cohort_explorer.data.identifiers import is_id_column_name
+from cohort_explorer.errors import CohortError, OptionError
+from cohort_explorer.spec import AnalysisSpec
+from cohort_explorer.spec.terms import parse_covariate
+from cohort_explorer.stats import cutpoint
+from cohort_explorer.stats.cox import fit_cox, proportional_hazards_test
 
-__all__ = ["AnalysisSpec", "GroupResult", "Excluded", "RMSTDifference", "AnalysisResult", "analyze"]
-
-
-@dataclass(frozen=True)
-class AnalysisSpec:
-    """What to analyse; each field mirrors a CLI option of ``cohort-explorer analyze``.
-
-    Parameters
-    ----------
-    time_col, event_col : str
-        Follow-up time and event columns.
-    event_value : str, optional
-        ``--event COL=VALUE``: rows equal to VALUE are events, other non-missing censored.
-    group_by : str, optional
-        ``COL``, ``COL:quartiles``, ``COL:tertiles``, ``COL:median``, ``COL:q1-vs-rest``,
-        ``COL:cut=V1,V2``, ``COL:optimal`` or ``COL:order=L1,L2``.
-    derive : tuple of str
-        ``NAME=any:COL1,COL2`` composite 0/1 flags, computed before anything else.
-    where : tuple of str
-        Row filters ``COL=V``, ``COL!=V``, ``COL<V``, ``COL<=V``, ``COL>V``, ``COL>=V`` (ANDed).
-    covariates : tuple of str
-        Cox terms: ``COL``, ``COL:cat``, ``COL:cat:ref=LEVEL``, ``COL:log2``, ``COL:z``.
-    reference : str, optional
-        Group label moved to the front (the Cox reference).
-    landmarks : tuple of float
-        Times for landmark survival.
-    rmst_tau : float, optional
-        Restricted mean survival time horizon.
-    conf_type : {"log-log", "log", "plain"}
-    conf_level : float
-    pairwise : {"holm", "BH"}, optional
-        Pairwise log-rank tests with this adjustment.
-    trend : bool
-        Log-rank test for trend across the ordered groups.
-    strata : str, optional
-        Column for a stratified log-rank test.
-    landmark_from : float, optional
-        Landmark analysis: keep patients still at risk after this time and measure time from it
-        (the guard against immortal-time bias when grouping by response).
-    response_time_col : str, optional
-        With ``landmark_from``: time at which the grouping value (e.g. best response) was
-        reached; patients who reached it after the landmark form the group "not reached by L".
-    """
-
-    time_col: str
-    event_col: str
-    event_value: str | None = None
-    group_by: str | None = None
-    derive: tuple[str, ...] = ()
-    where: tuple[str, ...] = ()
-    covariates: tuple[str, ...] = ()
-    reference: str | None = None
-    landmarks: tuple[float, ...] = ()
-    rmst_tau: float | None = None
-    conf_type: str = "log-log"
-    conf_level: float = 0.95
-    pairwise: str | None = None
-    trend: bool = False
-    strata: str | None = None
-    landmark_from: float | None = None
-    response_time_col: str | None = None
+__all__ = ["GroupResult", "Excluded", "RMSTDifference", "AnalysisResult", "analyze"]
 
 
 
@@ -107,10 +50,10 @@ class GroupResult(Result):
     label: str
     n: int
     events: int
-    median: survival.Estimate
-    landmarks: tuple[survival.Landmark, ...]
-    rmst: survival.RMST | None
-    km: survival.KaplanMeier
+    median: stats.Estimate
+    landmarks: tuple[stats.Landmark, ...]
+    rmst: stats.RMST | None
+    km: stats.KaplanMeier
 
 
 @dataclass(frozen=True)
@@ -133,12 +76,12 @@ class AnalysisResult(Result):
     events: int
     excluded: Excluded
     filtered: int
-    follow_up: survival.FollowUp | None
+    follow_up: stats.FollowUp | None
     groups: tuple[GroupResult, ...]
-    logrank: survival.LogRank | None
-    trend: survival.LogRank | None = None
-    pairwise: tuple[survival.PairwiseLogRank, ...] | None = None
-    stratified_logrank: survival.LogRank | None = None
+    logrank: stats.LogRank | None
+    trend: stats.LogRank | None = None
+    pairwise: tuple[stats.PairwiseLogRank, ...] | None = None
+    stratified_logrank: stats.LogRank | None = None
     rmst_differences: tuple[RMSTDifference, ...] | None = None
     cox: Any = None  # cox.CoxResult | None
     ph_test: Any = None  # cox.PHTest | None: R cox.zph(transform="km") of that model
@@ -197,16 +140,16 @@ def _grouping(aset: AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any, tup
 
 
 def _group_result(label, time, event, spec: AnalysisSpec) -> GroupResult:
-    km = survival.kaplan_meier(time, event, conf_level=spec.conf_level, conf_type=spec.conf_type)
+    km = stats.kaplan_meier(time, event, conf_level=spec.conf_level, conf_type=spec.conf_type)
     rmst = None
     if spec.rmst_tau is not None:
-        rmst = survival.restricted_mean(km, spec.rmst_tau, conf_level=spec.conf_level)
+        rmst = stats.restricted_mean(km, spec.rmst_tau, conf_level=spec.conf_level)
     return GroupResult(
         label=label,
         n=int(time.size),
         events=int(event.sum()),
-        median=survival.survival_quantile(km, 0.5),
-        landmarks=survival.landmark_survival(km, list(spec.landmarks)),
+        median=stats.survival_quantile(km, 0.5),
+        landmarks=stats.landmark_survival(km, list(spec.landmarks)),
         rmst=rmst,
         km=km,
     )
@@ -299,7 +242,7 @@ def _trend(aset, labels: np.ndarray, natural: tuple[str, ...], spec: AnalysisSpe
     keep = np.isin(labels, ranked)
     if len(ranked) < 2:
         raise OptionError("The trend test needs at least two ordered groups")
-    return survival.logrank_trend(aset.time[keep], aset.event[keep], labels[keep], levels=ranked)
+    return stats.logrank_trend(aset.time[keep], aset.event[keep], labels[keep], levels=ranked)
 
 
 def _tests(aset, grouping: Grouping, natural: tuple[str, ...], spec: AnalysisSpec) -> dict[str, Any]:
@@ -311,16 +254,16 @@ def _tests(aset, grouping: Grouping, natural: tuple[str, ...], spec: AnalysisSpe
         raise OptionError(f"The {' and '.join(needs_two)} test needs at least two groups; there is one")
     if not two_groups or aset.event.sum() == 0:
         return {}
-    out: dict[str, Any] = {"logrank": survival.logrank_test(aset.time, aset.event, labels, levels=levels)}
+    out: dict[str, Any] = {"logrank": stats.logrank_test(aset.time, aset.event, labels, levels=levels)}
     if spec.trend:
         out["trend"] = _trend(aset, labels, natural, spec)
     if spec.pairwise:
-        out["pairwise"] = survival.pairwise_logrank(
+        out["pairwise"] = stats.pairwise_logrank(
             aset.time, aset.event, labels, levels=list(natural), method=spec.pairwise
         )
     if spec.strata:
         strata = aset.data[spec.strata].astype(str).to_numpy()
-        out["stratified_logrank"] = survival.logrank_test(
+        out["stratified_logrank"] = stats.logrank_test(
             aset.time, aset.event, labels, levels=levels, strata=strata
         )
     return out
@@ -380,7 +323,7 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
             f"The cut point {found_cut.cutpoint:g} was chosen to maximise the log-rank statistic; "
             f"its naive log-rank p is not valid alone. Corrected p (Lau94) = {found_cut.p_corrected:.3g}."
         )
-    follow_up = survival.median_follow_up(aset.time, aset.event)
+    follow_up = stats.median_follow_up(aset.time, aset.event)
     return AnalysisResult(
         n=int(aset.time.size),
         events=events,

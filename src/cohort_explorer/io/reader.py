@@ -30,8 +30,9 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from cohort_explorer._io_binary import read_parquet, read_statistical, read_xlsx, xlsx_sheet_names
-from cohort_explorer._io_text import (
+from cohort_explorer.errors import DataFileError
+from cohort_explorer.io.binary import read_parquet, read_statistical, read_xlsx, xlsx_sheet_names
+from cohort_explorer.io.text import (
     EXTRA_NA_VALUES,
     SNIFF_BYTES,
     looks_like_text,
@@ -39,7 +40,6 @@ from cohort_explorer._io_text import (
     read_delimited,
     utf16_without_bom,
 )
-from cohort_explorer.errors import DataFileError
 
 __all__ = ["DEFAULT_APP_MAX_BYTES", "FORMATS", "read_table", "list_sheets", "detect_format"]
 

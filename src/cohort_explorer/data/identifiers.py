@@ -1,6 +1,6 @@
 """Recognising columns that identify patients (names, record numbers, contacts, birth dates).
 
-Private helper of :mod:`cohort_explorer.validate` (``find_identifier_columns``). Detection is by
+Used by the validation report and the role suggestions. Detection is by
 column name and by the pattern of the values; pseudonymous study codes such as ``MM-001`` are
 recognised separately because they are expected in a study table.
 """
@@ -13,7 +13,10 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["DATE_PATTERN", "PSEUDONYMOUS", "identifier_reason", "is_id_column_name", "tokens"]
+__all__ = [
+    "DATE_PATTERN", "PSEUDONYMOUS", "find_identifier_columns", "identifier_reason",
+    "is_id_column_name", "tokens",
+]
 
 #: Reasons starting with this mark a pseudonymous study ID (info), not an identifier (warning).
 PSEUDONYMOUS = "pseudonymous ID"
@@ -249,10 +252,39 @@ def _as_id(values: pd.Series, words: list[str]) -> str | None:
 
 
 def identifier_reason(name: str, values: pd.Series) -> str | None:
-    """Why a column may identify patients, or None. See ``validate.find_identifier_columns``."""
+    """Why a column may identify patients, or None. See :func:`find_identifier_columns`."""
     words = tokens(name)
     if not words:
         return None
     if _is_id_name(words):
         return _as_id(values, words) or _by_value(values)
     return _by_name(words) or _by_value(values) or _as_id(values, words)
+
+
+def find_identifier_columns(df: pd.DataFrame) -> dict[str, str]:
+    """Columns that may identify patients, with the reason.
+
+    Recognised by name (name, patient name, surname, MRN, medical record, DOB, birth, phone,
+    e-mail, address, ZIP, SSN, insurance, initials; also common German names) and by values
+    (e-mail addresses, phone numbers, dates of birth — dates spread over decades, mostly more
+    than 25 years ago —, "Lastname, Firstname", "Firstname Lastname").
+
+    Pseudonymous study IDs (an ID-like column name such as ``patient_id``, or unique codes
+    such as ``MM-001``) are returned too, with a reason starting ``"pseudonymous ID"``: they
+    are expected in a study table and are reported as info, not as a warning.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+
+    Returns
+    -------
+    dict
+        Column name -> reason, in column order.
+    """
+    found = {}
+    for column in df.columns:
+        reason = identifier_reason(str(column), df[column])
+        if reason:
+            found[str(column)] = reason
+    return found

@@ -1,4 +1,4 @@
-"""Private helpers for :mod:`cohort_explorer.survival`: input checks and Kaplan-Meier arithmetic.
+"""Helpers of the Kaplan–Meier and log-rank modules: input checks and Kaplan-Meier arithmetic.
 
 Everything here is vectorised numpy (sort once, ``bincount``/``cumsum``); no Python loop runs
 over patients. The rules copy R ``survival`` 3.5.3 line by line where it matters:
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .errors import ColumnError, OptionError
+from cohort_explorer.errors import ColumnError, OptionError
 
 __all__ = [
     "CONF_TYPES",

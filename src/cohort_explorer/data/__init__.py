@@ -1,0 +1,1 @@
+"""Data: coding of values, column roles, patient identifiers and the validation report."""

@@ -1,0 +1,233 @@
+"""Coding of time and event columns: missing-value words, decimal commas, 0/1, true/false.
+
+:func:`coerce_time` and :func:`coerce_event` turn a time or event column into numbers and
+count, by reason, the rows that cannot be used (``statistics.md``: "Analysis set", "Event
+coding").
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import numpy as np
+import pandas as pd
+
+from cohort_explorer.errors import ColumnError
+
+__all__ = [
+    "TIME_REASONS",
+    "coerce_time",
+    "coerce_event",
+]
+
+#: Keys of the reasons returned by :func:`coerce_time`, always all present.
+TIME_REASONS = ("missing time", "non-numeric time", "negative time", "infinite time")
+
+_MISSING_TEXT = frozenset(
+    {"", "na", "n/a", "n.a.", "nan", "null", "none", ".", "?", "#n/a", "#nv", "<na>", "missing"}
+)
+_DECIMAL_COMMA = re.compile(r"^[+-]?(\d+,\d*|,\d+)$")
+_TRUE_WORDS = {"true": "1", "false": "0", "t": "1", "f": "0"}
+_MAX_LISTED = 6
+EVENT_WORDS = (
+    "dead",
+    "death",
+    "died",
+    "deceased",
+    "event",
+    "yes",
+    "y",
+    "progression",
+    "progressed",
+    "relapse",
+    "relapsed",
+    "recurrence",
+    "pd",
+    "true",
+)
+
+def normalise_value(value) -> str | None:
+    """Canonical text of a value for event comparisons; None for missing.
+
+    Numbers lose trailing zeros (``2``, ``2.0`` and ``"2.0"`` all give ``"2"``), booleans and
+    ``true``/``false`` become ``"1"``/``"0"``, text is stripped and lower-cased.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    text = str(value).strip()
+    lower = text.lower()
+    if lower in _MISSING_TEXT:
+        return None
+    if lower in _TRUE_WORDS:
+        return _TRUE_WORDS[lower]
+    number = pd.to_numeric(
+        lower.replace(",", ".") if _DECIMAL_COMMA.match(lower) else lower, errors="coerce"
+    )
+    if pd.notna(number) and np.isfinite(number):
+        return normalise_value(float(number))
+    return lower
+
+
+def normalised_values(values: pd.Series) -> np.ndarray:
+    """Object array of normalised strings (None for missing), computed once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([normalise_value(u) for u in uniques] + [None], dtype=object)
+    return table[codes]  # code -1 (missing) picks the final None
+
+
+def display_value(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def sort_key(text: str) -> tuple:
+    number = pd.to_numeric(text, errors="coerce")
+    return (0, float(number), "") if pd.notna(number) else (1, 0.0, text)
+
+
+def _likely_event_value(shown: list[str]) -> str:
+    lowered = {s.lower(): s for s in shown}
+    for word in EVENT_WORDS:
+        if word in lowered:
+            return lowered[word]
+    numbers = [s for s in shown if sort_key(s)[0] == 0]
+    if numbers:
+        return max(numbers, key=lambda s: sort_key(s)[1])
+    return shown[-1]
+
+
+def _event_coding_error(values: pd.Series, column: str) -> ColumnError:
+    present = values.dropna()
+    shown = sorted({display_value(v) for v in pd.unique(present.to_numpy(dtype=object))}, key=sort_key)
+    shown = [s for s in shown if s.lower() not in _MISSING_TEXT]
+    if len(shown) > 2 * _MAX_LISTED and len(shown) > 0.5 * len(present):
+        # Nearly one value per row (IDs, names, measurements): never echo them.
+        return ColumnError(
+            f"Event column '{column}' has a different value in almost every row "
+            f"({len(shown)} different values), so it is not an event flag. Choose the column "
+            "that records whether the event happened (0/1, true/false, or "
+            f"--event {shlex.quote('COLUMN=VALUE')})."
+        )
+    listed = ", ".join(shown[:_MAX_LISTED])
+    if len(shown) > _MAX_LISTED:
+        listed += f", ... ({len(shown)} different values)"
+    example = shlex.quote(f"{column}={_likely_event_value(shown)}")
+    return ColumnError(
+        f"Event column '{column}' has values {listed}; expected 0/1 or true/false. "
+        f"Use --event {shlex.quote(column + '=VALUE')} to say which value is the event "
+        f"(e.g. --event {example})."
+    )
+
+
+def coerce_event(
+    values: pd.Series, event_value: str | None = None, *, column: str = "event"
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Event indicator as floats: 1 event, 0 censored, NaN missing.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The event column.
+    event_value : str, optional
+        The value that marks an event (``--event COL=VALUE``). Values are compared as text
+        after normalising numbers (``"2"`` matches ``2`` and ``2.0``), stripping spaces and
+        ignoring case (``"Dead"`` matches ``dead``). Other non-missing values are censored.
+        Without it the column must hold 0/1 or true/false (also ``"0.0"``/``"1.0"``).
+    column : str
+        The column's name, for the error message.
+
+    Returns
+    -------
+    events : numpy.ndarray of float
+    reasons : dict
+        ``{"missing event": count}``.
+
+    Raises
+    ------
+    ColumnError
+        Without ``event_value``, when any value is not 0/1 or true/false; the message lists
+        the values found and suggests ``--event COL=VALUE``.
+    """
+    normalised = normalised_values(values)
+    missing = np.array([v is None for v in normalised], dtype=bool)
+    if event_value is None:
+        bad = ~missing & ~pd.Series(normalised).isin(["0", "1"]).to_numpy()
+        if bad.any():
+            raise _event_coding_error(values, column)
+        events = np.where(normalised == "1", 1.0, 0.0)
+    else:
+        wanted = normalise_value(event_value)
+        events = np.where(normalised == wanted, 1.0, 0.0)
+    events[missing] = np.nan
+    return events, {"missing event": int(missing.sum())}
+
+
+def coerce_time(values: pd.Series) -> tuple[np.ndarray, dict[str, int]]:
+    """Follow-up times as floats, NaN where a time cannot be used, with the reasons counted.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The time column: numbers, or text holding numbers (``"12.5"`` or ``"12,5"``).
+
+    Returns
+    -------
+    times : numpy.ndarray of float
+        Time 0 is valid; negative, infinite, non-numeric and missing times are NaN.
+    reasons : dict
+        Counts for every key of :data:`TIME_REASONS` (zeros included); each unusable row is
+        counted once.
+
+    Notes
+    -----
+    Dates and booleans are not durations and count as "non-numeric time".
+    """
+    raw, masks = time_masks(values)
+    times = raw.copy()
+    for mask in masks.values():
+        times[mask] = np.nan
+    return times, {reason: int(mask.sum()) for reason, mask in masks.items()}
+
+
+def time_masks(values: pd.Series) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Parsed numbers and, for each of :data:`TIME_REASONS`, the rows excluded for it."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        raw = np.full(len(values), np.nan)
+        missing = values.isna().to_numpy()
+        non_numeric = ~missing
+    elif pd.api.types.is_numeric_dtype(values):
+        raw = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(raw)
+        non_numeric = np.zeros(len(values), dtype=bool)
+    else:
+        text = values.astype("string").str.strip()
+        missing = (text.isna() | text.str.lower().isin(list(_MISSING_TEXT))).to_numpy(dtype=bool)
+        comma = text.str.match(_DECIMAL_COMMA).fillna(False).to_numpy(dtype=bool)
+        text = text.where(~comma, text.str.replace(",", ".", regex=False))
+        numbers = pd.to_numeric(text.mask(missing), errors="coerce")
+        raw = numbers.to_numpy(dtype=float, na_value=np.nan)
+        non_numeric = ~missing & np.isnan(raw)
+    infinite = np.isinf(raw)
+    masks = {
+        "missing time": missing,
+        "non-numeric time": non_numeric,
+        "negative time": ~infinite & (raw < 0),
+        "infinite time": infinite,
+    }
+    return raw, masks
+
+
+# --------------------------------------------------------------------------------------------
+# Role suggestion

@@ -1,0 +1,284 @@
+"""Column roles by name and values: endpoints (time + event pairs), units, groups, biomarkers.
+
+The user confirms the suggestions in the app; nothing here changes data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cohort_explorer._result import Result
+from cohort_explorer.data.coding import (
+    EVENT_WORDS,
+    coerce_time,
+    display_value,
+    normalise_value,
+    normalised_values,
+)
+from cohort_explorer.data.identifiers import find_identifier_columns
+
+__all__ = ["Endpoint", "RoleSuggestion", "suggest_roles"]
+
+# Role detection by name. Long suffixes may follow the prefix directly ("futime", "ostime",
+# "fustat"); short ones need a separator ("os_t", "os_mo").
+_UNIT_WORDS = {
+    "months": "months",
+    "month": "months",
+    "mos": "months",
+    "mo": "months",
+    "mths": "months",
+    "mth": "months",
+    "days": "days",
+    "day": "days",
+    "d": "days",
+    "years": "years",
+    "year": "years",
+    "yrs": "years",
+    "yr": "years",
+    "y": "years",
+}
+_TIME_LONG = "months|month|days|time|years|yrs|mths"
+_TIME_SHORT = "mos|mo|mth|day|d|year|yr|y|t|dur|duration|weeks|wks|wk"
+_EVENT_LONG = "events|event|status|stat|censored|censor|cens"
+_EVENT_SHORT = "evt|ev|e|ind|indicator|flag|dead|death"
+_TIME_RE = re.compile(
+    rf"^(?P<prefix>.*?)(?:(?P<long>{_TIME_LONG})|[\s._-]+(?P<short>{_TIME_SHORT}))$", re.I
+)
+_EVENT_RE = re.compile(
+    rf"^(?P<prefix>.*?)(?:(?P<long>{_EVENT_LONG})|[\s._-]+(?P<short>{_EVENT_SHORT}))$", re.I
+)
+_NOT_DURATIONS = re.compile(r"^(age|birth|dob|diagnosis|dx|calendar|enrol|enroll|study)(_|$)")
+_BARE_EVENTS = {"death", "dead", "died", "deceased", "vital_status", "vitalstatus", "vital"}
+_GENERIC_PREFIXES = {"", "fu", "surv", "survival", "follow_up", "followup", "follow"}
+_KNOWN_ENDPOINTS = {
+    "os",
+    "pfs",
+    "efs",
+    "dfs",
+    "rfs",
+    "ttp",
+    "dss",
+    "css",
+    "mfs",
+    "lfs",
+    "ttf",
+    "tts",
+    "ttnt",
+    "dor",
+    "ffs",
+    "ffp",
+    "lrfs",
+    "dmfs",
+    "bcss",
+    "crr",
+    "nrm",
+}
+_EXCLUDED_FROM_GROUPS = re.compile(r"cause|status|event|censor", re.I)
+
+
+@dataclass(frozen=True)
+class Endpoint(Result):
+    """A time-to-event endpoint: its name (``"PFS"``), time column and event column.
+
+    ``event_value`` is the value marking an event when the event column is not 0/1 (for
+    example ``"2"`` for R's 1/2 coding, ``"0"`` for a column of censoring flags).
+    """
+
+    name: str
+    time_col: str
+    event_col: str
+    event_value: str | None
+
+
+@dataclass(frozen=True)
+class RoleSuggestion(Result):
+    """Suggested column roles; the user confirms or changes them."""
+
+    endpoints: tuple[Endpoint, ...]
+    time_unit: str | None
+    group_candidates: tuple[str, ...]
+    biomarker_candidates: tuple[str, ...]
+    identifier_columns: tuple[str, ...]
+
+
+def parse_time_name(name: str) -> tuple[str, str | None] | None:
+    match = _TIME_RE.match(name.strip())
+    if not match:
+        return None
+    suffix = (match.group("long") or match.group("short")).lower()
+    prefix = _prefix_key(match.group("prefix"))
+    if _NOT_DURATIONS.match(prefix):  # age_years, birth_year, diagnosis_year: not follow-up
+        return None
+    return prefix, _UNIT_WORDS.get(suffix)
+
+
+def _parse_event_name(name: str) -> tuple[str, bool] | None:
+    lower = name.strip().lower()
+    if lower in _BARE_EVENTS:
+        return "", False
+    match = _EVENT_RE.match(name.strip())
+    if not match:
+        return None
+    suffix = (match.group("long") or match.group("short")).lower()
+    return _prefix_key(match.group("prefix")), suffix.startswith("cens")
+
+
+def _prefix_key(prefix: str) -> str:
+    return re.sub(r"[\s._-]+", "_", prefix.lower()).strip("_")
+
+
+def _endpoint_name(prefix: str, time_col: str) -> str:
+    if prefix in _GENERIC_PREFIXES:
+        return "Survival"
+    if prefix in _KNOWN_ENDPOINTS:
+        return prefix.upper()
+    match = _TIME_RE.match(time_col.strip())
+    return (match.group("prefix") if match else prefix).strip(" ._-") or "Survival"
+
+
+def _suggest_event_value(values: pd.Series, censor_flag: bool) -> str | None:
+    """The value marking an event, when the column is not plainly 0/1 = censored/event."""
+    present = [v for v in pd.unique(normalised_values(values)) if v is not None]
+    if not present or set(present) <= {"0", "1"}:
+        return "0" if censor_flag and present else None
+    if set(present) == {"1", "2"}:
+        return "2"  # R's Surv(): 1 = censored, 2 = event
+    for word in EVENT_WORDS:
+        if word in present:
+            return next(display_value(v) for v in pd.unique(values.dropna()) if normalise_value(v) == word)
+    return None
+
+
+def _name_roles(df: pd.DataFrame):
+    times, events = [], []
+    for column in df.columns:
+        name = str(column)
+        if df[column].isna().all():
+            continue
+        event = _parse_event_name(name)
+        if event is not None:
+            events.append((name, *event))
+            continue
+        time = parse_time_name(name)
+        if time is not None:
+            times.append((name, *time))
+    return times, events
+
+
+def _pair_endpoints(df: pd.DataFrame, times: list, events: list) -> list[Endpoint]:
+    endpoints: list[Endpoint] = []
+    used_times: set[str] = set()
+    leftover = []
+    for event_col, prefix, censor_flag in events:
+        time = next((t for t in times if t[1] == prefix and t[0] not in used_times), None)
+        if time is None:
+            leftover.append((event_col, prefix, censor_flag))
+            continue
+        used_times.add(time[0])
+        value = _suggest_event_value(df[event_col], censor_flag)
+        endpoints.append(Endpoint(_endpoint_name(prefix, time[0]), time[0], event_col, value))
+    generic_times = [t for t in times if t[0] not in used_times and t[1] in _GENERIC_PREFIXES]
+    generic_events = [e for e in leftover if e[1] in _GENERIC_PREFIXES]
+    if len(generic_times) == 1 and generic_events:
+        time_col, prefix = generic_times[0][0], generic_times[0][1]
+        event_col, _, censor_flag = generic_events[0]
+        value = _suggest_event_value(df[event_col], censor_flag)
+        endpoints.append(Endpoint(_endpoint_name(prefix, time_col), time_col, event_col, value))
+    return endpoints
+
+
+def _unit_from_values(values: pd.Series) -> str | None:
+    times, _ = coerce_time(values)
+    if np.isnan(times).all():
+        return None
+    high = np.nanpercentile(times, 99)  # robust to a single outlier in a big cohort
+    if high > 400:
+        return "days"
+    if high > 25:
+        return "months"
+    return None
+
+
+def _distinct(values: pd.Series) -> int:
+    return int(values.nunique(dropna=True))
+
+
+def _is_group(values: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(values):
+        return True
+    if pd.api.types.is_numeric_dtype(values):
+        present = values.dropna()
+        whole = bool(np.all(np.mod(present.to_numpy(dtype=float), 1) == 0))
+        return whole and 2 <= _distinct(present) <= 5
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return False
+    return 2 <= _distinct(values) <= 12
+
+
+def _is_biomarker(values: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return False
+    present = values.dropna()
+    return _distinct(present) > 5 or (
+        _distinct(present) > 2 and not np.all(np.mod(present.to_numpy(dtype=float), 1) == 0)
+    )
+
+
+def _with_text_names(df: pd.DataFrame) -> pd.DataFrame:
+    if all(isinstance(c, str) for c in df.columns):
+        return df
+    return df.set_axis([str(c) for c in df.columns], axis=1)
+
+
+def suggest_roles(df: pd.DataFrame) -> RoleSuggestion:
+    """Guess the role of every column from its name and values.
+
+    Endpoints pair a time column with an event column of the same prefix (``pfs_months`` with
+    ``pfs_event``, ``os.time`` with ``os.status``, ``ptime`` with ``pstat``); a generic time
+    column (``time``, ``futime``) pairs with a generic event column (``status``, ``fustat``,
+    ``death``). 1/2 event coding gets ``event_value="2"`` (R's convention), a censoring flag
+    (``*_cens``) ``"0"``, words such as ``dead``/``yes`` themselves.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+
+    Returns
+    -------
+    RoleSuggestion
+        Endpoints, the time unit guessed from the names (else the values: a 99th percentile
+        of the times > 400 suggests days, > 25 months), grouping candidates (text with 2-12 levels, whole numbers
+        with 2-5 levels, booleans), biomarker candidates (other numeric columns) and
+        identifier columns (see :func:`cohort_explorer.data.identifiers.find_identifier_columns`).
+        Times, events, outcome codes (``*_cause``) and identifiers are never offered as groups
+        or biomarkers.
+    """
+
+    df = _with_text_names(df)
+    times, events = _name_roles(df)
+    endpoints = _pair_endpoints(df, times, events)
+    time_unit = None
+    if endpoints:
+        first = endpoints[0].time_col
+        time_unit = next((t[2] for t in times if t[0] == first), None)
+        time_unit = time_unit or _unit_from_values(df[first])
+    identifiers = tuple(find_identifier_columns(df))
+    outcome = {t[0] for t in times} | {e[0] for e in events}
+    others = [
+        str(c)
+        for c in df.columns
+        if str(c) not in outcome
+        and str(c) not in identifiers
+        and not _EXCLUDED_FROM_GROUPS.search(str(c))
+    ]
+    return RoleSuggestion(
+        endpoints=tuple(endpoints),
+        time_unit=time_unit,
+        group_candidates=tuple(c for c in others if _is_group(df[c])),
+        biomarker_candidates=tuple(c for c in others if _is_biomarker(df[c])),
+        identifier_columns=identifiers,
+    )

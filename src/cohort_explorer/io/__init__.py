@@ -1,0 +1,11 @@
+"""Reading cohort files by content: CSV/TSV (text), XLSX, Parquet, SPSS/Stata/SAS (binary)."""
+
+from cohort_explorer.io.reader import (
+    DEFAULT_APP_MAX_BYTES,
+    FORMATS,
+    detect_format,
+    list_sheets,
+    read_table,
+)
+
+__all__ = ["DEFAULT_APP_MAX_BYTES", "FORMATS", "read_table", "list_sheets", "detect_format"]
