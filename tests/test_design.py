@@ -1,4 +1,4 @@
-"""Cox design terms (cohort_explorer.spec.terms, analysis.design): names per statistics.md, transforms, references."""
+"""Cox design terms (cohort_explorer.spec.terms, analysis.design): names per docs/methods.md, transforms, references."""
 
 from __future__ import annotations
 

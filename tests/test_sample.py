@@ -58,7 +58,7 @@ def _survival_at(frame: pd.DataFrame, endpoint: str, mask: np.ndarray, time: flo
 def _cox(frame: pd.DataFrame, covariates: dict) -> CoxPHFitter:
     data = pd.DataFrame({"time": frame["pfs_months"].to_numpy(),
                          "event": frame["pfs_event"].to_numpy(), **covariates})
-    # R's convergence; lifelines' default stops ~4e-5 short (statistics.md).
+    # R's convergence; lifelines' default stops ~4e-5 short (docs/methods.md).
     return CoxPHFitter().fit(data, "time", "event", fit_options={"precision": 1e-12})
 
 

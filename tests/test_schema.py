@@ -1,4 +1,4 @@
-"""Column roles and the coercion of time and event columns (statistics.md: analysis set, events)."""
+"""Column roles and the coercion of time and event columns (docs/methods.md: analysis set, events)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@
 # Writes tests/reference/data/surv_<name>.csv (inputs: time, event, group[, strata]) and
 # tests/reference/survival.json (everything R says about them).
 #
-# Conventions recorded (see /work/shared/statistics.md):
+# Conventions recorded (see docs/methods.md):
 #   * survfit(Surv(time, event) ~ 1, conf.type = "log-log" | "log" | "plain"), conf.int 0.95
 #     (plus log-log at 0.90); std_err is summary()'s SE of S (= surv * fit$std.err).
 #   * quantile(fit, c(.25, .5, .75)) -- quantile.survfit rules (flat-stretch midpoints).
@@ -16,7 +16,7 @@
 #   * summary(fit, rmean = tau)$table: rmean, se(rmean).
 #   * reverse Kaplan-Meier survfit(Surv(time, 1 - event) ~ 1): quartiles of follow-up.
 #   * survdiff(rho = 0), survdiff(~ group + strata(strata)); trend from obs/exp/var with
-#     weights 1..k (statistics.md). Cross-check where no event times are tied: it equals the
+#     weights 1..k (docs/methods.md). Cross-check where no event times are tied: it equals the
 #     score test of coxph(Surv ~ score, ties = "breslow") (recorded as coxph_score).
 #     survminer::surv_pvalue(test.for.trend = TRUE) is recorded as survminer_p but NOT used:
 #     its backend (survMisc::comp "tft") disagrees with both, e.g. p = 0.032 vs 0.731 on

@@ -1,7 +1,7 @@
 """One analysis function, called by both the CLI and the app, so they never disagree.
 
 ``analyze(df, spec)`` takes a DataFrame and an :class:`AnalysisSpec` (the same vocabulary as the
-CLI options in ``statistics.md``) and returns an :class:`AnalysisResult` whose ``to_dict()`` is
+CLI options in ``docs/methods.md``) and returns an :class:`AnalysisResult` whose ``to_dict()`` is
 the CLI's JSON contract.
 """
 
@@ -92,7 +92,7 @@ class AnalysisResult(Result):
     spec: AnalysisSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The CLI's JSON contract (``statistics.md``): optional parts only when asked for."""
+        """The CLI's JSON contract (``docs/methods.md``): optional parts only when asked for."""
         out = jsonable({k: v for k, v in self.__dict__.items() if k != "spec"})
         for group in out["groups"]:
             if group["rmst"] is None:

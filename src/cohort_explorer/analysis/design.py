@@ -1,7 +1,7 @@
 """The Cox design matrix: validity of each term's values and the numeric columns.
 
 Terms: ``COL`` (numeric as is), ``COL:cat``, ``COL:cat:ref=LEVEL``, ``COL:log2``, ``COL:z``
-(standardised with the analysis-set sd, n - 1). Coefficient names follow ``statistics.md``:
+(standardised with the analysis-set sd, n - 1). Coefficient names follow ``docs/methods.md``:
 numeric ``COL``, categorical ``COL=LEVEL``, ``log2(COL)``, ``z(COL)``; the grouping contributes
 ``COL=LABEL`` for every non-reference group.
 """

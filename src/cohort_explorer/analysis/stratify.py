@@ -1,6 +1,6 @@
 """Grouping rules: quantiles, median, Q1-vs-rest, custom cuts, categories, composite flags.
 
-Spec strings are those of the CLI (``statistics.md``): ``COL``, ``COL:quartiles``,
+Spec strings are those of the CLI (``docs/methods.md``): ``COL``, ``COL:quartiles``,
 ``COL:tertiles``, ``COL:median``, ``COL:q1-vs-rest``, ``COL:cut=V1,V2``, ``COL:optimal``,
 ``COL:order=L1,L2``. Quantile breaks follow R ``quantile`` type 7 (numpy's default) and the
 intervals are right-closed with the lowest value included: Q1 = [min, q25], Q2 = (q25, q50], ...

@@ -1,7 +1,7 @@
 """Coding of time and event columns: missing-value words, decimal commas, 0/1, true/false.
 
 :func:`coerce_time` and :func:`coerce_event` turn a time or event column into numbers and
-count, by reason, the rows that cannot be used (``statistics.md``: "Analysis set", "Event
+count, by reason, the rows that cannot be used (``docs/methods.md``: "Analysis set", "Event
 coding").
 """
 

@@ -1,6 +1,6 @@
 """Display helpers: p-values, hazard ratios, percentages and times as the UI shows them.
 
-Conventions (``statistics.md``, *Display*): p as ``p = 0.013`` or ``p < 0.001``; HR and survival
+Conventions (``docs/methods.md``, *Display*): p as ``p = 0.013`` or ``p < 0.001``; HR and survival
 with their 95% CI; percentages to whole numbers on plots and one decimal in tables. A missing
 value (``NaN``/``None``, R's ``NA``) is shown as ``NA`` — never as a number.
 

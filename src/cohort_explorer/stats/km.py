@@ -6,7 +6,7 @@ Kaplan-Meier curves with Greenwood standard errors and pointwise confidence band
 (``summary(fit, times = )``), restricted mean survival time (``summary(fit, rmean = )``),
 median follow-up by reverse Kaplan-Meier, and the log-rank family: global and stratified
 (``survdiff``), test for trend, and pairwise tests with Holm or Benjamini-Hochberg
-adjustment (survminer ``pairwise_survdiff``), following the project's statistics.md.
+adjustment (survminer ``pairwise_survdiff``), following docs/methods.md.
 
 Inputs are array-likes (numpy or pandas) of equal length: ``time`` (finite, >= 0; 0 is
 valid), ``event`` (0/1 or bool), ``group``/``strata`` (any hashable labels, no missing).

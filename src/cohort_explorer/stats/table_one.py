@@ -2,7 +2,7 @@
 
 * :func:`table_one` — continuous variables as median [IQR] with the Kruskal–Wallis test;
   categorical ones as n (%) with the χ² test (Yates-corrected for 2×2, as R ``chisq.test``), or
-  Fisher's exact test when an expected count is below 5 (``statistics.md``).
+  Fisher's exact test when an expected count is below 5 (``docs/methods.md``).
 * :func:`jonckheere_terpstra` — trend of a biomarker across ordered categories (e.g. IKZF1 by
   ISS stage), normal approximation with the tie-corrected variance.
 
