@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint bench soak sample chromium reference clean
+.PHONY: run test lint bench soak sample chromium ci-deps reference clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,15 +32,38 @@ chromium:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian's chromium (browser tests, PNG/SVG export)..."; \
 	    export DEBIAN_FRONTEND=noninteractive; \
-	    apt-get update -q && apt-get install -y -q --no-install-recommends chromium chromium-driver; \
+	    apt-get update -q </dev/null && \
+	      apt-get install -y -q --no-install-recommends chromium chromium-driver </dev/null; \
 	  else \
 	    echo "Chromium is missing at $(CHROMIUM): install it (Debian: apt-get install chromium) or set CHROMIUM=/path"; \
 	    exit 1; \
 	  fi; \
 	fi
 
+## ci-deps: under CI=true, Debian's R (reference re-run, generated R scripts) and a JRE
+## (pyspark local mode), installed like Chromium; elsewhere the tests needing them skip and say so
+CI_APT := r-base-core r-cran-survival r-cran-maxstat r-cran-jsonlite r-cran-cmprsk r-cran-rms \
+	default-jre-headless
+ci-deps:
+	@if [ "$(CI)" = "true" ]; then \
+	  missing=""; \
+	  for p in $(CI_APT); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "Installing Debian packages for CI:$$missing"; \
+	      export DEBIAN_FRONTEND=noninteractive; \
+	      apt-get update -q </dev/null && \
+	        apt-get install -y -q --no-install-recommends $$missing </dev/null; \
+	    else \
+	      echo "CI needs these Debian packages:$$missing (apt-get install them as root)"; exit 1; \
+	    fi; \
+	  fi; \
+	fi
+
 ## test: install what tests need and run the whole suite (browser tests included)
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev chromium ci-deps
 	$(BIN)/ruff check src tests pages app.py bench
 	@if [ -f Dockerfile ]; then $(BIN)/hadolint Dockerfile; fi
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
@@ -62,7 +85,7 @@ sample: $(VENV)/.runtime
 
 ## reference: regenerate golden values with R (needs r-base-core r-cran-survival r-cran-maxstat r-cran-jsonlite)
 reference:
-	cd tests/reference && for f in *.R; do Rscript "$$f"; done
+	set -e; for f in tests/reference/*.R; do echo "Rscript $$f"; Rscript "$$f"; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,3 +41,37 @@ def require_chromium() -> str:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return path
+
+
+def in_ci() -> bool:
+    """``CI=true``: a test whose tool is missing fails instead of skipping."""
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def missing_tool(message: str):
+    """Fail in CI (``make test`` installs the tool there), skip with the message elsewhere."""
+    if in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+R_PACKAGES_HINT = ("Debian: apt-get install r-base-core r-cran-survival r-cran-maxstat "
+                   "r-cran-jsonlite r-cran-cmprsk r-cran-rms; `CI=true make test` installs them")
+
+
+@functools.cache
+def _r_has(packages: tuple[str, ...]) -> bool:
+    code = ("ok <- all(vapply(commandArgs(TRUE), requireNamespace, logical(1), quietly = TRUE)); "
+            "quit(status = if (ok) 0 else 1)")
+    done = subprocess.run(["Rscript", "-e", code, *packages], capture_output=True, timeout=120)
+    return done.returncode == 0
+
+
+def require_r(*packages: str) -> str:
+    """Path of ``Rscript`` with the given R packages (fails in CI when missing, skips elsewhere)."""
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        missing_tool(f"Rscript not found ({R_PACKAGES_HINT})")
+    if packages and not _r_has(tuple(packages)):
+        missing_tool(f"R packages missing among {', '.join(packages)} ({R_PACKAGES_HINT})")
+    return rscript

@@ -1,8 +1,17 @@
 # End-to-end golden values for cohort_explorer.analysis.analyze / the CLI.
-# Run from tests/reference: Rscript analysis.R -> analysis.json
+# Rscript tests/reference/analysis.R [OUT_DIR] -> analysis.json
 # Each case states the equivalent cohort-explorer command.
 library(survival)
 library(jsonlite)
+# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
+# argument names a directory to write into instead of tests/reference (the pytest re-run).
+.args <- commandArgs(trailingOnly = FALSE)
+ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
+root_dir <- dirname(dirname(ref_dir))
+out_dir <- commandArgs(trailingOnly = TRUE)[1]
+if (is.na(out_dir)) out_dir <- ref_dir
+data_dir <- file.path(out_dir, "data")
+dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
 
 km_summary <- function(fit, times, conf) {
   s <- summary(fit, times = times, extend = TRUE)
@@ -39,7 +48,7 @@ out <- list()
 # cohort-explorer analyze lung.csv --time time --event status=2 --group-by ph.ecog
 #   --covariates age,sex:cat --landmark 180,365 --rmst 365 --where ph.ecog<3
 lung <- survival::lung
-write.csv(lung, "data/analysis_lung.csv", row.names = FALSE, na = "")
+write.csv(lung, file.path(data_dir, "analysis_lung.csv"), row.names = FALSE, na = "")
 d <- subset(lung, !is.na(ph.ecog) & ph.ecog < 3)   # --where
 d$event <- as.integer(d$status == 2)
 d <- d[complete.cases(d[, c("time", "event", "ph.ecog", "age", "sex")]), ]
@@ -59,8 +68,9 @@ out$lung <- list(n = nrow(d), events = sum(d$event), filtered = sum(is.na(lung$p
 
 # cohort-explorer analyze sample_cohort.csv --time pfs_months --event pfs_event
 #   --group-by ikzf1:q1-vs-rest --landmark 36   (and OS the same way)
-if (file.exists("../../sample_data/sample_cohort.csv")) {
-  s <- read.csv("../../sample_data/sample_cohort.csv")
+sample_csv <- file.path(root_dir, "sample_data", "sample_cohort.csv")
+if (file.exists(sample_csv)) {
+  s <- read.csv(sample_csv)
   q25 <- quantile(s$ikzf1, 0.25, type = 7)
   s$ikzf1_group <- factor(ifelse(s$ikzf1 <= q25, "Q1", "Q2-Q4"), levels = c("Q1", "Q2-Q4"))
   for (endpoint in c("pfs", "os")) {
@@ -83,4 +93,4 @@ if (file.exists("../../sample_data/sample_cohort.csv")) {
   fit <- coxph(Surv(pfs_months, pfs_event) ~ ikzf1_group + cyto, data = s, ties = "efron")
   out$sample_multivariable <- cox_block(fit)
 }
-write_json(out, "analysis.json", digits = NA, auto_unbox = TRUE, na = "null")
+write_json(out, file.path(out_dir, "analysis.json"), digits = NA, auto_unbox = TRUE, na = "null")

@@ -1,7 +1,16 @@
 # Golden values for cohort.py: Table 1 tests (R stats) and the Jonckheere-Terpstra trend test.
-# Run from tests/reference: Rscript cohort.R  (writes cohort.json)
+# Rscript tests/reference/cohort.R [OUT_DIR]  (writes cohort.json)
 library(jsonlite)
-d <- read.csv("../../sample_data/sample_cohort.csv", stringsAsFactors = FALSE)
+# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
+# argument names a directory to write into instead of tests/reference (the pytest re-run).
+.args <- commandArgs(trailingOnly = FALSE)
+ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
+root_dir <- dirname(dirname(ref_dir))
+out_dir <- commandArgs(trailingOnly = TRUE)[1]
+if (is.na(out_dir)) out_dir <- ref_dir
+data_dir <- file.path(out_dir, "data")
+dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+d <- read.csv(file.path(root_dir, "sample_data", "sample_cohort.csv"), stringsAsFactors = FALSE)
 q25 <- quantile(d$ikzf1, 0.25, type = 7)
 g <- ifelse(d$ikzf1 <= q25, "Q1", "Q2-Q4")
 
@@ -11,23 +20,23 @@ chi <- function(x) { r <- suppressWarnings(chisq.test(tab(x))); list(statistic =
                                                                      min_expected = min(r$expected)) }
 fis <- function(x) list(p = fisher.test(tab(x))$p.value)
 
-# Jonckheere-Terpstra, normal approximation with the ties-corrected variance
-# (Hollander & Wolfe 1999, section 6.2), written out independently of the Python code.
+# Jonckheere-Terpstra from base R's Kendall test, not from our formula: J counts, over pairs in
+# different groups, the pairs ordered as the groups (+ 1/2 for tied x), so J = E(J) + S / 2 with
+# Kendall's S between x and the group rank and E(J) = (N^2 - sum n^2) / 4; cor.test(method =
+# "kendall", exact = FALSE) gives S (tau_b times its tie-corrected denominator) and z = S / sd(S)
+# with the variance corrected for ties in both x and the group rank, which is the ties-corrected
+# JT variance (var J = var S / 4). The p-value is cor.test's two-sided one.
 jt <- function(x, grp, levels) {
   keep <- !is.na(x) & grp %in% levels
-  x <- x[keep]; grp <- factor(grp[keep], levels = levels)
-  s <- split(x, grp); s <- s[sapply(s, length) > 0]
-  J <- 0
-  for (i in seq_along(s)) for (j in seq_along(s)) if (i < j) {
-    J <- J + sum(outer(s[[i]], s[[j]], "<")) + 0.5 * sum(outer(s[[i]], s[[j]], "=="))
-  }
-  n <- sapply(s, length); N <- sum(n); t <- as.numeric(table(x))
+  x <- x[keep]; rank <- match(grp[keep], levels)
+  kt <- cor.test(x, rank, method = "kendall", exact = FALSE, continuity = FALSE)
+  N <- length(x); n <- as.numeric(table(rank))
+  t_of <- function(v) { r <- as.numeric(table(v)); sum(r * (r - 1)) / 2 }
+  T0 <- N * (N - 1) / 2
+  S <- unname(kt$estimate) * sqrt((T0 - t_of(x)) * (T0 - t_of(rank)))
+  z <- unname(kt$statistic)
   mean <- (N^2 - sum(n^2)) / 4
-  v <- (N * (N - 1) * (2 * N + 5) - sum(n * (n - 1) * (2 * n + 5)) - sum(t * (t - 1) * (2 * t + 5))) / 72 +
-    sum(n * (n - 1) * (n - 2)) * sum(t * (t - 1) * (t - 2)) / (36 * N * (N - 1) * (N - 2)) +
-    sum(n * (n - 1)) * sum(t * (t - 1)) / (8 * N * (N - 1))
-  z <- (J - mean) / sqrt(v)
-  list(statistic = J, mean = mean, variance = v, z = z, p = 2 * pnorm(-abs(z)))
+  list(statistic = mean + S / 2, mean = mean, variance = (S / z)^2 / 4, z = z, p = kt$p.value)
 }
 tied <- c(1, 1, 2, 2, 2, 3, 3, 4, 1, 2, 5, 5)
 tied_g <- c("a", "a", "a", "a", "b", "b", "b", "b", "c", "c", "c", "c")
@@ -49,4 +58,4 @@ out <- list(
   jt_response = jt(d$ikzf1, d$best_response, c("sCR", "CR", "VGPR", "PR", "SD", "PD")),
   jt_ties = jt(tied, tied_g, c("a", "b", "c"))
 )
-write_json(out, "cohort.json", digits = NA, auto_unbox = TRUE, na = "null")
+write_json(out, file.path(out_dir, "cohort.json"), digits = NA, auto_unbox = TRUE, na = "null")

@@ -1,6 +1,6 @@
 # Golden values for src/cohort_explorer/cox.py (tests/test_cox.py).
 #
-# Run from the repository root:  Rscript tests/reference/cox.R
+# Run: Rscript tests/reference/cox.R [OUT_DIR]
 # Writes tests/reference/cox.json and the input CSVs tests/reference/data/cox_*.csv
 # (except cox_rossi.csv, which is lifelines.datasets.load_rossi() exported with pandas;
 # it is the same data as carData::Rossi used in the lifelines test-suite).
@@ -15,7 +15,15 @@ suppressPackageStartupMessages({
 })
 stopifnot(as.character(packageVersion("survival")) == "3.5.3")
 
-data_dir <- file.path("tests", "reference", "data")
+# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
+# argument names a directory to write into instead of tests/reference (the pytest re-run).
+.args <- commandArgs(trailingOnly = FALSE)
+ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
+root_dir <- dirname(dirname(ref_dir))
+out_dir <- commandArgs(trailingOnly = TRUE)[1]
+if (is.na(out_dir)) out_dir <- ref_dir
+data_dir <- file.path(out_dir, "data")
+dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
 
 # ---------------------------------------------------------------- input data
 lung0 <- survival::lung
@@ -24,7 +32,7 @@ lung <- data.frame(time = lung0$time, status = lung0$status - 1, age = lung0$age
 lung <- lung[complete.cases(lung), ]
 write.csv(lung, file.path(data_dir, "cox_lung.csv"), row.names = FALSE)
 
-rossi <- read.csv(file.path(data_dir, "cox_rossi.csv"))
+rossi <- read.csv(file.path(ref_dir, "data", "cox_rossi.csv"))
 
 # Separation: group C has no events at all (its coefficient runs to -Inf).
 set.seed(20170101)
@@ -147,5 +155,5 @@ result$ties$zph_terms[[3]]$term <- "stage"
 result$software <- list(R = R.version.string,
                         survival = as.character(packageVersion("survival")))
 
-write_json(result, file.path("tests", "reference", "cox.json"), digits = NA, auto_unbox = TRUE,
+write_json(result, file.path(out_dir, "cox.json"), digits = NA, auto_unbox = TRUE,
            na = "null", pretty = TRUE)

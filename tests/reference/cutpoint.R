@@ -1,6 +1,6 @@
 # Golden values for src/cohort_explorer/cutpoint.py (tests/test_cutpoint.py).
 #
-# Run from the repository root:  Rscript tests/reference/cutpoint.R
+# Run: Rscript tests/reference/cutpoint.R [OUT_DIR]
 # Writes tests/reference/cutpoint.json and tests/reference/data/cut_*.csv.
 #
 # maxstat.test(Surv(time, status) ~ x, smethod = "LogRank", pmethod = "Lau94",
@@ -15,7 +15,15 @@ suppressPackageStartupMessages({
 })
 stopifnot(as.character(packageVersion("survival")) == "3.5.3")
 
-data_dir <- file.path("tests", "reference", "data")
+# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
+# argument names a directory to write into instead of tests/reference (the pytest re-run).
+.args <- commandArgs(trailingOnly = FALSE)
+ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
+root_dir <- dirname(dirname(ref_dir))
+out_dir <- commandArgs(trailingOnly = TRUE)[1]
+if (is.na(out_dir)) out_dir <- ref_dir
+data_dir <- file.path(out_dir, "data")
+dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
 
 # ---------------------------------------------------------------- input data
 lung0 <- survival::lung
@@ -63,5 +71,5 @@ result$software <- list(R = R.version.string,
                         maxstat = as.character(packageVersion("maxstat")),
                         survival = as.character(packageVersion("survival")))
 
-write_json(result, file.path("tests", "reference", "cutpoint.json"), digits = NA,
+write_json(result, file.path(out_dir, "cutpoint.json"), digits = NA,
            auto_unbox = TRUE, na = "null", pretty = TRUE)

@@ -1,7 +1,7 @@
 # Golden values for cohort_explorer.stats (km, logrank) (tests/test_survival.py, tests/test_logrank.py).
 #
 # Run from the repository root:   Rscript tests/reference/survival.R
-# Needs R with survival 3.5.3, survminer (pairwise_survdiff, surv_pvalue) and jsonlite.
+# Needs R with survival 3.5.3 and jsonlite.
 # Writes tests/reference/data/surv_<name>.csv (inputs: time, event, group[, strata]) and
 # tests/reference/survival.json (everything R says about them).
 #
@@ -15,26 +15,31 @@
 #     last time, where R carries the last value forward with n.risk 0).
 #   * summary(fit, rmean = tau)$table: rmean, se(rmean).
 #   * reverse Kaplan-Meier survfit(Surv(time, 1 - event) ~ 1): quartiles of follow-up.
-#   * survdiff(rho = 0), survdiff(~ group + strata(strata)); trend from obs/exp/var with
-#     weights 1..k (docs/methods.md). Cross-check where no event times are tied: it equals the
-#     score test of coxph(Surv ~ score, ties = "breslow") (recorded as coxph_score).
-#     survminer::surv_pvalue(test.for.trend = TRUE) is recorded as survminer_p but NOT used:
-#     its backend (survMisc::comp "tft") disagrees with both, e.g. p = 0.032 vs 0.731 on
-#     the tie-free dataset cont3, so it is not a reference.
-#   * survminer::pairwise_survdiff with holm, BH and none.
+#   * survdiff(rho = 0), survdiff(~ group + strata(strata)).
+#   * trend: NOT our formula re-typed. The score test of a Cox model with the group rank
+#     1..k as one numeric term under the exact partial likelihood, evaluated at beta = 0:
+#     coxph(Surv ~ score [+ strata(strata)], ties = "exact", iter.max = 0)$score (docs/methods.md).
+#     Where no event times are tied it also equals the Breslow score test (coxph_score).
+#     survminer's surv_pvalue(test.for.trend = TRUE) (survMisc "tft") computes another statistic
+#     (p = 0.032 against 0.731 on cont3) and is not a reference.
+#   * pairwise: survdiff on each pair's rows, p.adjust over all pairs with holm, BH and none
+#     (what survminer::pairwise_survdiff does).
 
 suppressPackageStartupMessages({
   library(survival)
   library(jsonlite)
-  library(survminer)
 })
 
 stopifnot(packageVersion("survival") == "3.5.3")
 
-args <- commandArgs(trailingOnly = FALSE)
-script <- sub("^--file=", "", args[grep("^--file=", args)])
-ref_dir <- if (length(script)) dirname(normalizePath(script)) else "tests/reference"
-data_dir <- file.path(ref_dir, "data")
+# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
+# argument names a directory to write into instead of tests/reference (the pytest re-run).
+.args <- commandArgs(trailingOnly = FALSE)
+ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
+root_dir <- dirname(dirname(ref_dir))
+out_dir <- commandArgs(trailingOnly = TRUE)[1]
+if (is.na(out_dir)) out_dir <- ref_dir
+data_dir <- file.path(out_dir, "data")
 dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
 
 # ---------------------------------------------------------------- datasets
@@ -170,11 +175,14 @@ survdiff_record <- function(sd) {
        observed = unname(obs), expected = unname(expd), var = unname(sd$var))
 }
 
-trend_record <- function(rec) {
-  w <- seq_along(rec$observed)
-  u <- sum(w * (rec$observed - rec$expected))
-  v <- drop(t(w) %*% rec$var %*% w)
-  chi <- u^2 / v
+trend_record <- function(d, lev, stratified = FALSE) {
+  d$score <- match(d$group, lev)
+  f <- if (stratified) {
+    Surv(time, event) ~ score + strata(strata)
+  } else {
+    Surv(time, event) ~ score
+  }
+  chi <- unname(coxph(f, data = d, ties = "exact", iter.max = 0)$score)
   list(chisq = chi, df = 1, p = pchisq(chi, 1, lower.tail = FALSE))
 }
 
@@ -186,10 +194,8 @@ pairwise_record <- function(d) {
     sd <- survdiff(Surv(time, event) ~ group, data = sub)
     stats[[length(stats) + 1]] <- list(group1 = lev[j], group2 = lev[i], chisq = sd$chisq)
   }
-  pv <- function(method) {
-    tab <- pairwise_survdiff(Surv(time, event) ~ group, data = d, p.adjust.method = method)$p.value
-    sapply(stats, function(s) tab[s$group2, s$group1])
-  }
+  raw <- sapply(stats, function(s) pchisq(s$chisq, 1, lower.tail = FALSE))
+  pv <- function(method) p.adjust(raw, method = method)
   p_none <- pv("none"); p_holm <- pv("holm"); p_bh <- pv("BH")
   for (k in seq_along(stats)) {
     stats[[k]]$p <- p_none[k]; stats[[k]]$p_holm <- p_holm[k]; stats[[k]]$p_bh <- p_bh[k]
@@ -199,7 +205,7 @@ pairwise_record <- function(d) {
 
 # ---------------------------------------------------------------- run
 out <- list(r_version = R.version.string, survival = as.character(packageVersion("survival")),
-            survminer = as.character(packageVersion("survminer")), datasets = list())
+            datasets = list())
 
 for (name in names(datasets)) {
   d <- datasets[[name]]
@@ -215,12 +221,7 @@ for (name in names(datasets)) {
   if (length(lev) >= 2) {
     sd <- survdiff(Surv(time, event) ~ group, data = d)
     rec$logrank <- survdiff_record(sd)
-    rec$trend <- trend_record(rec$logrank)
-    if (length(lev) >= 3) {
-      fit <- survfit(Surv(time, event) ~ group, data = d)
-      rec$trend$survminer_p <- tryCatch(
-        surv_pvalue(fit, data = d, test.for.trend = TRUE)$pval, error = function(e) NULL)
-    }
+    rec$trend <- trend_record(d, lev)
     if (!any(duplicated(d$time[d$event == 1]))) {
       d$score <- match(d$group, lev)
       rec$trend$coxph_score <- unname(coxph(Surv(time, event) ~ score, data = d,
@@ -230,12 +231,12 @@ for (name in names(datasets)) {
     if (!is.null(d$strata)) {
       sds <- survdiff(Surv(time, event) ~ group + strata(strata), data = d)
       rec$logrank_strata <- survdiff_record(sds)
-      rec$trend_strata <- trend_record(rec$logrank_strata)
+      rec$trend_strata <- trend_record(d, lev, stratified = TRUE)
     }
   }
   out$datasets[[name]] <- rec
 }
 
-write_json(out, file.path(ref_dir, "survival.json"), digits = NA, auto_unbox = TRUE,
+write_json(out, file.path(out_dir, "survival.json"), digits = NA, auto_unbox = TRUE,
            na = "null", pretty = FALSE)
-cat("wrote", file.path(ref_dir, "survival.json"), "\n")
+cat("wrote", file.path(out_dir, "survival.json"), "\n")

@@ -2,7 +2,7 @@
 # (src/cohort_explorer/stats/cox/zph.py, cox.proportional_hazards_test(...).residuals) and for the
 # smooth of R's plot.cox.zph (src/cohort_explorer/present/plots/ph.py). Tests: tests/test_ph_residuals.py.
 #
-# Run from the repository root:  Rscript tests/reference/zph.R
+# Run: Rscript tests/reference/zph.R [OUT_DIR]
 # Reads the input CSVs written by tests/reference/cox.R (and cox_rossi.csv); writes
 # tests/reference/zph.json.
 #
@@ -22,7 +22,15 @@ suppressPackageStartupMessages({
 })
 stopifnot(as.character(packageVersion("survival")) == "3.5.3")
 
-data_dir <- file.path("tests", "reference", "data")
+# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
+# argument names a directory to write into instead of tests/reference (the pytest re-run).
+.args <- commandArgs(trailingOnly = FALSE)
+ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
+root_dir <- dirname(dirname(ref_dir))
+out_dir <- commandArgs(trailingOnly = TRUE)[1]
+if (is.na(out_dir)) out_dir <- ref_dir
+data_dir <- file.path(out_dir, "data")
+dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
 
 plot_values <- function(z, df = 4, nsmo = 40) {
   xx <- z$x
@@ -62,7 +70,7 @@ record <- function(formula, data, names) {
 
 lung <- read.csv(file.path(data_dir, "cox_lung.csv"))
 lung$ecog <- factor(lung$ph.ecog)
-rossi <- read.csv(file.path(data_dir, "cox_rossi.csv"))
+rossi <- read.csv(file.path(ref_dir, "data", "cox_rossi.csv"))
 ties <- read.csv(file.path(data_dir, "cox_ties.csv"))
 ties$stage <- factor(ties$stage, levels = c("I", "II", "III"))
 
@@ -76,5 +84,5 @@ result$ties <- record(Surv(time, status) ~ trt + score + stage, ties,
 result$software <- list(R = R.version.string,
                         survival = as.character(packageVersion("survival")))
 
-write_json(result, file.path("tests", "reference", "zph.json"), digits = NA, auto_unbox = TRUE,
+write_json(result, file.path(out_dir, "zph.json"), digits = NA, auto_unbox = TRUE,
            na = "null")
