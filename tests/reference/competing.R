@@ -1,7 +1,7 @@
 # Golden values for cohort_explorer.stats.competing and .fine_gray (tests/test_competing.py).
 #
-# Run from the repository root:   Rscript tests/reference/competing.R
-# (works from any directory: paths are taken from the script's location).
+# Run from the repository root:   Rscript tests/reference/competing.R [OUT_DIR]
+# (OUT_DIR defaults to tests/reference; inputs are found from the script's location).
 # Needs R with survival 3.5.3, cmprsk 2.2-11 and jsonlite.
 # Writes tests/reference/data/cr_<name>.csv (inputs: time, state, group[, x]) and
 # tests/reference/competing.json.
@@ -24,10 +24,12 @@ suppressPackageStartupMessages({
 
 stopifnot(packageVersion("survival") == "3.5.3", packageVersion("cmprsk") == "2.2.11")
 
-args <- commandArgs(trailingOnly = FALSE)
-script <- sub("^--file=", "", args[grep("^--file=", args)])
-ref_dir <- if (length(script)) dirname(normalizePath(script)) else "tests/reference"
-data_dir <- file.path(ref_dir, "data")
+.args <- commandArgs(trailingOnly = FALSE)
+ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
+root_dir <- dirname(dirname(ref_dir))
+out_dir <- commandArgs(trailingOnly = TRUE)[1]  # optional: where to write (default: here)
+if (is.na(out_dir)) out_dir <- ref_dir
+data_dir <- file.path(out_dir, "data")
 dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
 
 # ---------------------------------------------------------------- datasets
@@ -41,7 +43,7 @@ mg <- with(mgus2, data.frame(
 mg <- mg[complete.cases(mg), ]
 
 # the sample cohort's PFS by cause (1 progression, 2 death) and ISS stage (three groups)
-sample <- read.csv(file.path(ref_dir, "..", "..", "sample_data", "sample_cohort.csv"))
+sample <- read.csv(file.path(root_dir, "sample_data", "sample_cohort.csv"))
 sm <- data.frame(time = sample$pfs_months, state = sample$pfs_cause,
                  group = sample$iss_stage, x = sample$ikzf1)
 
@@ -104,5 +106,5 @@ for (name in names(datasets)) {
   )
 }
 
-write_json(out, file.path(ref_dir, "competing.json"), digits = NA, auto_unbox = TRUE,
+write_json(out, file.path(out_dir, "competing.json"), digits = NA, auto_unbox = TRUE,
            na = "null", pretty = TRUE)
