@@ -47,9 +47,13 @@ class RiskSets:
         Follow-up time and 0/1 event indicator, any order.
     x : ndarray, shape (n, p)
         Covariates (already centred/scaled if wanted).
+    entry : ndarray, optional
+        Delayed entry (counting-process data, R ``Surv(entry, time, event)``): a row is at
+        risk at the event times t with entry < t <= time. None keeps the plain risk sets.
     """
 
-    def __init__(self, time: np.ndarray, event: np.ndarray, x: np.ndarray) -> None:
+    def __init__(self, time: np.ndarray, event: np.ndarray, x: np.ndarray,
+                 entry: np.ndarray | None = None) -> None:
         order = np.argsort(time, kind="stable")
         self.order = order
         self.time = time[order]
@@ -70,10 +74,21 @@ class RiskSets:
         self.term_fraction = within / np.repeat(counts, counts)
         self.is_event = self.event > 0
         self.n = n
+        # delayed entry: the first block a row is at risk in (blocks with time <= entry before)
+        self.entry_block = None if entry is None else np.searchsorted(
+            self.time[self.starts], entry[order], side="right")
 
     def _reverse_cumsum(self, values: np.ndarray) -> np.ndarray:
         block_sums = np.add.reduceat(values, self.starts, axis=0)
-        return np.cumsum(block_sums[::-1], axis=0)[::-1]
+        out = np.cumsum(block_sums[::-1], axis=0)[::-1]
+        if self.entry_block is not None:  # minus the rows that have not entered yet
+            columns = values.reshape(values.shape[0], -1)
+            late = np.column_stack([np.bincount(self.entry_block, weights=c,
+                                                minlength=self.n_blocks + 1)
+                                    for c in columns.T])
+            not_yet = np.cumsum(late[::-1], axis=0)[::-1][1:]
+            out = out - not_yet.reshape(out.shape)
+        return out
 
     def terms(self, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Risk ``exp(eta)`` per row and, per Efron term, the denominator and weighted x sum."""
@@ -101,7 +116,12 @@ class RiskSets:
         w1 = np.bincount(self.term_block, weights=w / denom, minlength=self.n_blocks)
         w2 = np.bincount(self.term_block, weights=w * self.term_fraction / denom,
                          minlength=self.n_blocks)
-        row_weight = risk * (np.cumsum(w1)[self.block] - self.event * w2[self.block])
+        at_risk_weight = np.cumsum(w1)
+        accumulated = at_risk_weight[self.block]
+        if self.entry_block is not None:  # only the blocks after entry
+            before = np.concatenate(([0.0], at_risk_weight))[self.entry_block]
+            accumulated = accumulated - before
+        row_weight = risk * (accumulated - self.event * w2[self.block])
         part1 = (self.x * row_weight[:, None]).T @ self.x
         return part1 - (xsum * (w / denom**2)[:, None]).T @ xsum
 
@@ -212,10 +232,13 @@ def _scaling(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def newton_raphson(time: np.ndarray, event: np.ndarray, x: np.ndarray,
-                   max_iter: int = ITER_MAX) -> NewtonFit:
-    """Fit the Efron Cox model exactly as R ``coxfit6`` iterates (see module docstring)."""
+                   max_iter: int = ITER_MAX, entry: np.ndarray | None = None) -> NewtonFit:
+    """Fit the Efron Cox model exactly as R ``coxfit6`` iterates (see module docstring).
+
+    With ``entry`` the risk sets are those of counting-process data (R ``agfit4``).
+    """
     means, scale = _scaling(x)
-    risk_sets = RiskSets(time, event, (x - means) * scale)
+    risk_sets = RiskSets(time, event, (x - means) * scale, entry)
     p = x.shape[1]
     beta = np.zeros(p)
     loglik_null, score, info = risk_sets.evaluate(beta)

@@ -23,6 +23,7 @@ from scipy import stats
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.stats.cox.entry import late_entry_pairs, prepare_entry
 from cohort_explorer.stats.cox.fit import (
     TOLER_INF,
     NewtonFit,
@@ -255,11 +256,14 @@ def _not_estimable(fit: NewtonFit, x, event, names, groups) -> dict[int, str]:
 
 
 # --------------------------------------------------------------------------- fitting
-def _raw_fit(time, event, design, term_groups=None):
+def _raw_fit(time, event, design, term_groups=None, entry=None):
     time, event, x, names = _check_inputs(time, event, design)
     groups = _check_groups(term_groups, names)
-    time = timefix(time)
-    fit = newton_raphson(time, event, x)
+    if entry is None:
+        time = timefix(time)
+    else:
+        entry, time = prepare_entry(entry, time)
+    fit = newton_raphson(time, event, x, entry=entry)
     reasons = _not_estimable(fit, x, event, names, groups)
     return time, event, x, names, groups, fit, reasons
 
@@ -301,7 +305,7 @@ def _terms(fit: NewtonFit, names, reasons, conf_level: float) -> tuple[CoxTerm, 
 
 def fit_cox(time, event, design: pd.DataFrame, *,
             term_groups: Mapping[str, Sequence[str]] | None = None,
-            conf_level: float = 0.95) -> CoxResult:
+            conf_level: float = 0.95, entry=None) -> CoxResult:
     """Fit a Cox proportional hazards model with Efron's ties, as R ``coxph``.
 
     Parameters
@@ -319,6 +323,8 @@ def fit_cox(time, event, design: pd.DataFrame, *,
         test in ``wald_tests`` and is checked for a reference level without events.
     conf_level : float, default 0.95
         Level of the Wald confidence intervals of the hazard ratios.
+    entry : array_like, optional
+        Delayed entry: at risk on (entry, time], R ``coxph(Surv(entry, time, event) ~ .)``.
 
     Returns
     -------
@@ -354,7 +360,8 @@ def fit_cox(time, event, design: pd.DataFrame, *,
     """
     if not 0 < conf_level < 1:
         raise OptionError(f"conf_level must be between 0 and 1 (got {conf_level})")
-    time, event, x, names, groups, fit, reasons = _raw_fit(time, event, design, term_groups)
+    time, event, x, names, groups, fit, reasons = _raw_fit(time, event, design, term_groups,
+                                                           entry)
     n, events, p = time.size, int(event.sum()), len(names)
     warnings = []
     if not fit.converged:
@@ -370,6 +377,10 @@ def fit_cox(time, event, design: pd.DataFrame, *,
     lr = _chi2(2 * (fit.loglik - fit.loglik_null), df)
     lp = x @ fit.coef - fit.means @ fit.coef
     concordant, discordant, tied = concordance_counts(time, event, lp)
+    if entry is not None:
+        late = late_entry_pairs(*prepare_entry(entry, np.asarray(time, float)), event, lp)
+        concordant, discordant, tied = (a - b for a, b in zip((concordant, discordant, tied),
+                                                              late, strict=True))
     pairs = concordant + discordant + tied
     concordance = (concordant + tied / 2) / pairs if pairs else np.nan
     return CoxResult(terms=_terms(fit, names, reasons, conf_level), lr_test=lr,
