@@ -1,82 +1,170 @@
-"""Forest plot of a Cox model's hazard ratios (log axis, one row per coefficient)."""
+"""Forest plot of a Cox model in the style of survminer ``ggforest``.
+
+One row per level: the variable and level names, n and events, the hazard ratio with its CI on
+a log axis, and aligned ``HR (CI)`` and ``p`` columns; reference levels have their own row; the
+axis says which side favours what; a footnote gives the model (n, events, covariates,
+likelihood-ratio p, C-index). The height follows the number of rows (exports fit the content).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from cohort_explorer.present.format import escape, format_number, format_p, is_missing
-from cohort_explorer.present.plots.theme import THEMES, base_layout, group_colour
+from cohort_explorer.present.plots.theme import FONT_SIZE, THEMES, base_layout, group_colour
 
-__all__ = ["forest_figure"]
+__all__ = ["forest_figure", "forest_rows"]
+
+#: Left edges of the text columns, in paper coordinates, and the plot's x domain.
+_COLUMNS = {"variable": 0.0, "level": 0.15, "n": 0.31, "events": 0.37}
+_PLOT_DOMAIN = (0.45, 0.75)
+_RIGHT = {"hr": 0.77, "p": 0.95}
 
 
-# --------------------------------------------------------------------------- Cox forest plot
+def forest_rows(cox: Any, model: Sequence[Any] | None = None) -> list[dict]:
+    """The rows to draw: from ``model_rows`` when given (reference rows, n, events), else one
+    row per coefficient named as in the model (``cyto_risk=high``)."""
+    terms = {t.term: t for t in cox.terms}
+    rows: list[dict] = []
+    if model:
+        for variable in model:
+            for index, level in enumerate(variable.levels):
+                rows.append({
+                    "variable": variable.variable if index == 0 else "",
+                    "level": level.level if variable.categorical else "",
+                    "n": level.n, "events": level.events, "reference": level.reference,
+                    "term": terms.get(level.term) if level.term else None})
+        return rows
+    for term in cox.terms:
+        rows.append({"variable": str(term.term), "level": "", "n": None, "events": None,
+                     "reference": False, "term": term})
+    return rows
+
+
+def _model_note(cox: Any, adjusted_for: Sequence[str] | None) -> str:
+    parts = [f"n = {int(cox.n)}, events = {int(cox.events)}"] if hasattr(cox, "n") else []
+    if adjusted_for is not None:
+        parts.append("covariates: " + (", ".join(adjusted_for) if adjusted_for else "none"))
+    lr = getattr(cox, "lr_test", None)
+    if lr is not None:
+        parts.append(f"likelihood-ratio test {format_p(lr.p)}")
+    if not is_missing(getattr(cox, "concordance", None)):
+        parts.append(f"C-index {float(cox.concordance):.2f}")
+    return "Cox model (Efron ties): " + "; ".join(parts) if parts else ""
+
+
 def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
-                  labels: Mapping[str, str] | None = None) -> go.Figure:
-    """Forest plot of a Cox model: HR and CI per term on a log axis, with the numbers beside.
+                  labels: Mapping[str, str] | None = None, model: Sequence[Any] | None = None,
+                  conf_level: float = 0.95, adjusted_for: Sequence[str] | None = None,
+                  font_size: int = FONT_SIZE) -> go.Figure:
+    """Forest plot of a Cox model: rows of levels, HR and CI on a log axis, numbers beside.
 
     Parameters
     ----------
     cox : CoxResult
-        ``terms`` with ``term``, ``hr``, ``lower``, ``upper``, ``p``, ``estimable``, ``reason``.
+        ``terms`` with ``term``, ``hr``, ``lower``, ``upper``, ``p``, ``estimable``, ``reason``;
+        ``n``, ``events``, ``lr_test``, ``concordance`` for the footnote.
     title : str, optional
     theme : {"light", "dark"}
     labels : mapping, optional
-        Display names for terms (e.g. ``{"ikzf1=Q2-Q4": "IKZF1 Q2–Q4 vs Q1"}``).
+        Display names for variables (e.g. ``{"cyto_risk": "Cytogenetic risk"}``).
+    model : sequence of ModelVariable, optional
+        From ``analysis.model_rows``: reference rows and n/events per level.
+    conf_level : float
+        Level of the intervals (the column header says it: "HR (95% CI)").
+    adjusted_for : sequence of str, optional
+        The model's variables, for the footnote.
+    font_size : int
 
     Returns
     -------
     plotly.graph_objects.Figure
-        Non-estimable terms appear as a row reading "not estimable" with no marker.
+        Non-estimable terms read "not estimable" with no marker; reference rows "reference".
     """
-    terms = list(cox.terms)
-    names = [escape((labels or {}).get(t.term, t.term)) for t in terms]
-    y = list(range(len(terms)))[::-1]
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.62, 0.38],
-                        horizontal_spacing=0.02)
-    ok = [bool(t.estimable) and not is_missing(t.hr) for t in terms]
+    rows = forest_rows(cox, model)
+    names = dict(labels or {})
+    count = len(rows)
+    y = list(range(count))[::-1]
+    colour = group_colour(0, theme)
+    text_colour = THEMES[theme]["text"]
+    ok = [r["term"] is not None and bool(r["term"].estimable) and not is_missing(r["term"].hr)
+          for r in rows]
 
     def values(field: str) -> np.ndarray:
-        pairs = zip(terms, ok, strict=True)
-        return np.array([getattr(t, field) if k else np.nan for t, k in pairs], dtype=float)
+        return np.array([getattr(r["term"], field) if k else np.nan
+                         for r, k in zip(rows, ok, strict=True)], dtype=float)
 
     hr, lower, upper = values("hr"), values("lower"), values("upper")
-    colour = group_colour(0, theme)
+    fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=hr, y=y, mode="markers", showlegend=False,
-        marker={"symbol": "square", "size": 13, "color": colour},
+        x=hr, y=y, mode="markers", showlegend=False, xaxis="x", yaxis="y",
+        marker={"symbol": "square", "size": round(font_size * 0.75), "color": colour},
         error_x={"type": "data", "symmetric": False, "array": upper - hr,
                  "arrayminus": hr - lower, "color": colour, "thickness": 2.5, "width": 6},
         customdata=np.column_stack([lower, upper]),
-        hovertemplate="HR %{x:.2f} (%{customdata[0]:.2f}–%{customdata[1]:.2f})<extra></extra>",
-    ), row=1, col=1)
-    text = [
-        (f"{format_number(t.hr)} ({format_number(t.lower)}–{format_number(t.upper)})  "
-         f"{format_p(t.p)}") if k else f"not estimable: {escape(t.reason or 'no estimate')}"
-        for t, k in zip(terms, ok, strict=True)
-    ]
-    fig.add_trace(go.Scatter(x=[0] * len(terms), y=y, mode="text", text=text,
-                             textposition="middle right", showlegend=False, hoverinfo="skip"),
-                  row=1, col=2)
-    base_layout(fig, theme, height=max(260, 90 + 52 * len(terms)),
-            title=escape(title) if title else None)
+        hovertemplate="HR %{x:.2f} (%{customdata[0]:.2f}–%{customdata[1]:.2f})<extra></extra>"))
+    level = f"{conf_level * 100:g}%"
+    height = 150 + round(font_size * 2.1) * count
+    base_layout(fig, theme, height=height, title=escape(title) if title else None,
+                font_size=font_size)
+
+    def cell(x: float, row: int, text: str, anchor: str = "left", bold: bool = False) -> None:
+        fig.add_annotation(x=x, y=y[row], xref="paper", yref="y", text=text, showarrow=False,
+                           xanchor=anchor, font={"color": text_colour, "size": font_size,
+                                                 "weight": "bold" if bold else "normal"})
+
+    for index, row in enumerate(rows):
+        if row["variable"]:
+            cell(_COLUMNS["variable"], index, escape(names.get(row["variable"], row["variable"])),
+                 bold=True)
+        if row["level"]:
+            cell(_COLUMNS["level"], index, escape(row["level"]))
+        if row["n"] is not None:
+            cell(_COLUMNS["n"] + 0.04, index, str(row["n"]), "right")
+            cell(_COLUMNS["events"] + 0.05, index, str(row["events"]), "right")
+        term = row["term"]
+        if row["reference"]:
+            cell(_RIGHT["hr"], index, "reference")
+        elif ok[index]:
+            cell(_RIGHT["hr"], index, f"{format_number(term.hr)} "
+                 f"({format_number(term.lower)}–{format_number(term.upper)})")
+            cell(1.0, index, format_p(term.p, prefix=False), "right")
+        elif term is not None:
+            cell(_RIGHT["hr"], index, "not estimable")
+            cell(1.0, index, escape(term.reason or ""), "right")
+    for x, text, anchor in ((_COLUMNS["variable"], "Variable", "left"),
+                            (_COLUMNS["level"], "Level", "left"),
+                            (_COLUMNS["n"] + 0.04, "n", "right"),
+                            (_COLUMNS["events"] + 0.05, "Events", "right"),
+                            (_RIGHT["hr"], f"HR ({level} CI)", "left"), (1.0, "p", "right")):
+        fig.add_annotation(x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom", text=text,
+                           showarrow=False, xanchor=anchor,
+                           font={"color": text_colour, "size": font_size, "weight": "bold"})
     finite = np.concatenate([lower[np.isfinite(lower)], upper[np.isfinite(upper)], [1.0]])
     span = [math.log10(max(finite.min() / 1.3, 1e-3)), math.log10(min(finite.max() * 1.3, 1e3))]
-    fig.add_vline(x=1.0, line={"dash": "dash", "width": 1.5, "color": THEMES[theme]["text"]},
-                  row=1, col=1)
+    fig.add_vline(x=1.0, line={"dash": "dash", "width": 1.5, "color": text_colour})
     ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
              if span[0] <= math.log10(v) <= span[1]]
-    fig.update_xaxes(type="log", range=span, title={"text": "Hazard ratio (95% CI, log scale)"},
-                     tickvals=ticks, ticktext=[f"{v:g}" for v in ticks], row=1, col=1)
-    fig.update_xaxes(visible=False, range=[0, 1], row=1, col=2)
-    fig.update_yaxes(tickvals=y, ticktext=names, range=[-0.7, len(terms) - 0.3], row=1, col=1)
-    fig.update_yaxes(showline=False, ticks="", row=1, col=2)
-    fig.add_annotation(text="HR (95% CI)  p", x=0, y=1.0, xref="x2 domain", yref="paper",
-                       xanchor="left", yanchor="bottom", showarrow=False)
+    fig.update_xaxes(type="log", range=span, domain=list(_PLOT_DOMAIN),
+                     title={"text": f"Hazard ratio ({level} CI, log scale)",
+                            "font": {"size": font_size - 1}},
+                     tickvals=ticks, ticktext=[f"{v:g}" for v in ticks], showgrid=False)
+    fig.update_yaxes(visible=False, range=[-0.7, count - 0.3])
+    for x, text, anchor in ((0.0, "← lower hazard", "left"), (1.0, "higher hazard →", "right")):
+        fig.add_annotation(x=x, y=0.0, xref="x domain", yref="paper", yanchor="top",
+                           yshift=-round(font_size * 3.3), text=text, showarrow=False,
+                           xanchor=anchor,
+                           font={"color": text_colour, "size": font_size - 3})
+    note = _model_note(cox, adjusted_for)
+    fig.add_annotation(x=0.0, y=0.0, xref="paper", yref="paper", yanchor="top",
+                       yshift=-round(font_size * 4.8),
+                       text=escape(note), showarrow=False, xanchor="left",
+                       font={"color": text_colour, "size": font_size - 3})
+    fig.update_layout(margin={"l": 12, "r": 12, "t": (70 if title else 36) + 20, "b": round(font_size * 6.6)},
+                      hovermode="closest")
     return fig

@@ -45,23 +45,25 @@ def rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def base_layout(fig: go.Figure, theme: str, *, height: int, title: str | None = None) -> go.Figure:
+def base_layout(fig: go.Figure, theme: str, *, height: int, title: str | None = None,
+                font_size: int = FONT_SIZE) -> go.Figure:
     if theme not in THEMES:
         raise ValueError(f"theme must be 'light' or 'dark', not {theme!r}")
     colours = THEMES[theme]
     fig.update_layout(
         template="simple_white" if theme == "light" else "plotly_dark",
         paper_bgcolor=colours["paper"], plot_bgcolor=colours["plot"],
-        font={"size": FONT_SIZE, "color": colours["text"],
+        font={"size": font_size, "color": colours["text"],
               "family": "Arial, Helvetica, sans-serif"},
         height=height, margin={"l": 80, "r": 30, "t": 70 if title else 30, "b": 60},
-        hoverlabel={"font_size": FONT_SIZE - 1},
+        hoverlabel={"font_size": font_size - 1},
         title={"text": title, "x": 0.0, "xanchor": "left"} if title else None,
     )
-    fig.update_xaxes(showline=True, linecolor=colours["text"], gridcolor=colours["grid"],
-                     ticks="outside", tickcolor=colours["text"], zeroline=False)
-    fig.update_yaxes(showline=True, linecolor=colours["text"], gridcolor=colours["grid"],
-                     ticks="outside", tickcolor=colours["text"], zeroline=False)
+    axes = {"showline": True, "linecolor": colours["text"], "gridcolor": colours["grid"],
+            "ticks": "outside", "tickcolor": colours["text"], "zeroline": False,
+            "tickfont": {"color": colours["text"]}, "title": {"font": {"color": colours["text"]}}}
+    fig.update_xaxes(**axes)
+    fig.update_yaxes(**axes)
     return fig
 
 
