@@ -16,6 +16,23 @@ import numpy as np
 __all__ = ["Result", "jsonable"]
 
 
+def _array_list(array: np.ndarray) -> list:
+    """``array.tolist()`` with NaN/inf as None, converted in bulk (no call per element)."""
+    if array.dtype.kind == "f":
+        out = array.tolist()
+        bad = ~np.isfinite(array)
+        if bad.any():
+            if array.ndim == 1:
+                for i in np.flatnonzero(bad).tolist():
+                    out[i] = None
+            else:
+                return [_array_list(row) for row in array]
+        return out
+    if array.dtype.kind in "iub":
+        return array.tolist()
+    return [jsonable(v) for v in array.tolist()]
+
+
 def jsonable(value: Any) -> Any:
     """Return ``value`` as plain JSON-safe Python (NaN/inf -> None)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -23,7 +40,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
+        return _array_list(value)
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, (bool, np.bool_)):

@@ -8,16 +8,17 @@ stderr and exit code 2 — never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cohort_explorer import __version__
-from cohort_explorer.analysis import AnalysisResult, analyze
 from cohort_explorer.errors import CohortError, ColumnError, DataFileError, OptionError
 from cohort_explorer.present.format import format_hr, format_p, format_survival, format_time
-from cohort_explorer.spec import AnalysisSpec
+
+if TYPE_CHECKING:  # the engine (numpy, pandas, scipy) loads only after the options are parsed
+    from cohort_explorer.analysis import AnalysisResult
+    from cohort_explorer.spec import AnalysisSpec
 
 __all__ = ["main", "build_parser"]
 
@@ -119,6 +120,8 @@ def _read(args) -> object:
 
 
 def _spec(args) -> AnalysisSpec:
+    from cohort_explorer.spec import AnalysisSpec
+
     event_col, event_value = _split_event(args.event)
     covariates = tuple(t.strip() for t in (args.covariates or "").split(",") if t.strip())
     return AnalysisSpec(
@@ -219,19 +222,24 @@ def _sheet_hint(args, error: ColumnError) -> ColumnError:
 
 
 def _run_analyze(args) -> int:
+    from cohort_explorer import jsonout
+    from cohort_explorer.analysis import analyze
+
     data = _read(args)
     try:
         result = analyze(data, _spec(args))
     except ColumnError as error:
         raise _sheet_hint(args, error) from None
     if args.output == "json":
-        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+        print(jsonout.dumps(result.to_dict()))
     else:
         print(format_text(result))
     return 0
 
 
 def _run_validate(args) -> int:
+    import json
+
     from cohort_explorer.data.validation import validate_cohort
 
     event_col, event_value = _split_event(args.event) if args.event else (None, None)
@@ -260,6 +268,8 @@ def _run_make_sample(args) -> int:
 
 
 def _run_app(args) -> int:
+    import subprocess
+
     app = Path(__file__).resolve().parents[2] / "app.py"
     if not app.is_file():
         raise DataFileError(f"app.py not found next to the package ({app}); run from a checkout")

@@ -159,15 +159,15 @@ def _rmst_differences(groups: tuple[GroupResult, ...], conf_level: float):
     """Each group's RMST minus the reference group's (the first), Wald CI and p."""
     if len(groups) < 2 or groups[0].rmst is None:
         return None
-    from scipy import stats
+    from cohort_explorer.stats.distributions import norm_ppf, norm_sf
 
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = norm_ppf(1 - (1 - conf_level) / 2)
     ref = groups[0]
     out = []
     for g in groups[1:]:
         estimate = g.rmst.estimate - ref.rmst.estimate
         se = float(np.hypot(g.rmst.se, ref.rmst.se))
-        p = float(2 * stats.norm.sf(abs(estimate / se))) if se > 0 else float("nan")
+        p = float(2 * norm_sf(abs(estimate / se))) if se > 0 else float("nan")
         out.append(RMSTDifference(g.label, ref.label, g.rmst.tau, estimate, se,
                                   estimate - z * se, estimate + z * se, p))
     return tuple(out)

@@ -13,10 +13,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.stats.distributions import norm_cdf
 
 __all__ = ["Cutpoint", "logrank_scores", "optimal_cutpoint"]
 
@@ -92,7 +92,7 @@ def lausen94(statistic: float, n: int, m: np.ndarray) -> float:
         m1, m2 = m[:-1].astype(float), m[1:].astype(float)
         t = np.sqrt(1 - m1 * (n - m2) / ((n - m1) * m2))
         d = float(np.sum(1 / np.pi * np.exp(-b**2 / 2) * (t - (b**2 / 4 - 1) * t**3 / 6)))
-    return float(1 - (stats.norm.cdf(b) - stats.norm.cdf(-b)) + d)
+    return float(1 - (norm_cdf(b) - norm_cdf(-b)) + d)
 
 
 def _check(time, event, x, column: str, minprop: float, maxprop: float):

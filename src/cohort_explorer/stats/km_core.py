@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.stats.distributions import norm_ppf
 
 __all__ = [
     "CONF_TYPES",
@@ -138,7 +138,7 @@ def read_only(array: np.ndarray) -> np.ndarray:
 
 def z_value(conf_level: float) -> float:
     """Two-sided normal quantile, R ``qnorm(1 - (1 - conf.int) / 2)``."""
-    return float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    return float(norm_ppf(1.0 - (1.0 - conf_level) / 2.0))
 
 
 # ---------------------------------------------------------------------------- arithmetic

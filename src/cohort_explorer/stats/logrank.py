@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import OptionError
+from cohort_explorer.stats.distributions import chi2_sf
 from cohort_explorer.stats.km_core import check_group, check_time_event, distinct_times, read_only
 
 __all__ = [
@@ -140,7 +140,7 @@ def chi_square(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray)
         statistic = float(difference @ np.linalg.solve(sub_variance, difference))
     except np.linalg.LinAlgError:
         return float("nan"), df, float("nan")
-    return statistic, df, float(chi2.sf(statistic, df))
+    return statistic, df, float(chi2_sf(statistic, df))
 
 
 def trend_chi_square(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray):
@@ -154,7 +154,7 @@ def trend_chi_square(observed: np.ndarray, expected: np.ndarray, variance: np.nd
     if not np.any(expected > 0) or information <= 0:
         return float("nan"), float("nan")
     statistic = score * score / information
-    return statistic, float(chi2.sf(statistic, 1))
+    return statistic, float(chi2_sf(statistic, 1))
 
 
 def adjust_p(p: np.ndarray, method: str) -> np.ndarray:
@@ -319,7 +319,7 @@ def pairwise_logrank(
             pairs.append((first, second))
             statistics.append(statistic)
     statistics = np.asarray(statistics, dtype=float)
-    p = chi2.sf(statistics, 1)
+    p = chi2_sf(statistics, 1)
     adjusted = adjust_p(p, method)
     return tuple(
         PairwiseLogRank(str(levels[a]), str(levels[b]), float(s), float(pv), float(pa))

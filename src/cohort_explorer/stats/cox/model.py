@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
@@ -32,6 +31,7 @@ from cohort_explorer.stats.cox.fit import (
     timefix,
 )
 from cohort_explorer.stats.cox.zph import km_transform, zph_residuals, zph_scores
+from cohort_explorer.stats.distributions import chi2_sf, norm_ppf, norm_sf
 
 __all__ = ["CoxTerm", "TestStatistic", "CoxResult", "PHResiduals", "PHTest", "fit_cox",
            "proportional_hazards_test"]
@@ -269,7 +269,7 @@ def _raw_fit(time, event, design, term_groups=None, entry=None):
 
 
 def _chi2(statistic: float, df: int) -> TestStatistic:
-    p = float(stats.chi2.sf(statistic, df)) if np.isfinite(statistic) and df > 0 else np.nan
+    p = float(chi2_sf(statistic, df)) if np.isfinite(statistic) and df > 0 else np.nan
     return TestStatistic(statistic=float(statistic), df=int(df), p=p)
 
 
@@ -287,7 +287,7 @@ def _wald_tests(fit: NewtonFit, names, groups, reasons) -> dict[str, TestStatist
 
 
 def _terms(fit: NewtonFit, names, reasons, conf_level: float) -> tuple[CoxTerm, ...]:
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = norm_ppf(1 - (1 - conf_level) / 2)
     terms = []
     for j, name in enumerate(names):
         if j in reasons:
@@ -295,7 +295,7 @@ def _terms(fit: NewtonFit, names, reasons, conf_level: float) -> tuple[CoxTerm, 
             continue
         coef = float(fit.coef[j])
         se = float(np.sqrt(fit.var[j, j]))
-        p = float(2 * stats.norm.sf(abs(coef / se)))
+        p = float(2 * norm_sf(abs(coef / se)))
         with np.errstate(over="ignore"):  # a huge upper bound is inf -> null in JSON
             hr, lower, upper = np.exp([coef, coef - z * se, coef + z * se])
         terms.append(CoxTerm(name, coef, se, float(hr), float(lower), float(upper), p,

@@ -1,0 +1,42 @@
+"""The CLI's fast JSON writer gives the same values as ``json.dumps`` (strict JSON)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cohort_explorer._result import jsonable
+from cohort_explorer.jsonout import dumps
+
+
+def test_jsonable_arrays_in_bulk_equal_the_element_wise_conversion():
+    values = np.array([0.1, np.nan, 2.5, np.inf, -np.inf, 1e-300])
+    assert jsonable(values) == [0.1, None, 2.5, None, None, 1e-300]
+    matrix = np.array([[1.0, np.nan], [np.inf, 3.0]])
+    assert jsonable(matrix) == [[1.0, None], [None, 3.0]]
+    assert jsonable(np.array([1, 2, 3])) == [1, 2, 3]
+    assert jsonable(np.array([True, False])) == [True, False]
+    assert jsonable(np.array(["a", "b"], dtype=object)) == ["a", "b"]
+
+
+def test_dumps_parses_to_the_same_values_and_keeps_the_indented_layout():
+    value = {"n": 3, "label": 'x"; DROP TABLE t; --', "time": np.linspace(0, 1, 20).tolist(),
+             "rows": [[0.5, None, 1.0]] * 10, "short": [1, 2],
+             "groups": [{"label": "Q1", "km": {"time": [0.1] * 9, "at_risk": list(range(9))}}],
+             "mixed": [1, "a", None, 2, 3, 4, 5, 6, 7]}
+    text = dumps(value)
+    assert json.loads(text) == value
+    assert text.startswith('{\n  "n": 3,\n  "label": ')
+    assert '"time": [0.0, 0.05263157894736842, ' in text  # one line, every digit kept
+
+
+def test_dumps_refuses_nan_as_strict_json_does():
+    with pytest.raises(ValueError):
+        dumps({"x": [float("nan")] * 10})
+
+
+def test_a_value_that_looks_like_the_placeholder_is_kept():
+    value = {"a": "@@list-0123456789abcdef-0", "b": [1.5] * 10}
+    assert json.loads(dumps(value)) == value
