@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohort_explorer import __version__
+from cohort_explorer import __version__, cli_extras
 from cohort_explorer.errors import CohortError, ColumnError, DataFileError, OptionError
 from cohort_explorer.present.format import format_hr, format_p, format_survival, format_time
 
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     analyze_cmd = commands.add_parser("analyze", help="Kaplan–Meier, log-rank and Cox analysis")
-    _add_data_options(analyze_cmd, required=True)
+    _add_data_options(analyze_cmd, required=False)  # or --dates (cli_extras)
     analyze_cmd.add_argument("--covariates", metavar="TERM[,TERM...]",
                              help="COL, COL:cat, COL:cat:ref=LEVEL, COL:log2, COL:z")
     analyze_cmd.add_argument("--reference", metavar="LABEL", help="reference group (listed first)")
@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="landmark analysis: patients at risk at L, time from L")
     analyze_cmd.add_argument("--response-time", metavar="COL",
                              help="with --landmark-from: when the grouping value was reached")
+    cli_extras.add_options(analyze_cmd)
 
     validate_cmd = commands.add_parser("validate", help="print the data validation report")
     _add_data_options(validate_cmd, required=False)
@@ -122,15 +123,17 @@ def _read(args) -> object:
 def _spec(args) -> AnalysisSpec:
     from cohort_explorer.spec import AnalysisSpec
 
-    event_col, event_value = _split_event(args.event)
+    extras = cli_extras.spec_fields(args)
+    event_col, event_value = _split_event(args.event) if args.event else ("", None)
     covariates = tuple(t.strip() for t in (args.covariates or "").split(",") if t.strip())
     return AnalysisSpec(
-        time_col=args.time, event_col=event_col, event_value=event_value,
+        time_col=args.time or "", event_col=event_col, event_value=event_value,
         group_by=args.group_by, derive=tuple(args.derive), where=tuple(args.where),
         covariates=covariates, reference=args.reference, landmarks=tuple(args.landmark),
         rmst_tau=args.rmst, conf_type=args.conf_type, conf_level=args.conf_level,
         pairwise=args.pairwise, trend=args.trend, strata=args.strata,
         landmark_from=args.landmark_from, response_time_col=args.response_time,
+        **extras,
     )
 
 
@@ -202,7 +205,7 @@ def format_text(result: AnalysisResult) -> str:
     """Readable summary: groups, medians, landmarks, tests, Cox table (never the KM arrays)."""
     level = result.spec.conf_level if result.spec is not None else 0.95
     lines = _text_header(result) + [""] + _text_groups(result, level) + _text_tests(result)
-    lines += _text_cox(result, level)
+    lines += _text_cox(result, level) + cli_extras.text_lines(result, level)
     if result.warnings:
         lines += [""] + [f"Warning: {w}" for w in result.warnings]
     return "\n".join(lines)

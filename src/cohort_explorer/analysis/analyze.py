@@ -23,7 +23,9 @@ from cohort_explorer.analysis.analysis_set import (
     group_spec,
     late_label,
 )
+from cohort_explorer.analysis.competing import competing_results, entry_tests
 from cohort_explorer.analysis.design import build_design
+from cohort_explorer.analysis.extras import apply_dates, check_options, restrict
 from cohort_explorer.analysis.stratify import (
     Grouping,
     cut_grouping,
@@ -37,6 +39,7 @@ from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.terms import parse_covariate
 from cohort_explorer.stats import cutpoint
 from cohort_explorer.stats.cox import fit_cox, proportional_hazards_test
+from cohort_explorer.stats.entry import kaplan_meier_entry
 
 __all__ = ["GroupResult", "Excluded", "RMSTDifference", "AnalysisResult", "analyze"]
 
@@ -86,6 +89,9 @@ class AnalysisResult(Result):
     cox: Any = None  # cox.CoxResult | None
     ph_test: Any = None  # cox.PHTest | None: R cox.zph(transform="km") of that model
     cutpoint: cutpoint.Cutpoint | None = None
+    competing: Any = None  # analysis.competing.CompetingResult | None
+    fine_gray: Any = None  # stats.fine_gray.FineGray | None
+    entry: str | None = None  # the entry-time column when delayed entry is used
     warnings: tuple[str, ...] = ()
     software: dict[str, str] = field(default_factory=dict)
     group_column: str | None = None
@@ -98,9 +104,11 @@ class AnalysisResult(Result):
             if group["rmst"] is None:
                 del group["rmst"]
         for key in ("trend", "pairwise", "stratified_logrank", "rmst_differences", "cutpoint",
-                    "ph_test"):
+                    "ph_test", "competing", "fine_gray", "entry"):
             if out[key] is None:
                 del out[key]
+        if self.competing is not None:
+            out["competing"] = self.competing.to_dict()
         return out
 
 
@@ -139,8 +147,12 @@ def _grouping(aset: AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any, tup
     return move_reference(grouping, spec.reference), found, grouping.labels
 
 
-def _group_result(label, time, event, spec: AnalysisSpec) -> GroupResult:
-    km = stats.kaplan_meier(time, event, conf_level=spec.conf_level, conf_type=spec.conf_type)
+def _group_result(label, time, event, spec: AnalysisSpec, entry=None) -> GroupResult:
+    if entry is None:
+        km = stats.kaplan_meier(time, event, conf_level=spec.conf_level, conf_type=spec.conf_type)
+    else:
+        km = kaplan_meier_entry(entry, time, event, conf_level=spec.conf_level,
+                                conf_type=spec.conf_type)
     rmst = None
     if spec.rmst_tau is not None:
         rmst = stats.restricted_mean(km, spec.rmst_tau, conf_level=spec.conf_level)
@@ -293,11 +305,14 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
     if spec.conf_type not in ("log-log", "log", "plain"):
         raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain")
     check_landmark_options(spec)
+    check_options(spec)
+    df, spec, date_reasons = apply_dates(df, spec)
     terms = [parse_covariate(t) for t in spec.covariates]
-    aset = analysis_set(df, spec, terms)
+    aset, extras = restrict(analysis_set(df, spec, terms), spec, date_reasons)
     grouping, found_cut, natural = _grouping(aset, spec)
     groups = tuple(
-        _group_result(label, aset.time[grouping.codes == i], aset.event[grouping.codes == i], spec)
+        _group_result(label, aset.time[grouping.codes == i], aset.event[grouping.codes == i], spec,
+                      None if extras.entry is None else extras.entry[grouping.codes == i])
         for i, label in enumerate(grouping.labels)
     )
     warnings = _duplicate_id_warnings(aset.data) + _group_warnings(groups, spec)
@@ -306,12 +321,14 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         warnings.append("All patients are censored: no medians, tests or hazard ratios.")
     if len(groups) == 1 and spec.group_by:
         warnings.append(f"Only one group in {grouping.column}: no log-rank test.")
-    tests = _tests(aset, grouping, natural, spec)
+    tests = (_tests(aset, grouping, natural, spec) if extras.entry is None
+             else entry_tests(aset, extras, grouping, natural, spec))
     cox = ph_test = None
     design, term_groups = build_design(aset.data, terms, grouping if len(groups) > 1 else None)
     if events > 0 and design.shape[1] > 0:
-        cox = fit_cox(aset.time, aset.event, design, term_groups=term_groups, conf_level=spec.conf_level)
-        ph_test = _ph_test(aset, design, cox, term_groups)
+        cox = fit_cox(aset.time, aset.event, design, term_groups=term_groups,
+                      conf_level=spec.conf_level, entry=extras.entry)
+        ph_test = None if extras.entry is not None else _ph_test(aset, design, cox, term_groups)
         warnings += list(cox.warnings) + _ph_warnings(ph_test)
     if spec.group_by and _is_post_baseline(grouping.column) and spec.landmark_from is None:
         warnings.append(
@@ -323,6 +340,11 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
             f"The cut point {found_cut.cutpoint:g} was chosen to maximise the log-rank statistic; "
             f"its naive log-rank p is not valid alone. Corrected p (Lau94) = {found_cut.p_corrected:.3g}."
         )
+    competing, fine_gray = competing_results(aset, grouping, extras, spec, design)
+    if competing is not None:
+        warnings.append(f"{competing.competing} is a competing event: the Cox model is "
+                        "cause-specific (competing events censored); the cumulative incidence "
+                        "gives the probability of the event of interest.")
     follow_up = stats.median_follow_up(aset.time, aset.event)
     return AnalysisResult(
         n=int(aset.time.size),
@@ -339,6 +361,9 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         cox=cox,
         ph_test=ph_test,
         cutpoint=found_cut,
+        competing=competing,
+        fine_gray=fine_gray,
+        entry=spec.entry_col,
         warnings=tuple(warnings),
         software=software_versions(),
         group_column=grouping.column or None,

@@ -46,6 +46,15 @@ class AnalysisSpec:
     response_time_col : str, optional
         With ``landmark_from``: time at which the grouping value (e.g. best response) was
         reached; patients who reached it after the landmark form the group "not reached by L".
+    competing : str, optional
+        ``COL=VALUE``: rows equal to VALUE had a competing event (cumulative incidence, Gray).
+    fine_gray : bool
+        With ``competing``: Fine–Gray subdistribution hazard ratios.
+    entry_col : str, optional
+        Delayed entry: patients are at risk on (entry, time].
+    dates : tuple of str
+        ``(START, EVENT, LAST)`` date columns from which time and event are built (they
+        replace ``time_col``/``event_col``); ``time_unit``, ``date_order``, ``event_name``.
     """
 
     time_col: str
@@ -65,3 +74,10 @@ class AnalysisSpec:
     strata: str | None = None
     landmark_from: float | None = None
     response_time_col: str | None = None
+    competing: str | None = None
+    fine_gray: bool = False
+    entry_col: str | None = None
+    dates: tuple[str, ...] = ()
+    time_unit: str = "days"
+    date_order: str | None = None
+    event_name: str | None = None
