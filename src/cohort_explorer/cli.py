@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cohort_explorer import __version__, cli_extras
+from cohort_explorer.cli_deeper import add_deeper_options, deeper_spec_fields, deeper_text
 from cohort_explorer.errors import CohortError, ColumnError, DataFileError, OptionError
 from cohort_explorer.present.format import format_hr, format_p, format_survival, format_time
 
@@ -82,12 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_cmd.add_argument("--conf-level", type=float, default=0.95)
     analyze_cmd.add_argument("--trend", action="store_true", help="log-rank test for trend")
     analyze_cmd.add_argument("--pairwise", choices=("holm", "BH"), help="pairwise log-rank tests")
-    analyze_cmd.add_argument("--strata", metavar="COL", help="stratified log-rank test")
+    analyze_cmd.add_argument("--strata", metavar="COL",
+                             help="stratified log-rank test and stratified Cox model")
     analyze_cmd.add_argument("--landmark-from", type=float, metavar="L",
                              help="landmark analysis: patients at risk at L, time from L")
     analyze_cmd.add_argument("--response-time", metavar="COL",
                              help="with --landmark-from: when the grouping value was reached")
     cli_extras.add_options(analyze_cmd)
+
+    add_deeper_options(analyze_cmd)
 
     validate_cmd = commands.add_parser("validate", help="print the data validation report")
     _add_data_options(validate_cmd, required=False)
@@ -134,6 +138,7 @@ def _spec(args) -> AnalysisSpec:
         pairwise=args.pairwise, trend=args.trend, strata=args.strata,
         landmark_from=args.landmark_from, response_time_col=args.response_time,
         **extras,
+        **deeper_spec_fields(args),
     )
 
 
@@ -206,6 +211,7 @@ def format_text(result: AnalysisResult) -> str:
     level = result.spec.conf_level if result.spec is not None else 0.95
     lines = _text_header(result) + [""] + _text_groups(result, level) + _text_tests(result)
     lines += _text_cox(result, level) + cli_extras.text_lines(result, level)
+    lines += deeper_text(result, level)
     if result.warnings:
         lines += [""] + [f"Warning: {w}" for w in result.warnings]
     return "\n".join(lines)

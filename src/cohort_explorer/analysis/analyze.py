@@ -24,6 +24,7 @@ from cohort_explorer.analysis.analysis_set import (
     late_label,
 )
 from cohort_explorer.analysis.competing import competing_results, entry_tests
+from cohort_explorer.analysis.deeper import DEEPER_KEYS, deeper_analyses, drop_unasked
 from cohort_explorer.analysis.design import build_design
 from cohort_explorer.analysis.extras import apply_dates, check_options, restrict
 from cohort_explorer.analysis.stratify import (
@@ -92,6 +93,11 @@ class AnalysisResult(Result):
     competing: Any = None  # analysis.competing.CompetingResult | None
     fine_gray: Any = None  # stats.fine_gray.FineGray | None
     entry: str | None = None  # the entry-time column when delayed entry is used
+    landmark_differences: tuple | None = None  # deeper.py: the optional analyses of issue 10
+    spline: Any = None
+    subgroups: tuple | None = None
+    screen: tuple | None = None
+    prediction: Any = None
     warnings: tuple[str, ...] = ()
     software: dict[str, str] = field(default_factory=dict)
     group_column: str | None = None
@@ -104,9 +110,11 @@ class AnalysisResult(Result):
             if group["rmst"] is None:
                 del group["rmst"]
         for key in ("trend", "pairwise", "stratified_logrank", "rmst_differences", "cutpoint",
-                    "ph_test", "competing", "fine_gray", "entry"):
+                    "ph_test", "competing", "fine_gray", "entry",
+                    *DEEPER_KEYS):
             if out[key] is None:
                 del out[key]
+        drop_unasked(out)
         if self.competing is not None:
             out["competing"] = self.competing.to_dict()
         return out
@@ -281,7 +289,7 @@ def _tests(aset, grouping: Grouping, natural: tuple[str, ...], spec: AnalysisSpe
     return out
 
 
-def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
+def analyze(df: pd.DataFrame, spec: AnalysisSpec, *, progress=None) -> AnalysisResult:
     """Run the analysis described by ``spec`` on ``df``.
 
     Parameters
@@ -290,6 +298,9 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         One row per patient.
     spec : AnalysisSpec
         The choices, in the vocabulary of the CLI.
+    progress : callable, optional
+        ``progress(done, total)`` during the cut-point bootstrap; returning False cancels it
+        (:class:`~cohort_explorer.stats.cut_explorer.BootstrapCancelled`).
 
     Returns
     -------
@@ -326,9 +337,12 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
     cox = ph_test = None
     design, term_groups = build_design(aset.data, terms, grouping if len(groups) > 1 else None)
     if events > 0 and design.shape[1] > 0:
+        strata = aset.data[spec.strata].astype(str).to_numpy() if spec.strata else None
         cox = fit_cox(aset.time, aset.event, design, term_groups=term_groups,
-                      conf_level=spec.conf_level, entry=extras.entry)
-        ph_test = None if extras.entry is not None else _ph_test(aset, design, cox, term_groups)
+                      conf_level=spec.conf_level, entry=extras.entry, strata=strata)
+        cox = replace(cox, strata=spec.strata)
+        ph_test = (None if extras.entry is not None or spec.strata
+                   else _ph_test(aset, design, cox, term_groups))
         warnings += list(cox.warnings) + _ph_warnings(ph_test)
     if spec.group_by and _is_post_baseline(grouping.column) and spec.landmark_from is None:
         warnings.append(
@@ -345,6 +359,8 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         warnings.append(f"{competing.competing} is a competing event: the Cox model is "
                         "cause-specific (competing events censored); the cumulative incidence "
                         "gives the probability of the event of interest.")
+    extra = deeper_analyses(df, aset, spec, terms, grouping, natural, groups, found_cut, progress)
+    warnings += extra.pop("warnings")
     follow_up = stats.median_follow_up(aset.time, aset.event)
     return AnalysisResult(
         n=int(aset.time.size),
@@ -360,7 +376,6 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         rmst_differences=_rmst_differences(groups, spec.conf_level),
         cox=cox,
         ph_test=ph_test,
-        cutpoint=found_cut,
         competing=competing,
         fine_gray=fine_gray,
         entry=spec.entry_col,
@@ -368,4 +383,5 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisResult:
         software=software_versions(),
         group_column=grouping.column or None,
         spec=spec,
+        **extra,
     )

@@ -55,6 +55,9 @@ class AnalysisSpec:
     dates : tuple of str
         ``(START, EVENT, LAST)`` date columns from which time and event are built (they
         replace ``time_col``/``event_col``); ``time_unit``, ``date_order``, ``event_name``.
+    subgroups, screen, spline, bootstrap, seed, predict
+        The deeper analyses (``--subgroups``, ``--screen``, ``--spline``, ``--bootstrap B
+        --seed S``, ``--predict COL=V,...``); see :mod:`cohort_explorer.analysis.deeper`.
     """
 
     time_col: str
@@ -81,3 +84,9 @@ class AnalysisSpec:
     time_unit: str = "days"
     date_order: str | None = None
     event_name: str | None = None
+    subgroups: tuple[str, ...] = ()
+    screen: tuple[str, ...] = ()
+    spline: str | None = None
+    bootstrap: int | None = None
+    seed: int | None = None
+    predict: tuple[str, ...] = ()

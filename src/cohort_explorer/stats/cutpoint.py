@@ -38,6 +38,8 @@ class Cutpoint(Result):
     n_below: int
     n_above: int
     p_permutation: float
+    hrs: np.ndarray | None = None  # Cox HR (x > cut vs x <= cut) per candidate (cut_explorer)
+    bootstrap: object = None  # cut_explorer.CutBootstrap when asked
 
 
 def logrank_scores(time, event) -> np.ndarray:

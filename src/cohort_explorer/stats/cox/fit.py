@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cohort_explorer.stats.cox.strata import StratifiedRiskSets
+
 __all__ = ["RiskSets", "NewtonFit", "newton_raphson", "timefix", "concordance_counts",
            "cholesky2", "chsolve2", "chinv2"]
 
@@ -232,13 +234,17 @@ def _scaling(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def newton_raphson(time: np.ndarray, event: np.ndarray, x: np.ndarray,
-                   max_iter: int = ITER_MAX, entry: np.ndarray | None = None) -> NewtonFit:
+                   max_iter: int = ITER_MAX, entry: np.ndarray | None = None,
+                   strata: np.ndarray | None = None) -> NewtonFit:
     """Fit the Efron Cox model exactly as R ``coxfit6`` iterates (see module docstring).
 
-    With ``entry`` the risk sets are those of counting-process data (R ``agfit4``).
+    With ``entry`` the risk sets are those of counting-process data (R ``agfit4``);
+    ``strata``: one label per row for a stratified model (R ``strata(S)``), see ``strata.py``.
     """
     means, scale = _scaling(x)
-    risk_sets = RiskSets(time, event, (x - means) * scale, entry)
+    scaled = (x - means) * scale
+    risk_sets = (RiskSets(time, event, scaled, entry) if strata is None
+                 else StratifiedRiskSets(RiskSets, time, event, scaled, strata, entry))
     p = x.shape[1]
     beta = np.zeros(p)
     loglik_null, score, info = risk_sets.evaluate(beta)

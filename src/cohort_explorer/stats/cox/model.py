@@ -30,6 +30,7 @@ from cohort_explorer.stats.cox.fit import (
     newton_raphson,
     timefix,
 )
+from cohort_explorer.stats.cox.strata import within_strata
 from cohort_explorer.stats.cox.zph import km_transform, zph_residuals, zph_scores
 from cohort_explorer.stats.distributions import chi2_sf, norm_ppf, norm_sf
 
@@ -77,6 +78,7 @@ class CoxResult(Result):
     events_per_variable: float
     converged: bool
     warnings: tuple[str, ...]
+    strata: str | None = None  # the column of a stratified model (R strata(S)), set by analyze
 
 
 @dataclass(frozen=True)
@@ -256,14 +258,11 @@ def _not_estimable(fit: NewtonFit, x, event, names, groups) -> dict[int, str]:
 
 
 # --------------------------------------------------------------------------- fitting
-def _raw_fit(time, event, design, term_groups=None, entry=None):
+def _raw_fit(time, event, design, term_groups=None, entry=None, strata=None):
     time, event, x, names = _check_inputs(time, event, design)
     groups = _check_groups(term_groups, names)
-    if entry is None:
-        time = timefix(time)
-    else:
-        entry, time = prepare_entry(entry, time)
-    fit = newton_raphson(time, event, x, entry=entry)
+    entry, time = (None, timefix(time)) if entry is None else prepare_entry(entry, time)
+    fit = newton_raphson(time, event, x, entry=entry, strata=strata)
     reasons = _not_estimable(fit, x, event, names, groups)
     return time, event, x, names, groups, fit, reasons
 
@@ -305,7 +304,7 @@ def _terms(fit: NewtonFit, names, reasons, conf_level: float) -> tuple[CoxTerm, 
 
 def fit_cox(time, event, design: pd.DataFrame, *,
             term_groups: Mapping[str, Sequence[str]] | None = None,
-            conf_level: float = 0.95, entry=None) -> CoxResult:
+            conf_level: float = 0.95, entry=None, strata=None) -> CoxResult:
     """Fit a Cox proportional hazards model with Efron's ties, as R ``coxph``.
 
     Parameters
@@ -325,6 +324,8 @@ def fit_cox(time, event, design: pd.DataFrame, *,
         Level of the Wald confidence intervals of the hazard ratios.
     entry : array_like, optional
         Delayed entry: at risk on (entry, time], R ``coxph(Surv(entry, time, event) ~ .)``.
+    strata : array_like, optional
+        Stratum per row (R ``+ strata(S)``): own baseline hazards, pairs compared within.
 
     Returns
     -------
@@ -361,7 +362,7 @@ def fit_cox(time, event, design: pd.DataFrame, *,
     if not 0 < conf_level < 1:
         raise OptionError(f"conf_level must be between 0 and 1 (got {conf_level})")
     time, event, x, names, groups, fit, reasons = _raw_fit(time, event, design, term_groups,
-                                                           entry)
+                                                           entry, strata)
     n, events, p = time.size, int(event.sum()), len(names)
     warnings = []
     if not fit.converged:
@@ -376,8 +377,8 @@ def fit_cox(time, event, design: pd.DataFrame, *,
     df = int(np.sum(np.diag(fit.var) != 0)) if fit.rank < p else p
     lr = _chi2(2 * (fit.loglik - fit.loglik_null), df)
     lp = x @ fit.coef - fit.means @ fit.coef
-    concordant, discordant, tied = concordance_counts(time, event, lp)
-    if entry is not None:
+    concordant, discordant, tied = within_strata(concordance_counts, time, event, lp, strata)
+    if entry is not None and strata is None:
         late = late_entry_pairs(*prepare_entry(entry, np.asarray(time, float)), event, lp)
         concordant, discordant, tied = (a - b for a, b in zip((concordant, discordant, tied),
                                                               late, strict=True))
