@@ -1,5 +1,5 @@
-"""The CLI's options and text output for the deeper analyses (``statistics.md``, "Options for
-the deeper analyses"): ``--subgroups``, ``--screen``, ``--spline``, ``--bootstrap B --seed S``,
+"""The CLI's options and text output for the deeper analyses (methods in docs/methods.md):
+``--subgroups``, ``--screen``, ``--spline``, ``--bootstrap B --seed S``,
 ``--predict COL=V,...`` (``--strata`` is the existing option, now also stratifying Cox)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The deeper analyses of ``analyze``: cut-point explorer, spline, subgroup forest, screen,
-landmark differences and one patient's predicted survival (``statistics.md`` conventions).
+landmark differences and one patient's predicted survival (conventions in docs/methods.md).
 
 Each part runs only when its option is given (``--bootstrap``, ``--spline``, ``--subgroups``,
 ``--screen``, ``--predict``; landmark differences whenever there are landmarks and at least two

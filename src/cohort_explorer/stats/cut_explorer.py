@@ -40,7 +40,7 @@ class BootstrapCancelled(Exception):  # noqa: N818 - a control-flow signal, not 
 class CutBootstrap(Result):
     """Selected cut of each resample and their summary (type-7 percentiles)."""
 
-    B: int  # noqa: N815 - the JSON key of statistics.md
+    B: int  # noqa: N815 - the JSON key "B"
     seed: int
     cuts: np.ndarray
     skipped: int
