@@ -1,15 +1,20 @@
-"""Speed and memory benchmark: Cohort Explorer against lifelines and R, measured in one run.
+"""Speed and memory benchmark: Cohort Explorer against R ``survival`` and lifelines, one run.
 
-Run with ``make bench`` (never collected by pytest). Uses synthetic cohorts from
-``cohort_explorer.sample`` (100k and 1M rows) and prints, per task, the best of a few
-repetitions in seconds and the ratio to lifelines and to R's ``survival`` (when ``Rscript`` is
-installed). Also times ``read_table`` on a ~100 MB CSV and a Survival-page rerun in AppTest.
+Run with ``make bench`` (never collected by pytest). Every ratio below compares numbers measured
+in this same run, on the same files, so machine load (2 shared cores) affects both sides alike.
+
+1. Start-up: ``cohort-explorer --version`` / ``--help`` and ``analyze`` on R's 228-row lung data.
+2. Whole processes on ``make-sample`` cohorts (100k and 1M rows): ``cohort-explorer analyze``
+   (quartile KM + log-rank + Cox with age and cytogenetic risk, its concordance and the PH
+   test; JSON and text output) against an Rscript (read.csv + survfit + survdiff + coxph, which
+   computes the concordance) and a lifelines script (read_csv + KaplanMeierFitter per group +
+   multivariate_logrank_test + CoxPHFitter with its concordance). Wall time and peak memory.
+3. The Cox fit alone (Efron, 5 coefficients, concordance): ``fit_cox`` against R ``coxph``.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
 import subprocess
@@ -18,154 +23,182 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from cohort_explorer import stats  # noqa: E402
-from cohort_explorer.analysis import analyze  # noqa: E402
-from cohort_explorer.io import read_table  # noqa: E402
-from cohort_explorer.sample import make_sample  # noqa: E402
-from cohort_explorer.spec import AnalysisSpec  # noqa: E402
-from cohort_explorer.stats import cox  # noqa: E402
+ANALYZE = ["--time", "pfs_months", "--event", "pfs_event", "--group-by", "ikzf1:quartiles",
+           "--covariates", "age,cyto_risk:cat"]
 
-R_SCRIPT = r"""
+R_WHOLE = r"""
 suppressMessages(library(survival))
 d <- read.csv(commandArgs(TRUE)[1])
-d$g <- cut(d$ikzf1, quantile(d$ikzf1), include.lowest = TRUE)
-best <- function(f) min(replicate(3, system.time(f())[["elapsed"]]))
-cat("km", best(function() survfit(Surv(pfs_months, pfs_event) ~ g, data = d)), "\n")
-cat("logrank", best(function() survdiff(Surv(pfs_months, pfs_event) ~ g, data = d)), "\n")
-cat("cox", best(function() coxph(Surv(pfs_months, pfs_event) ~ g + age + log2(crbn), data = d)), "\n")
+d$g <- cut(d$ikzf1, quantile(d$ikzf1), include.lowest = TRUE, labels = paste0("Q", 1:4))
+km <- survfit(Surv(pfs_months, pfs_event) ~ g, data = d)
+print(summary(km)$table)
+print(survdiff(Surv(pfs_months, pfs_event) ~ g, data = d))
+print(summary(coxph(Surv(pfs_months, pfs_event) ~ g + age + cyto_risk, data = d)))
+"""
+
+R_COX = r"""
+suppressMessages(library(survival))
+d <- read.csv(commandArgs(TRUE)[1])
+d$g <- cut(d$ikzf1, quantile(d$ikzf1), include.lowest = TRUE, labels = paste0("Q", 1:4))
+best <- min(replicate(3, system.time(
+    f <- coxph(Surv(pfs_months, pfs_event) ~ g + age + cyto_risk, data = d))[["elapsed"]]))
+cat("cox", best, length(coef(f)), f$concordance[["concordance"]], "\n")
+"""
+
+LIFELINES_WHOLE = r"""
+import sys
+import pandas as pd
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test
+
+d = pd.read_csv(sys.argv[1])
+d["g"] = pd.qcut(d["ikzf1"], 4, labels=["Q1", "Q2", "Q3", "Q4"])
+for label, rows in d.groupby("g", observed=True):
+    km = KaplanMeierFitter().fit(rows["pfs_months"], rows["pfs_event"], label=str(label))
+    print(label, km.median_survival_time_)
+print(multivariate_logrank_test(d["pfs_months"], d["g"], d["pfs_event"]).p_value)
+x = pd.get_dummies(d[["g", "cyto_risk"]], drop_first=True, dtype=float)
+x[["age", "T", "E"]] = d[["age", "pfs_months", "pfs_event"]]
+cph = CoxPHFitter().fit(x, "T", "E", fit_options={"precision": 1e-12})
+print(cph.summary[["coef", "p"]], cph.concordance_index_)
 """
 
 
-def best_of(func, repeat: int = 3) -> float:
-    """Best wall time of ``repeat`` calls, in seconds."""
+def run(command: list[str], repeat: int = 1) -> tuple[float, float]:
+    """Best wall time (s) and the largest peak resident memory (MB) of ``repeat`` runs."""
+    best, peak = float("inf"), 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise SystemExit(f"failed: {' '.join(command)}\n{proc.stderr.read().decode()[-2000:]}")
+        best, peak = min(best, elapsed), max(peak, usage.ru_maxrss / 1024)
+    return best, peak
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cohort_explorer.cli", *args]
+
+
+def script(workdir: Path, name: str, text: str) -> Path:
+    path = workdir / name
+    path.write_text(text)
+    return path
+
+
+def bench_startup(repeat: int) -> None:
+    lung = ROOT / "tests" / "reference" / "data" / "analysis_lung.csv"
+    print("\n== start-up (best of", repeat, "runs, s) ==")
+    for label, args in (("--version", ["--version"]), ("--help", ["--help"]),
+                        ("analyze, 228 rows", ["analyze", str(lung), "--time", "time", "--event",
+                                               "status=2", "--group-by", "sex",
+                                               "--covariates", "age,ph.ecog"])):
+        seconds, _ = run(cli(*args), repeat)
+        target = 0.8 if label.startswith("analyze") else 0.25
+        print(f"{label:<20}{seconds:8.3f} s   target <= {target} s: "
+              f"{'ok' if seconds <= target else 'MISSED'}")
+
+
+def bench_whole(n: int, workdir: Path, repeat: int) -> dict[str, float]:
+    from cohort_explorer.sample import write_sample
+
+    csv = workdir / f"cohort_{n}.csv"
+    write_sample(csv, n=n, seed=7)
+    r_script = script(workdir, "whole.R", R_WHOLE)
+    py_script = script(workdir, "whole_lifelines.py", LIFELINES_WHOLE)
+    rows = {
+        "cohort-explorer analyze (json)": run(cli("analyze", str(csv), *ANALYZE), repeat),
+        "cohort-explorer analyze (text)": run(cli("analyze", str(csv), *ANALYZE, "--output",
+                                                  "text"), repeat),
+    }
+    if shutil.which("Rscript"):
+        rows["Rscript survival"] = run(["Rscript", str(r_script), str(csv)], repeat)
+    rows["lifelines script"] = run([sys.executable, str(py_script), str(csv)],
+                                   1 if n > 200_000 else repeat)
+    print(f"\n== whole process, {n:,} rows (best wall time; peak memory) ==")
+    ours = rows["cohort-explorer analyze (json)"][0]
+    for label, (seconds, mb) in rows.items():
+        ratio = f"ours(json)/this = {ours / seconds:5.2f}x" if not label.startswith("cohort") else ""
+        print(f"{label:<32}{seconds:8.2f} s {mb:8.0f} MB   {ratio}")
+    return {label: seconds for label, (seconds, _) in rows.items()} | {"csv": str(csv)}
+
+
+def bench_cox(csv: str, workdir: Path, repeat: int) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from cohort_explorer.stats.cox import fit_cox
+
+    d = pd.read_csv(csv, usecols=["pfs_months", "pfs_event", "ikzf1", "age", "cyto_risk"])
+    q = np.searchsorted(np.quantile(d["ikzf1"], [0.25, 0.5, 0.75]), d["ikzf1"], side="left")
+    design = pd.DataFrame({f"g=Q{k + 1}": (q == k).astype(float) for k in (1, 2, 3)})
+    design["age"] = d["age"].to_numpy(float)
+    design["cyto_risk=standard"] = (d["cyto_risk"] == "standard").to_numpy(float)
+    t, e = d["pfs_months"].to_numpy(float), d["pfs_event"].to_numpy(float)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        func()
+        result = fit_cox(t, e, design)
         times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def r_timings(csv_path: Path) -> dict[str, float]:
-    if shutil.which("Rscript") is None:
-        return {}
-    with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as handle:
-        handle.write(R_SCRIPT)
-    try:
-        out = subprocess.run(["Rscript", handle.name, str(csv_path)], capture_output=True,
-                             text=True, check=True).stdout
-    finally:
-        os.unlink(handle.name)
-    return {line.split()[0]: float(line.split()[1]) for line in out.splitlines() if line.strip()}
-
-
-def lifelines_tasks(df, groups):
-    from lifelines import CoxPHFitter, KaplanMeierFitter
-    from lifelines.statistics import multivariate_logrank_test
-
-    t, e = df["pfs_months"].to_numpy(), df["pfs_event"].to_numpy()
-
-    def km():
-        for g in np.unique(groups):
-            KaplanMeierFitter().fit(t[groups == g], e[groups == g])
-
-    def logrank():
-        multivariate_logrank_test(t, groups, e)
-
-    design = _design(df, groups)
-
-    def fit_cox():
-        frame = design.assign(T=t, E=e)
-        CoxPHFitter().fit(frame, "T", "E", fit_options={"precision": 1e-12})
-
-    return {"km": km, "logrank": logrank, "cox": fit_cox}
-
-
-def _design(df, groups):
-    import pandas as pd
-
-    design = pd.DataFrame({f"g=Q{k}": (groups == k).astype(float) for k in (2, 3, 4)})
-    design["age"] = df["age"].to_numpy(float)
-    design["log2(crbn)"] = np.log2(df["crbn"].to_numpy(float))
-    return design
-
-
-def our_tasks(df, groups):
-    t, e = df["pfs_months"].to_numpy(), df["pfs_event"].to_numpy()
-    design = _design(df, groups)
-
-    def km():
-        for g in np.unique(groups):
-            stats.kaplan_meier(t[groups == g], e[groups == g])
-
-    return {
-        "km": km,
-        "logrank": lambda: stats.logrank_test(t, e, groups),
-        "cox": lambda: cox.fit_cox(t, e, design),
-    }
-
-
-def bench_size(n: int, workdir: Path, repeat: int) -> None:
-    df = make_sample(n, seed=7)
-    groups = np.searchsorted(np.quantile(df["ikzf1"], [0.25, 0.5, 0.75]), df["ikzf1"]) + 1
-    csv_path = workdir / f"bench_{n}.csv"
-    df.to_csv(csv_path, index=False)
-    ours = {k: best_of(f, repeat) for k, f in our_tasks(df, groups).items()}
-    theirs = {k: best_of(f, 1 if n > 200_000 else repeat) for k, f in lifelines_tasks(df, groups).items()}
-    rtimes = r_timings(csv_path)
-    print(f"\n== {n:,} patients, 4 IKZF1 quartile groups (best wall time, s; ratio < 1 = we are faster) ==")
-    print(f"{'task':<10}{'ours s':>10}{'lifelines s':>13}{'R s':>9}{'ours÷lifelines':>16}{'ours÷R':>8}")
-    for task, seconds in ours.items():
-        r = rtimes.get(task)
-        r_text = f"{r:9.3f}" if r is not None else f"{'n/a':>9}"
-        ratio_r = f"{seconds / r:7.2f}x" if r else f"{'n/a':>8}"
-        print(f"{task:<10}{seconds:10.3f}{theirs[task]:13.3f}{r_text}"
-              f"{seconds / theirs[task]:15.2f}x{ratio_r}")
-    spec = AnalysisSpec("pfs_months", "pfs_event", group_by="ikzf1:quartiles", landmarks=(36.0,),
-                        covariates=("age", "crbn:log2"))
-    print(f"analyze() end to end: {best_of(lambda: analyze(df, spec), repeat):.3f} s")
+    ours = min(times)
+    line = f"fit_cox (Efron, 5 coefficients, concordance {result.concordance:.6f}): {ours:.3f} s"
+    if shutil.which("Rscript"):
+        out = subprocess.run(["Rscript", str(script(workdir, "cox.R", R_COX)), csv],
+                             capture_output=True, text=True, check=True).stdout.split()
+        r_seconds = float(out[1])
+        line += (f"; R coxph {r_seconds:.3f} s (concordance {float(out[3]):.6f}); "
+                 f"ratio {ours / r_seconds:.2f}x (target <= 0.3x)")
+    print(f"\n== Cox fit alone, {len(t):,} rows (best of {repeat}) ==\n{line}")
 
 
 def bench_read(workdir: Path) -> None:
-    df = make_sample(1_000_000, seed=11)
-    path = workdir / "big.csv"
-    while True:
-        df.to_csv(path, index=False)
-        size = path.stat().st_size
-        if size >= 100 * 1024 * 1024:
-            break
-        df = df.loc[np.tile(df.index, 2)].reset_index(drop=True).iloc[: int(len(df) * 110e6 / size)]
-    data = path.read_bytes()
-    seconds = best_of(lambda: read_table(io.BytesIO(data), filename="big.csv"), 2)
-    print(f"\nread_table on a {size / 2**20:.0f} MB CSV ({len(df):,} rows): {seconds:.2f} s "
-          f"(target <= 10 s)")
+    """``read_table`` on a ~100 MB CSV (every column; target <= 10 s)."""
+    import io
 
+    from cohort_explorer.io import read_table
+    from cohort_explorer.sample import make_sample
 
-def bench_app(repeat: int) -> None:
-    script = ROOT / "bench" / "app_rerun.py"
-    if script.exists():
-        subprocess.run([sys.executable, str(script), "--repeat", str(repeat)], check=False)
+    data = make_sample(1_300_000, seed=11).to_csv(index=False).encode()
+    start = time.perf_counter()
+    read_table(io.BytesIO(data), filename="big.csv")
+    print(f"\nread_table on a {len(data) / 2**20:.0f} MB CSV, every column: "
+          f"{time.perf_counter() - start:.2f} s (target <= 10 s)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--app", action="store_true", help="also time the app (bench/app_rerun.py)")
     args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
+    bench_startup(args.repeat)
+    targets = {100_000: 0.5, 1_000_000: 0.3}
     with tempfile.TemporaryDirectory(prefix="cohort-bench-") as tmp:
+        results = {}
         for n in (int(v) for v in args.sizes.split(",")):
-            bench_size(n, Path(tmp), args.repeat)
+            results[n] = bench_whole(n, Path(tmp), args.repeat)
+        print("\n== ratios (same run; < 1 = Cohort Explorer is faster) ==")
+        for n, row in results.items():
+            ours = row["cohort-explorer analyze (json)"]
+            if "Rscript survival" in row:
+                target = targets.get(n)
+                print(f"{n:>9,} rows  ours/R         = {ours / row['Rscript survival']:5.2f}x"
+                      + (f"  (target <= {target}x)" if target else ""))
+            print(f"{n:>9,} rows  ours/lifelines = {ours / row['lifelines script']:5.2f}x"
+                  + ("  (target <= 0.15x)" if n == 1_000_000 else ""))
+        largest = max(results)
+        bench_cox(results[largest]["csv"], Path(tmp), args.repeat)
         bench_read(Path(tmp))
-    bench_app(args.repeat)
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak memory of the benchmark process: {peak:.0f} MB")
+    print(f"\nload at the end {os.getloadavg()}")
+    if args.app:
+        subprocess.run([sys.executable, str(ROOT / "bench" / "app_rerun.py")], check=False)
 
 
 if __name__ == "__main__":

@@ -113,7 +113,7 @@ def _split_event(text: str) -> tuple[str, str | None]:
     return column, (value if sep else None)
 
 
-def _read(args) -> object:
+def _read(args, columns=None) -> object:
     from cohort_explorer.io import read_table
 
     path = Path(args.data)
@@ -121,7 +121,7 @@ def _read(args) -> object:
         raise DataFileError(f"No such file: {args.data}")
     max_bytes = int(args.max_size * 1024 * 1024) if args.max_size else None
     sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
-    return read_table(path, filename=path.name, sheet=sheet, max_bytes=max_bytes)
+    return read_table(path, filename=path.name, sheet=sheet, max_bytes=max_bytes, columns=columns)
 
 
 def _spec(args) -> AnalysisSpec:
@@ -233,10 +233,15 @@ def _sheet_hint(args, error: ColumnError) -> ColumnError:
 def _run_analyze(args) -> int:
     from cohort_explorer import jsonout
     from cohort_explorer.analysis import analyze
+    from cohort_explorer.io.columns import spec_columns
 
-    data = _read(args)
+    spec = _spec(args)
+    data = _read(args, columns=spec_columns(spec))  # only the columns the options name
     try:
-        result = analyze(data, _spec(args))
+        try:
+            result = analyze(data, spec)
+        except ColumnError:
+            result = analyze(_read(args), spec)  # the same analysis on every column
     except ColumnError as error:
         raise _sheet_hint(args, error) from None
     if args.output == "json":

@@ -166,7 +166,7 @@ def analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> Ana
         detail = ", ".join(f"{k}: {v}" for k, v in reasons.items() if v) or "no rows"
         raise ColumnError(f"Nothing to analyse: every row was excluded ({detail})")
     return AnalysisSet(
-        data=data.loc[keep],
+        data=data if keep.all() else data.loc[keep],
         time=time[keep],
         event=event[keep].astype(int),
         excluded=Excluded(count, {k: v for k, v in reasons.items()}),

@@ -80,11 +80,22 @@ def _bool_labels(values: pd.Series) -> pd.Series:
     return values.astype(object).map(lambda v: None if pd.isna(v) else ("TRUE" if v else "FALSE"))
 
 
+def _distinct_text(values: pd.Series) -> pd.Series | None:
+    """For a column of text only: its codes' distinct values (labels are computed once per
+    distinct value, not per row, with the very same rules), else None."""
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return None
+    return pd.Series(pd.unique(values.dropna().to_numpy()), dtype=object)
+
+
 def category_levels(values: pd.Series) -> list[str]:
     """Distinct non-missing values as labels, numbers numerically, text by code point.
 
     True/false columns are labelled ``FALSE``/``TRUE`` as R prints them.
     """
+    distinct = _distinct_text(values)
+    if distinct is not None and len(distinct) < len(values):
+        values = distinct
     if _is_boolean(values):
         return sorted(set(_bool_labels(values).dropna()))
     present = values.dropna()
@@ -96,6 +107,16 @@ def category_levels(values: pd.Series) -> list[str]:
 
 def _as_labels(values: pd.Series) -> pd.Series:
     """Values as label text (numbers normalised: 1.0 -> '1'), missing as None."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if len(uniques) < len(values):
+            labels = _row_labels(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+            lookup = np.array([*labels.tolist(), None], dtype=object)
+            return pd.Series(lookup[codes], index=values.index, dtype=object)
+    return _row_labels(values)
+
+
+def _row_labels(values: pd.Series) -> pd.Series:
     if _is_boolean(values):
         return _bool_labels(values)
     numeric = pd.to_numeric(values, errors="coerce")
@@ -109,6 +130,9 @@ def _as_labels(values: pd.Series) -> pd.Series:
 
 
 def _codes_for(labels_per_row: pd.Series, levels: list[str]) -> np.ndarray:
+    if len(set(levels)) == len(levels):  # one hash look-up per row, in C
+        return pd.Index(levels, dtype=object).get_indexer(
+            pd.Series(labels_per_row, dtype=object)).astype(int)
     index = {label: i for i, label in enumerate(levels)}
     return np.array([index.get(v, -1) if v is not None else -1 for v in labels_per_row], dtype=int)
 
@@ -294,4 +318,4 @@ def apply_where(df: pd.DataFrame, conditions: tuple[str, ...] | list[str]) -> pd
         if column not in df.columns:
             raise ColumnError(f"--where {text}: no column '{column}' in the data")
         mask &= _where_mask(df[column], op, value, text)
-    return df.loc[mask]
+    return df if mask.all() else df.loc[mask]

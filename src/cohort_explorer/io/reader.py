@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,6 +31,8 @@ import pandas as pd
 
 from cohort_explorer.errors import DataFileError
 from cohort_explorer.io.binary import read_parquet, read_statistical, read_xlsx, xlsx_sheet_names
+from cohort_explorer.io.columns import clean_name as _clean_name
+from cohort_explorer.io.columns import subset_picker
 from cohort_explorer.io.text import (
     EXTRA_NA_VALUES,
     SNIFF_BYTES,
@@ -260,13 +261,6 @@ def _label(name: str | None) -> str:
     return f"The file '{name}'" if name else "The file"
 
 
-def _clean_name(name) -> str:
-    if name is None or (isinstance(name, float) and name != name):
-        return ""
-    text = str(name).strip()
-    return "" if re.fullmatch(r"Unnamed: \d+", text) else text
-
-
 def _numbers_in_mixed(column: pd.Series, decimal_comma: bool) -> pd.Series | None:
     """Numbers and number-like text mixed in one column (Excel) -> float column, else None."""
     values = column.dropna()
@@ -379,6 +373,7 @@ def read_table(
     filename: str | None = None,
     sheet: str | int | None = None,
     max_bytes: int | None = None,
+    columns=None,
 ) -> pd.DataFrame:
     """Read a cohort table, recognising its format from the content.
 
@@ -395,6 +390,11 @@ def read_table(
     max_bytes : int, optional
         Refuse larger files before parsing them (the app passes
         :data:`DEFAULT_APP_MAX_BYTES`); no limit by default.
+    columns : callable, optional
+        For CSV/TSV: ``columns(names)`` gets the (stripped) header names and returns the set
+        of names to parse; the others are skipped (same values, less time and memory). The
+        whole file is read instead when that could change the result: a wanted name that is
+        missing or repeated, a repeated name anywhere, or a row empty in every wanted column.
 
     Returns
     -------
@@ -421,8 +421,16 @@ def read_table(
         ) from None
     decimal_comma = True
     if kind == "csv":
-        df, delimiter = read_delimited(data, label)
+        wanted = None if columns is None else subset_picker(columns)
+        df, delimiter = read_delimited(data, label, wanted)
         decimal_comma = delimiter != ","
+        if wanted is not None:
+            parsed = len(df)
+            df = _finalize(df, label, decimal_comma)
+            if len(df) == parsed:  # no row blank in the wanted columns: same rows as a full read
+                df.attrs["format"] = kind
+                return df
+            df, delimiter = read_delimited(data, label)  # blank rows are judged on every column
     elif kind == "xlsx":
         df = read_xlsx(data, sheet, label)
     elif kind == "parquet":

@@ -195,12 +195,13 @@ def numeric_from_strings(column: pd.Series, *, decimal_comma: bool = True) -> pd
     return converted.astype(float).reindex(column.index)
 
 
-def read_delimited(data: bytes, label: str) -> tuple[pd.DataFrame, str]:
+def read_delimited(data: bytes, label: str, wanted=None) -> tuple[pd.DataFrame, str]:
     """Parse CSV/TSV bytes (any supported encoding).
 
     Returns the frame with the header names exactly as written (pandas' renaming of duplicates
     undone, so the caller can report them) and the delimiter. Text columns are not tidied yet:
-    the caller (``io._tidy_columns``) does that.
+    the caller (``io._tidy_columns``) does that. ``wanted(names)`` may return the positions
+    of the only header names to parse (the others are skipped by the parser), or None for all.
     """
     utf8, _encoding = decode_to_utf8(data)
     raw_head = data[:SNIFF_BYTES]
@@ -231,6 +232,8 @@ def read_delimited(data: bytes, label: str) -> tuple[pd.DataFrame, str]:
     else:
         delimiter = sniff_delimiter(lines)
     decimal = "," if _uses_decimal_comma(lines, delimiter) else "."
+    names = _header_names(lines, delimiter)
+    positions = None if wanted is None else wanted(names)
     try:
         df = pd.read_csv(
             io.BytesIO(utf8),
@@ -242,6 +245,7 @@ def read_delimited(data: bytes, label: str) -> tuple[pd.DataFrame, str]:
             index_col=False,
             na_values=list(EXTRA_NA_VALUES),
             low_memory=False,
+            usecols=positions,
         )
     except pd.errors.EmptyDataError:
         raise DataFileError(
@@ -253,7 +257,10 @@ def read_delimited(data: bytes, label: str) -> tuple[pd.DataFrame, str]:
             f"{label} could not be read as a table ({detail}). Check that every row has the same "
             "number of fields and that quotes are closed."
         ) from None
-    names = _header_names(lines, delimiter)
+    if positions is not None:
+        names = [names[i] for i in positions]
+        if list(df.columns) != names:  # the parser saw another header: read every column
+            return read_delimited(data, label)
     if len(names) == len(df.columns):
         df.columns = names
     return df, delimiter

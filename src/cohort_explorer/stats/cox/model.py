@@ -22,16 +22,16 @@ import pandas as pd
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.stats.cox.concordance import concordance_counts
 from cohort_explorer.stats.cox.entry import late_entry_pairs, prepare_entry
 from cohort_explorer.stats.cox.fit import (
     TOLER_INF,
     NewtonFit,
-    concordance_counts,
     newton_raphson,
     timefix,
 )
 from cohort_explorer.stats.cox.strata import within_strata
-from cohort_explorer.stats.cox.zph import km_transform, zph_residuals, zph_scores
+from cohort_explorer.stats.cox.zph import efron_terms, km_transform, zph_residuals, zph_scores
 from cohort_explorer.stats.distributions import chi2_sf, norm_ppf, norm_sf
 
 __all__ = ["CoxTerm", "TestStatistic", "CoxResult", "PHResiduals", "PHTest", "fit_cox",
@@ -438,12 +438,13 @@ def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult 
         keep = [j for j in range(len(names)) if j not in reasons]
     eta = x @ coef
     units = _test_units(names, groups)
-    residuals = _residuals(time, event, x, eta, coef, keep, names, units)
+    shared = efron_terms(time, event, x[:, keep], eta) if keep else None  # one sort for both
+    residuals = _residuals(time, event, x, eta, coef, keep, names, units, shared)
     if not keep:
         nan = TestStatistic(np.nan, 0, np.nan)
         return PHTest(terms=tuple((label, nan) for label, _ in units), global_test=nan,
                       residuals=residuals)
-    score, info = zph_scores(time, event, x[:, keep], eta)
+    score, info = zph_scores(time, event, x[:, keep], eta, terms=shared)
     p = len(keep)
     results = []
     for label, idx in units:
@@ -456,7 +457,7 @@ def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult 
     return PHTest(terms=tuple(results), global_test=global_test, residuals=residuals)
 
 
-def _residuals(time, event, x, eta, coef, keep, names, units) -> PHResiduals:
+def _residuals(time, event, x, eta, coef, keep, names, units, shared=None) -> PHResiduals:
     """Scaled Schoenfeld residuals of the estimable columns; NaN columns for the others."""
     tested_as = [""] * len(names)
     for label, idx in units:
@@ -467,7 +468,7 @@ def _residuals(time, event, x, eta, coef, keep, names, units) -> PHResiduals:
     variance = np.full(len(names), np.nan)
     full_coef = np.full(len(names), np.nan)
     if keep:
-        raw = zph_residuals(time, event, x[:, keep], eta, coef[keep])
+        raw = zph_residuals(time, event, x[:, keep], eta, coef[keep], terms=shared)
         values[:, keep], variance[keep], full_coef[keep] = raw.values, raw.variance, coef[keep]
         transformed, raw_time = raw.transformed_time, raw.time
     else:

@@ -14,7 +14,7 @@ import numpy as np
 
 from cohort_explorer.stats.cox.fit import RiskSets
 
-__all__ = ["km_transform", "zph_scores", "ZphResiduals", "zph_residuals"]
+__all__ = ["km_transform", "efron_terms", "zph_scores", "ZphResiduals", "zph_residuals"]
 
 
 def km_transform(time: np.ndarray, event: np.ndarray) -> np.ndarray:
@@ -28,15 +28,17 @@ def km_transform(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     return 1 - before
 
 
-def _efron_terms(time, event, x, eta):
-    """Risk sets of the centred covariates and Efron's terms at the linear predictor ``eta``."""
+def efron_terms(time, event, x, eta):
+    """Risk sets of the centred covariates and Efron's terms at the linear predictor ``eta``
+    (computed once and passed as ``terms=`` to both :func:`zph_scores` and
+    :func:`zph_residuals`, which need the same)."""
     risk_sets = RiskSets(time, event, x - x.mean(axis=0))
     risk, denom, xsum = risk_sets.terms(eta[risk_sets.order] - eta.mean())
     return risk_sets, risk, denom, xsum
 
 
 def zph_scores(time: np.ndarray, event: np.ndarray, x: np.ndarray,
-               eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+               eta: np.ndarray, terms=None) -> tuple[np.ndarray, np.ndarray]:
     """Score for the time-interaction terms and the 2p x 2p information matrix.
 
     Parameters
@@ -57,7 +59,7 @@ def zph_scores(time: np.ndarray, event: np.ndarray, x: np.ndarray,
     """
     transformed = km_transform(time, event)
     gtime = transformed - transformed[event > 0].mean()
-    risk_sets, risk, denom, xsum = _efron_terms(time, event, x, eta)
+    risk_sets, risk, denom, xsum = terms or efron_terms(time, event, x, eta)
     g_block = gtime[risk_sets.order][risk_sets.starts]
     g = g_block[risk_sets.term_block]
     dead = risk_sets.is_event
@@ -81,7 +83,7 @@ class ZphResiduals:
 
 
 def zph_residuals(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.ndarray,
-                  coef: np.ndarray) -> ZphResiduals:
+                  coef: np.ndarray, terms=None) -> ZphResiduals:
     """Scaled Schoenfeld residuals as R ``cox.zph(fit, transform = "km", terms = FALSE)``.
 
     Parameters
@@ -104,7 +106,7 @@ def zph_residuals(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.nd
     Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on weighted
     residuals. Biometrika 1994;81:515-526.
     """
-    risk_sets, risk, denom, xsum = _efron_terms(time, event, x, eta)
+    risk_sets, risk, denom, xsum = terms or efron_terms(time, event, x, eta)
     term_means = xsum / denom[:, None]
     tb = risk_sets.term_block
     first = np.flatnonzero(np.concatenate(([True], tb[1:] != tb[:-1])))
