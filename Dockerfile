@@ -25,7 +25,8 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 RUN pip install --no-cache-dir --no-deps .
 
-COPY app.py ./
+COPY app.py serve.py ./
+COPY assets ./assets
 COPY pages ./pages
 COPY sample_data ./sample_data
 COPY .streamlit ./.streamlit
@@ -40,4 +41,4 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status == 200 else 1)"]
 
-CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]
+CMD ["python", "serve.py", "--server.port=8501", "--server.address=0.0.0.0"]

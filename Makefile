@@ -24,7 +24,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 ## run: start the app on http://localhost:$(PORT) with the synthetic sample cohort loaded
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/python serve.py --server.port $(PORT)
 
 ## chromium: Debian's Chromium for browser tests and static image export
 chromium:
@@ -64,12 +64,12 @@ ci-deps:
 
 ## test: install what tests need and run the whole suite (browser tests included)
 test: $(VENV)/.dev chromium ci-deps
-	$(BIN)/ruff check src tests pages app.py bench
+	$(BIN)/ruff check src tests pages app.py serve.py bench
 	@if [ -f Dockerfile ]; then $(BIN)/hadolint Dockerfile; fi
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests pages app.py bench
+	$(BIN)/ruff check src tests pages app.py serve.py bench
 	$(BIN)/hadolint Dockerfile
 
 ## bench: speed and memory against lifelines and R, measured in the same run (never in pytest)

@@ -8,8 +8,12 @@ for every new session (``frame``); the pages only collect choices and render eng
 from __future__ import annotations
 
 import streamlit as st
-from pages._common import frame
+from pages._common import frame, page_config
+from pages._server import harden
 
+harden()  # idempotent; serve.py already did it before the server started
+
+page_config()  # before st.navigation: the favicon is ours, not a page icon from a CDN
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", url_path="data",
             default=True),

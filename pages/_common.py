@@ -3,20 +3,24 @@
 Not a page (``app.py`` lists the pages explicitly; this file is never one). State lives in
 ``st.session_state`` under page-prefixed keys (``data_``, ``cohort_``, ``km_``, ``hr_``,
 ``report_``, ``app_``); the current choices are mirrored in ``st.query_params`` (choices only,
-never data). Engine calls are cached with ``st.cache_data`` keyed by a hash of the file's
-bytes, in memory only (never ``persist``, never ``cache_resource`` for user data).
+never data). Engine calls are memoised per session (``pages/_cache.py``), keyed by tuples
+that start with a hash of the file's bytes, in memory only, never shared between sessions.
+User text is made inert by ``md``/``show_table`` (``pages/_text.py``); a shared link's
+parameters are checked by ``pages/_links.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pages._cache import session_cache
+from pages._links import check_choice, read_link, show_notices
+from pages._text import md, show_table
 
 from cohort_explorer import io as cio
 from cohort_explorer.analysis import AnalysisResult, analyze
@@ -27,10 +31,12 @@ from cohort_explorer.spec import AnalysisSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = ROOT / "sample_data" / "sample_cohort.csv"
+#: The favicon, served by this server (a ``:material/...:`` icon is fetched from Google's CDN).
+ICON = ROOT / "assets" / "icon.png"
 SAMPLE_LABEL = "Synthetic sample cohort (60 patients)"
 SYNTHETIC_TEXT = ("Synthetic data: the demo cohort is simulated (shaped like the DSMM XII "
                   "substudy, Krönke et al., Leukemia 2017). No row describes a real patient.")
-CACHE = {"max_entries": 32, "ttl": 3600, "show_spinner": False}
+__all__ = ["md", "show_table", "session_cache"]  # re-exported for the pages
 #: Default landmark time of the Survival page, per time unit (3 years).
 DEFAULT_LANDMARK = {"months": "36", "days": "1095", "weeks": "156", "years": "3"}
 
@@ -47,19 +53,33 @@ MIRRORED: dict[str, type] = {
 
 
 # --------------------------------------------------------------------------- entry
-def frame() -> None:
-    """Page config, URL choices, the default dataset and the sidebar (run once per rerun)."""
+def page_config() -> None:
+    """Title, favicon and layout. Called before ``st.navigation``: without a favicon set first,
+    the browser takes the page's ``:material/...:`` icon as favicon, from Google's servers."""
     st.set_page_config(
-        page_title="Cohort Explorer", page_icon=":material/monitor_heart:", layout="wide",
+        page_title="Cohort Explorer", page_icon=str(ICON), layout="wide",
         initial_sidebar_state="expanded",
         menu_items={"About": "Cohort Explorer: Kaplan–Meier, log-rank and Cox models that "
                              "match R's survival package."})
+
+
+def frame() -> None:
+    """Page config, URL choices, the default dataset and the sidebar (run once per rerun)."""
+    page_config()
     from pages._auth import sign_in_gate  # optional OpenID Connect sign-in (docs/DEPLOYMENT.md)
 
     if not sign_in_gate():
         st.stop()
     load_query_params()
     ensure_dataset()
+    show_notices()
+    endpoint = st.session_state.get("app_endpoint")
+    if endpoint is not None:  # a link's endpoint must be one of the dataset's endpoints
+        known = endpoint_by_name(endpoint) is not None
+        check_choice("app_endpoint", known)
+        if not known:
+            st.session_state.pop("app_endpoint")
+            endpoint = None
     with st.sidebar:
         st.markdown("**Active dataset**")
         st.markdown(md(st.session_state.get("data_name", "none")))
@@ -71,7 +91,6 @@ def frame() -> None:
         # One endpoint for every page; the page's endpoint selector rewrites this slot, since a
         # change made on this rerun reaches the session only when the page body runs.
         slot = st.empty()
-        endpoint = st.session_state.get("app_endpoint")
         if endpoint:
             slot.markdown(f"**Active endpoint:** {md(endpoint)}")
         st.session_state["app_endpoint_slot"] = slot
@@ -104,14 +123,6 @@ def end_page() -> None:
 
 
 # --------------------------------------------------------------------------- text
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
-
-
-def md(text: Any) -> str:
-    """User text made inert for ``st.markdown``-rendering elements (every symbol escaped)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
-
-
 def show_error(error: Exception) -> None:
     """A user-fixable error as one readable message (never a traceback)."""
     st.error(md(str(error)), icon=":material/error:")
@@ -133,9 +144,13 @@ def persisted(widget: Callable, label: str, key: str, default: Any, *,
     if options is not None:
         options = list(options)
         if isinstance(value, list):
+            check_choice(key, all(v in options for v in value))
             value = [v for v in value if v in options]
         elif value not in options:
+            check_choice(key, False)
             value = default if default in options else (options[0] if options else None)
+        else:
+            check_choice(key, True)
         current = st.session_state.get(wkey, value)
         valid = (all(v in options for v in current) if isinstance(current, list)
                  else current in options)
@@ -156,17 +171,7 @@ def load_query_params() -> None:
     if st.session_state.get("app_query_loaded"):
         return
     st.session_state["app_query_loaded"] = True
-    params = st.query_params
-    for key, kind in MIRRORED.items():
-        name = key
-        if name not in params:
-            continue
-        if kind is list:
-            st.session_state[key] = [v for v in params.get_all(name) if v != ""]
-        elif kind is bool:
-            st.session_state[key] = params.get(name) == "1"
-        else:
-            st.session_state[key] = params.get(name)
+    read_link(st.query_params, MIRRORED)
 
 
 def save_query_params() -> None:
@@ -194,19 +199,19 @@ def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_data(**CACHE)
+@session_cache(max_entries=2)
 def _read(digest: str, filename: str | None, sheet: str | None, _data: bytes) -> pd.DataFrame:
     return cio.read_table(_data, filename=filename, sheet=sheet,
                           max_bytes=cio.DEFAULT_APP_MAX_BYTES)
 
 
-@st.cache_data(**CACHE)
+@session_cache(max_entries=2)
 def _sheets(digest: str, filename: str | None, _data: bytes) -> list[str]:
     return cio.list_sheets(_data, filename=filename)
 
 
-@st.cache_data(**CACHE)
-def _suggest(key: str, _df: pd.DataFrame):
+@session_cache(max_entries=4)
+def _suggest(key: tuple, _df: pd.DataFrame):
     return suggest_roles(_df)
 
 
@@ -277,10 +282,16 @@ def ensure_dataset() -> None:
         st.session_state["data_name"] = SAMPLE_LABEL
 
 
-def data_key() -> str:
-    """Cache key of the current dataset: content hash, sheet and removed columns."""
-    removed = ",".join(st.session_state.get("data_removed", ()))
-    return f"{st.session_state['data_digest']}|{st.session_state.get('data_sheet')}|{removed}"
+def data_key() -> tuple:
+    """Cache key of the current dataset: content hash, sheet and removed columns (a tuple:
+    never a joined string, which two different lists of names could share)."""
+    return (st.session_state["data_digest"], st.session_state.get("data_sheet"),
+            tuple(st.session_state.get("data_removed", ())))
+
+
+def where_key() -> tuple:
+    """Cache key of the current dataset with its subgroup filter rules."""
+    return data_key(), tuple(st.session_state.get("data_where", ()))
 
 
 def raw_dataset() -> pd.DataFrame:
@@ -320,8 +331,8 @@ def time_unit() -> str:
 
 
 # --------------------------------------------------------------------------- analysis
-@st.cache_data(**CACHE)
-def _analyze(key: str, spec_key: str, _df: pd.DataFrame, _spec: AnalysisSpec) -> AnalysisResult:
+@session_cache(max_entries=16)
+def _analyze(key: tuple, spec_key: str, _df: pd.DataFrame, _spec: AnalysisSpec) -> AnalysisResult:
     return analyze(_df, _spec)
 
 

@@ -7,6 +7,7 @@ vocabulary as the CLI, so a page never re-implements a grouping rule.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -40,6 +41,13 @@ class GroupChoice:
     is_optimal: bool = False
 
 
+def column_key(prefix: str, column: str) -> str:
+    """Session key of a per-column choice: a digest of the name, so no two columns share one
+    (with the name itself, column ``age``'s widget key ``hr_tf_age_w`` is the value key of a
+    column ``age_w``)."""
+    return f"{prefix}_{hashlib.sha256(str(column).encode()).hexdigest()[:16]}"
+
+
 def endpoint_select(page: str, label: str = "Endpoint") -> dict | None:
     """Select the endpoint (PFS, OS, …) shared by every page; mapped on the Data page."""
     options = [e["name"] for e in endpoints()]
@@ -63,6 +71,20 @@ def default_order(values: pd.Series) -> list[str]:
         if levels and levels <= set(order):
             return [level for level in order if level in levels]
     return []
+
+
+def follow_column(key: str, column: str, default: str) -> None:
+    """A text choice that belongs to a column (the order of its groups) starts again from the
+    column's ``default`` when another column is chosen. The first column shown keeps a value
+    the session already has: a shared link's order (``km_order=high,standard``) is kept."""
+    owner = st.session_state.get(f"{key}_for")
+    if owner == column:
+        return
+    st.session_state[f"{key}_for"] = column
+    if owner is None and st.session_state.get(key):
+        return
+    st.session_state[key] = default
+    st.session_state.pop(f"{key}_w", None)
 
 
 def _binary_columns(df: pd.DataFrame) -> list[str]:
@@ -108,10 +130,7 @@ def _category(prefix: str, df: pd.DataFrame, columns: list[str]) -> GroupChoice:
     default = "cyto_risk" if "cyto_risk" in columns else columns[0]
     column = persisted(st.selectbox, "Category", f"{prefix}_col", default, options=columns)
     order_default = ",".join(default_order(df[column]))
-    if st.session_state.get(f"{prefix}_order_for") != column:
-        st.session_state[f"{prefix}_order_for"] = column
-        st.session_state[f"{prefix}_order"] = order_default
-        st.session_state.pop(f"{prefix}_order_w", None)
+    follow_column(f"{prefix}_order", column, order_default)
     order = persisted(st.text_input, "Order of the groups (comma-separated; empty = sorted)",
                       f"{prefix}_order", order_default)
     order = ",".join(o.strip() for o in order.split(",") if o.strip())

@@ -6,18 +6,19 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from pages._common import (
-    CACHE,
     begin_page,
-    data_key,
     end_page,
     filtered_dataset,
     md,
     persisted,
+    session_cache,
     show_error,
+    show_table,
     suggestion,
     theme,
+    where_key,
 )
-from pages._widgets import default_order, endpoint_select, group_builder
+from pages._widgets import default_order, endpoint_select, follow_column, group_builder
 
 from cohort_explorer.analysis.stratify import group_rows
 from cohort_explorer.data.coding import coerce_event, coerce_time
@@ -29,8 +30,8 @@ from cohort_explorer.stats import table_one
 DEFAULT_VARIABLES = ("age", "sex", "iss_stage", "cyto_risk", "best_response", "ikzf1", "crbn")
 
 
-@st.cache_data(**CACHE)
-def _analysis_rows(key: str, time_col: str, event_col: str, event_value: str | None,
+@session_cache()
+def _analysis_rows(key: tuple, time_col: str, event_col: str, event_value: str | None,
                    _df: pd.DataFrame) -> np.ndarray:
     """Rows with a valid time and event: those of the Survival analysis of the endpoint."""
     for column in (time_col, event_col):
@@ -41,8 +42,8 @@ def _analysis_rows(key: str, time_col: str, event_col: str, event_value: str | N
     return ~np.isnan(time) & ~np.isnan(event)
 
 
-@st.cache_data(**CACHE)
-def _table_one(key: str, variables: tuple, group_by: str | None, derive: tuple,
+@session_cache()
+def _table_one(key: tuple, variables: tuple, group_by: str | None, derive: tuple,
                orders: tuple, _df: pd.DataFrame) -> table_one.TableOne:
     from cohort_explorer.analysis.stratify import derive_any
     from cohort_explorer.spec.grouping import parse_derive
@@ -61,8 +62,8 @@ def _table_one(key: str, variables: tuple, group_by: str | None, derive: tuple,
                             categorical=categorical, level_order=dict(orders))
 
 
-@st.cache_data(**CACHE)
-def _trend(key: str, value_col: str, category_col: str, order: tuple,
+@session_cache()
+def _trend(key: tuple, value_col: str, category_col: str, order: tuple,
            _df: pd.DataFrame) -> table_one.TrendTest:
     return table_one.jonckheere_terpstra(_df[value_col], _df[category_col].astype(str), order)
 
@@ -81,12 +82,12 @@ def _table_section(df: pd.DataFrame, sugg) -> None:
         return
     orders = tuple((v, tuple(default_order(df[v]))) for v in variables
                    if df[v].dtype.kind not in "if" and default_order(df[v]))
-    key = f"{data_key()}|{'|'.join(st.session_state.get('data_where', ()))}"
+    key = where_key()
     try:
         if endpoint is not None:  # the patients of the Survival analysis: same quantile cuts
             keep = _analysis_rows(key, endpoint["time_col"], endpoint["event_col"],
                                   endpoint["event_value"], df)
-            key += f"|{endpoint['time_col']}|{endpoint['event_col']}|{endpoint['event_value']}"
+            key = (key, endpoint["time_col"], endpoint["event_col"], endpoint["event_value"])
             df = df.loc[keep]
         table = _table_one(key, tuple(variables), choice.group_by, choice.derive, orders, df)
     except CohortError as error:
@@ -98,7 +99,7 @@ def _table_section(df: pd.DataFrame, sugg) -> None:
                     f"{md(endpoint['name'])} time and event, the rows of the Survival analysis "
                     "(quantile cut points are computed on them)"
                     + (f"; {left_out} rows without are left out." if left_out else "."))
-    st.table(table.to_frame(), hide_index=True)
+    show_table(table.to_frame())
     st.markdown("Continuous: median [interquartile range], Kruskal–Wallis test. Categorical: "
                 "n (%), χ² test, or Fisher's exact test when an expected count is below 5 "
                 f"(Monte Carlo p with {table_one.FISHER_RESAMPLES:,} tables beyond 2×2).")
@@ -122,17 +123,13 @@ def _biomarker_section(df: pd.DataFrame, sugg) -> None:
                                  options=categories)
     known = ",".join(default_order(df[category_col])) or ",".join(
         sorted({str(v) for v in df[category_col].dropna().unique()}))
-    if st.session_state.get("cohort_order_for") != category_col:
-        st.session_state["cohort_order_for"] = category_col
-        st.session_state["cohort_order"] = known
-        st.session_state.pop("cohort_order_w", None)
+    follow_column("cohort_order", category_col, known)
     order_text = persisted(st.text_input, "Order (lowest first, comma-separated)",
                            "cohort_order", known)
     order = tuple(o.strip() for o in order_text.split(",") if o.strip())
     log_scale = persisted(st.checkbox, "Logarithmic axis", "cohort_log", True)
-    where = "|".join(st.session_state.get("data_where", ()))
     try:
-        trend = _trend(f"{data_key()}|{where}", value_col, category_col, order, df)
+        trend = _trend(where_key(), value_col, category_col, order, df)
     except CohortError as error:
         show_error(error)
         return

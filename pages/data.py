@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 from pages._common import (
-    CACHE,
     SAMPLE_LABEL,
     SAMPLE_PATH,
     _sheets,
@@ -20,8 +19,10 @@ from pages._common import (
     notice_synthetic,
     persisted,
     raw_dataset,
+    session_cache,
     set_dataset,
     show_error,
+    show_table,
     suggestion,
 )
 
@@ -124,15 +125,15 @@ def _roles(df: pd.DataFrame) -> None:
                   on_change=follow_time_unit)
 
 
-@st.cache_data(**CACHE)
-def _validate(key: str, time_col: str, event_col: str, event_value: str | None,
+@session_cache()
+def _validate(key: tuple, time_col: str, event_col: str, event_value: str | None,
               _df: pd.DataFrame):
     """``validate_cohort`` cached by content: seconds on a 5,000-column file, every rerun."""
     return validate_cohort(_df, time_col=time_col, event_col=event_col, event_value=event_value)
 
 
-@st.cache_data(**CACHE)
-def _identifier_columns(key: str, _df: pd.DataFrame) -> dict[str, str]:
+@session_cache(max_entries=2)
+def _identifier_columns(key: tuple, _df: pd.DataFrame) -> dict[str, str]:
     return find_identifier_columns(_df)
 
 
@@ -159,12 +160,12 @@ def _validation(df: pd.DataFrame) -> None:
             table = pd.DataFrame([{"Severity": i.severity, "Column": i.column or "",
                                    "Rows": "" if i.count is None else str(i.count),
                                    "What to do": i.message} for i in report.issues])
-            st.table(table, hide_index=True)
+            show_table(table)
 
 
 def _identifiers() -> None:
-    found = _identifier_columns(f"{st.session_state['data_digest']}|"
-                                f"{st.session_state.get('data_sheet')}", raw_dataset())
+    found = _identifier_columns((st.session_state["data_digest"],
+                                 st.session_state.get("data_sheet")), raw_dataset())
     removed = set(st.session_state.get("data_removed", ()))
     direct = {c: r for c, r in found.items() if c not in removed
               and not r.startswith("pseudonymous")}

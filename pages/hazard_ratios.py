@@ -11,12 +11,13 @@ from pages._common import (
     md,
     persisted,
     run_analysis,
+    show_table,
     suggestion,
     theme,
     time_unit,
     warnings_box,
 )
-from pages._widgets import endpoint_select
+from pages._widgets import column_key, endpoint_select
 
 from cohort_explorer.analysis.stratify import category_levels
 from cohort_explorer.errors import CohortError
@@ -24,6 +25,7 @@ from cohort_explorer.present import plots
 from cohort_explorer.present.format import format_p
 from cohort_explorer.present.tables import display_cox_table
 from cohort_explorer.spec import AnalysisSpec
+from cohort_explorer.spec.grouping import parse_group_spec
 from cohort_explorer.spec.terms import parse_covariate
 
 TRANSFORMS = {"as is (per unit)": "", "per doubling (log2)": "log2",
@@ -43,9 +45,10 @@ def _restore_terms() -> None:
         except CohortError:
             continue
         columns.append(term.column)
-        st.session_state[f"hr_tf_{term.column}"] = KIND_TO_LABEL.get(term.kind, "as is (per unit)")
+        st.session_state[column_key("hr_tf", term.column)] = KIND_TO_LABEL.get(
+            term.kind, "as is (per unit)")
         if term.reference:
-            st.session_state[f"hr_ref_{term.column}"] = term.reference
+            st.session_state[column_key("hr_ref", term.column)] = term.reference
     st.session_state["hr_cols"] = columns
 
 
@@ -56,16 +59,16 @@ def _term(df: pd.DataFrame, column: str) -> str:
         "as is (per unit)"
     left, right = st.columns(2)
     with left:
-        label = persisted(st.selectbox, f"{md(column)}: coding", f"hr_tf_{column}", default,
-                          options=options)
+        label = persisted(st.selectbox, f"{md(column)}: coding", column_key("hr_tf", column),
+                          default, options=options)
     kind = TRANSFORMS[label]
     if kind != "cat":
         return f"{column}:{kind}" if kind else column
     levels = category_levels(df[column])  # the engine's labels: 1.0 -> "1"
     preferred = next((x for x in ("standard", "0", "no", "I", "M") if x in levels), levels[0])
     with right:
-        reference = persisted(st.selectbox, f"{md(column)}: reference level", f"hr_ref_{column}",
-                              preferred, options=levels)
+        reference = persisted(st.selectbox, f"{md(column)}: reference level",
+                              column_key("hr_ref", column), preferred, options=levels)
     return f"{column}:cat:ref={reference}"
 
 
@@ -78,7 +81,6 @@ def _builder(df: pd.DataFrame) -> tuple[list[str], bool]:
                   if c in df.columns and c not in used]
     candidates += [str(c) for c in df.columns if str(c) not in candidates and str(c) not in used
                    and str(c) not in set(st.session_state.get("data_identifiers", ()))]
-    default = [c for c in ("cyto_risk",) if c in candidates]
     km_spec = st.session_state.get("km_spec")
     with_group = False
     if km_spec is not None and km_spec.group_by:
@@ -86,10 +88,24 @@ def _builder(df: pd.DataFrame) -> tuple[list[str], bool]:
             st.checkbox, "Include the grouping from the Survival page: "
             + md(st.session_state.get("km_group_label", km_spec.group_by)),
             "hr_with_group", True)
+    if with_group:  # the grouping's column is in the model already: not a covariate too
+        grouped = _group_column(km_spec.group_by)
+        if grouped in candidates:
+            candidates.remove(grouped)
+            st.markdown(f"{md(grouped)} is in the model as the Survival page's grouping, so it "
+                       "is not offered as a covariate as well.")
+    default = [c for c in ("cyto_risk",) if c in candidates]
     columns = persisted(st.multiselect, "Covariates", "hr_cols", default, options=candidates)
     terms = [_term(df, column) for column in columns]
     st.session_state["hr_terms"] = terms
     return terms, with_group
+
+
+def _group_column(group_by: str) -> str | None:
+    try:
+        return parse_group_spec(group_by).column
+    except CohortError:
+        return None
 
 
 def _spec(endpoint: dict, terms: list[str], with_group: bool) -> AnalysisSpec:
@@ -130,7 +146,7 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
                 f"**{format_p(cox.lr_test.p)}** · ties: Efron")
     st.plotly_chart(plots.forest_figure(cox, theme=theme()), config=plots.PLOTLY_CONFIG,
                     theme=None, key="hr_forest", alt="Forest plot of hazard ratios")
-    st.table(display_cox_table(cox), hide_index=True)
+    show_table(display_cox_table(cox))
     _ph_section(result.ph_test)
 
 
@@ -146,7 +162,7 @@ def _ph_section(ph) -> None:
     if not any(t.p < 0.05 for _, t in ph.terms):
         st.success("No evidence against proportional hazards (all p ≥ 0.05).",
                    icon=":material/check_circle:")  # a violation is in the engine's warnings
-    st.table(pd.DataFrame(rows), hide_index=True)
+    show_table(pd.DataFrame(rows))
     _ph_figure(ph)
 
 

@@ -11,6 +11,7 @@ from pages._common import (
     md,
     persisted,
     run_analysis,
+    show_table,
     suggestion,
     theme,
     time_unit,
@@ -170,19 +171,19 @@ def _results(result, choice, options, endpoint) -> None:
     st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="km_chart",
                     alt="Kaplan–Meier curves with numbers at risk")
     st.subheader("Median and landmark survival")
-    st.table(display_group_table(result, time_unit()), hide_index=True)
+    show_table(display_group_table(result, time_unit()))
     if any(g.rmst is not None for g in result.groups):
         st.subheader("Restricted mean survival time")
-        st.table(display_rmst_table(result, time_unit()), hide_index=True)
+        show_table(display_rmst_table(result, time_unit()))
     if result.logrank is not None:
         st.subheader("Tests")
-        st.table(display_tests_table(result), hide_index=True)
+        show_table(display_tests_table(result))
     if result.pairwise:
         st.subheader("Pairwise log-rank tests")
-        st.table(display_pairwise_table(result), hide_index=True)
+        show_table(display_pairwise_table(result))
     if result.cox is not None:
         st.subheader("Hazard ratios against the reference group")
-        st.table(display_cox_table(result.cox), hide_index=True)
+        show_table(display_cox_table(result.cox))
     if result.cutpoint is not None:
         st.plotly_chart(plots.cutpoint_figure(result.cutpoint, column=choice.column,
                                               theme=theme()),

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from cohort_explorer.analysis import analyze
 from cohort_explorer.cli import main
 from cohort_explorer.spec import AnalysisSpec
-from tests.app.apptest import page, run, spy_downloads, start, upload
+from tests.app.apptest import page, plain_table, run, spy_downloads, start, upload
 from tests.conftest import SAMPLE_CSV
 
 
@@ -234,17 +234,17 @@ def test_app_hazard_ratio_page_shows_ph_and_not_estimable_warnings():
     at.switch_page("pages/hazard_ratios.py")
     _run(at)
     assert "Proportional hazards may not hold for arm" in _shown(at)
-    ph_table = at.table[-1].value.set_index("Term")
+    ph_table = plain_table(at.table[-1]).set_index("Term")
     assert ph_table.loc["GLOBAL", "p"] == "<0.001"
     # sample, OS by Q1 vs rest: the HR is withheld on both pages
     at = _survival(endpoint="OS", kind="Biomarker (numeric)", column="ikzf1", rule="Q1 vs rest")
-    cox_table = at.table[-1].value
+    cox_table = plain_table(at.table[-1])
     assert cox_table.astype(str).apply(lambda c: c.str.contains("not estimable")).any().any()
     at.switch_page("pages/hazard_ratios.py")
     _run(at)
     at.selectbox(key="hr_endpoint_w").set_value("OS")
     _run(at)
     assert "Not estimable: ikzf1=Q2-Q4" in _shown(at)
-    table = at.table[0].value.set_index("Term")
+    table = plain_table(at.table[0]).set_index("Term")
     assert "not estimable" in " ".join(table.loc["ikzf1=Q2-Q4"].astype(str)).lower()
     assert "HR" not in table.loc["ikzf1=Q2-Q4", "Hazard ratio"]

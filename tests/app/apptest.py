@@ -3,6 +3,8 @@ the app raised nothing (``at.exception`` empty) after every run."""
 
 from __future__ import annotations
 
+import re
+
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
@@ -36,6 +38,23 @@ def upload(at: AppTest, name: str, data: bytes, *, mime: str = "text/csv",
         page(at, "pages/data.py", timeout=timeout)
     at.file_uploader(key="data_upload").set_value((name, data, mime))
     return run(at, timeout=timeout)
+
+
+def plain(text) -> str:
+    """What the viewer reads of Markdown made inert by ``md``: escapes, word joiners and
+    leading-space entities removed."""
+    text = re.sub(r"\\(.)", r"\1", str(text)).replace("\u2060", "")
+    return text.replace("&#32;", " ")
+
+
+def plain_table(table):
+    """An AppTest ``st.table`` value as the viewer reads it (headers and text cells)."""
+    frame = table.value.copy()
+    frame.columns = [plain(c) for c in frame.columns]
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(lambda v: plain(v) if isinstance(v, str) else v)
+    return frame
 
 
 def spy_downloads(monkeypatch) -> dict:

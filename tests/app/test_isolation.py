@@ -110,16 +110,17 @@ def test_same_content_shares_the_cache_but_not_the_choices():
 
 
 def test_caches_are_in_memory_and_keyed_by_content():
-    """No st.cache_data(persist=...) and no st.cache_resource holding user data anywhere in
-    the app; every cached function is keyed by a content digest."""
+    """No st.cache_data / st.cache_resource anywhere in the app (a cache shared by sessions can
+    leak or be poisoned across them): engine calls are memoised per session with
+    ``session_cache``, and every memoised function is keyed by a content digest."""
     sources = {p.name: p.read_text() for p in [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]}
     cached = 0
     for name, text in sources.items():
         assert not re.search(r"persist\s*=", text), name
-        assert not re.search(r"st\.cache_resource", text), name
+        assert not re.search(r"@st\.cache_(data|resource)", text), name
         assert "experimental_memo" not in text and "st.cache(" not in text, name
-        for match in re.finditer(r"@st\.cache_data[^\n]*\ndef \w+\(([^)]*)\)", text):
+        for match in re.finditer(r"@session_cache[^\n]*\ndef \w+\(([^)]*)\)", text):
             first = match.group(1).split(",")[0]
             assert first.split(":")[0].strip() in ("digest", "key"), (name, match.group(0))
             cached += 1
-    assert cached >= 3  # _read, _sheets, _suggest, _analyze, ... were found
+    assert cached >= 8  # _read, _sheets, _suggest, _analyze, _validate, _table_one, ...

@@ -1,0 +1,32 @@
+"""Start Cohort Explorer: ``python serve.py [streamlit options]``.
+
+The same as ``streamlit run app.py [options]`` after :func:`pages._server.harden`, which must
+run before the server starts: no lookup of the machine's address on the internet (at start and
+when a page of another origin connects), uploads kept in memory (never spooled to /tmp), and
+freed memory returned to the system. ``make run``, the container, the browser tests and
+``make soak`` all start the app this way.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> None:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from pages._server import harden
+
+    harden()
+    from streamlit.web import cli
+
+    args = sys.argv[1:] if argv is None else argv
+    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *args]
+    cli.main(prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main()
