@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from cohort_explorer import __version__, cli_extras
 from cohort_explorer.cli_deeper import add_deeper_options, deeper_spec_fields, deeper_text
+from cohort_explorer.cli_review import add_review_options, review
 from cohort_explorer.errors import CohortError, ColumnError, DataFileError, OptionError
 from cohort_explorer.present.format import format_hr, format_p, format_survival, format_time
 
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_cmd.add_argument("--response-time", metavar="COL",
                              help="with --landmark-from: when the grouping value was reached")
     cli_extras.add_options(analyze_cmd)
+    add_review_options(analyze_cmd)
 
     add_deeper_options(analyze_cmd)
 
@@ -241,13 +243,17 @@ def _run_analyze(args) -> int:
         try:
             result = analyze(data, spec)
         except ColumnError:
-            result = analyze(_read(args), spec)  # the same analysis on every column
+            data = _read(args)  # the same analysis on every column
+            result = analyze(data, spec)
     except ColumnError as error:
         raise _sheet_hint(args, error) from None
     if args.output == "json":
-        print(jsonout.dumps(result.to_dict()))
+        output = result.to_dict()
+        review(args, data, spec, result, output)
+        print(jsonout.dumps(output))
     else:
-        print(format_text(result))
+        extra = review(args, data, spec, result, None)
+        print(format_text(result) + (f"\n\n{extra}" if extra else ""))
     return 0
 
 

@@ -30,7 +30,7 @@ __all__ = [
 
 #: Display time units, shortest first.
 TIME_UNITS = ("days", "weeks", "months", "years")
-#: Length of each unit in days (``statistics.md``: a month is 30.4375 days, a year 365.25).
+#: Length of each unit in days (``docs/methods.md``: a month is 30.4375 days, a year 365.25).
 DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
 
 

@@ -1,0 +1,87 @@
+"""The analysis set of one analysis as plain numbers, for a reviewer to recompute elsewhere.
+
+:func:`analysis_frame` redoes what :func:`~cohort_explorer.analysis.analyze` does before any
+statistic (derive, filter, validity, exclusions, landmark, grouping, Cox design) and returns the
+rows as a purely numeric table: ``time``, ``event`` (0/1), ``group`` (1-based index into the
+group labels, reference first), ``strata`` (1-based code), ``x1``… (the Cox design columns, one
+per coefficient) and ``cut_x`` (the raw grouping column of an optimal cut). Column names,
+labels and identifiers stay out of the table: they travel separately (``labels``,
+``coefficients``), so a program reading the table never parses user text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cohort_explorer.analysis.analysis_set import analysis_set, group_spec, late_label
+from cohort_explorer.analysis.analyze import _grouping
+from cohort_explorer.analysis.design import build_design
+from cohort_explorer.analysis.stratify import category_levels, numeric_column
+from cohort_explorer.spec import AnalysisSpec
+from cohort_explorer.spec.terms import parse_covariate
+
+__all__ = ["AnalysisFrame", "analysis_frame"]
+
+
+@dataclass(frozen=True)
+class AnalysisFrame:
+    """The rows an analysis used, as numbers, and the names that go with them.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        ``time``, ``event``, ``group`` and, when used, ``strata``, ``x1``…, ``cut_x``.
+    labels : tuple of str
+        Group labels; ``group`` = i means ``labels[i - 1]``; the first is the Cox reference.
+    ranked : tuple of str
+        The groups of the trend test in their natural order (weights 1…k).
+    strata_levels : tuple of str
+        ``strata`` = i means ``strata_levels[i - 1]``.
+    coefficients : tuple of str
+        The Cox coefficient of each design column ``x1``, ``x2``, … (the app's term names).
+    terms : tuple of tuple of int
+        The design columns (1-based) that form each model term, in model order.
+    """
+
+    data: pd.DataFrame
+    labels: tuple[str, ...]
+    ranked: tuple[str, ...]
+    strata_levels: tuple[str, ...]
+    coefficients: tuple[str, ...]
+    terms: tuple[tuple[int, ...], ...]
+
+    def to_csv_bytes(self) -> bytes:
+        """The numbers as CSV (UTF-8, ``\\n``, full double precision)."""
+        return self.data.to_csv(index=False, lineterminator="\n",
+                                float_format="%.17g").encode("utf-8")
+
+
+def analysis_frame(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisFrame:
+    """The analysis set of ``analyze(df, spec)`` as a numeric table (see the module doc)."""
+    terms = [parse_covariate(t) for t in spec.covariates]
+    aset = analysis_set(df, spec, terms)
+    grouping, found_cut, natural = _grouping(aset, spec)
+    out = pd.DataFrame({"time": aset.time.astype(float), "event": aset.event.astype(int),
+                        "group": grouping.codes.astype(int) + 1})
+    strata_levels: tuple[str, ...] = ()
+    if spec.strata:
+        values = aset.data[spec.strata].astype(str)
+        strata_levels = tuple(category_levels(values))
+        out["strata"] = values.map({v: i + 1 for i, v in enumerate(strata_levels)}).to_numpy()
+    design, term_groups = build_design(aset.data, terms,
+                                       grouping if len(grouping.labels) > 1 else None)
+    names = list(design.columns)
+    for j, name in enumerate(names):
+        out[f"x{j + 1}"] = design[name].to_numpy(float)
+    groups = tuple(tuple(names.index(c) + 1 for c in members) for members in term_groups.values())
+    if found_cut is not None:
+        column = group_spec(aset.data, spec.group_by).column
+        out["cut_x"] = numeric_column(aset.data, column).to_numpy(float)
+    late = late_label(spec) if spec.landmark_from is not None else None
+    ranked = tuple(label for label in natural if label != late)
+    return AnalysisFrame(data=out.reset_index(drop=True), labels=tuple(grouping.labels),
+                         ranked=ranked, strata_levels=strata_levels,
+                         coefficients=tuple(names), terms=groups)
+

@@ -1,0 +1,202 @@
+"""The reproducible R script: R recomputes every number of an analysis and compares.
+
+The generated script is run with ``Rscript`` (survival, maxstat) on the sample cohort and on
+three more analyses; it must report every quantity within tolerance, stop when a number or the
+CSV is changed, and run nothing that a column name, label or file name says.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cohort_explorer.analysis import analyze
+from cohort_explorer.analysis.analysis_frame import analysis_frame
+from cohort_explorer.present.rlang import r_number, r_string, r_strings
+from cohort_explorer.present.rscript import r_script_files, write_r_script
+from cohort_explorer.spec import AnalysisSpec
+from tests.conftest import SAMPLE_CSV, require_r
+
+PFS = {"time_col": "pfs_months", "event_col": "pfs_event"}
+ANALYSES = {
+    "sample": AnalysisSpec(**PFS, group_by="ikzf1:q1-vs-rest", landmarks=(36.0,),
+                           covariates=("cyto_risk:cat:ref=standard",)),
+    "quartiles_tests": AnalysisSpec(**PFS, group_by="ikzf1:quartiles", trend=True,
+                                    pairwise="BH", strata="sex", rmst_tau=36.0,
+                                    landmarks=(12.0, 36.0, 500.0), conf_type="log",
+                                    conf_level=0.9, covariates=("age:z", "iss_stage:cat")),
+    "optimal_cut": AnalysisSpec(**PFS, group_by="ikzf1:optimal", conf_type="plain",
+                                where=("age>=40",), landmarks=(24.0,)),
+    "landmark_response": AnalysisSpec(time_col="os_months", event_col="os_event",
+                                      group_by="best_response:order=sCR,CR,VGPR,PR,SD,PD",
+                                      landmark_from=6.0, response_time_col="response_months",
+                                      trend=True, landmarks=(24.0,)),
+}
+MARKER = "/tmp/cohort-explorer-pwned"
+#: R code a name might try to smuggle into the script.
+PAYLOADS = [
+    f'"); system("touch {MARKER}"); ("',
+    f"'); system('touch {MARKER}'); ('",
+    f'x\n system("touch {MARKER}") #',
+    f'\\"); system("touch {MARKER}"); #\\',
+    f'`; system("touch {MARKER}")`',
+    f'\r"); file.create("{MARKER}"); #',
+    "é ü 中文 \U0001F600 \u202e RTL \x00 nul \ud800",
+]
+
+
+def _sample() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE_CSV)
+
+
+def _decode(literal: str) -> str:
+    """Read back an R literal as written by r_string (for the Python-side property)."""
+    assert literal[0] == literal[-1] == '"'
+    body = literal[1:-1]
+    pattern = r'\\u\{([0-9a-f]+)\}|\\U\{([0-9a-f]+)\}|\\(["\\])|([^"\\])'
+    out, pos = [], 0
+    for m in re.finditer(pattern, body):
+        assert m.start() == pos, f"unexpected text at {body[pos:]!r}"
+        pos = m.end()
+        code = m.group(1) or m.group(2)
+        out.append(chr(int(code, 16)) if code else (m.group(3) or m.group(4)))
+    assert pos == len(body)
+    return "".join(out)
+
+
+@pytest.mark.parametrize("text", PAYLOADS + ["plain", "", 'a"b\\c'])
+def test_r_string_is_one_printable_ascii_literal(text):
+    literal = r_string(text)
+    assert re.fullmatch(r'"([ -~])*"', literal), literal
+    expected = text.replace("\x00", "\ufffd").replace("\ud800", "\ufffd")
+    assert _decode(literal) == expected
+
+
+def test_r_numbers_round_trip_and_missing_values():
+    assert r_number(0.1) == "0.1" and float(r_number(1 / 3)) == 1 / 3
+    assert [r_number(v) for v in (None, np.nan, np.inf, -np.inf, True)] == \
+        ["NA", "NA", "Inf", "-Inf", "TRUE"]
+
+
+def test_r_reads_every_literal_back_as_the_same_text(tmp_path):
+    rscript = require_r()
+    texts = [p.replace("\x00", "\ufffd").replace("\ud800", "\ufffd") for p in PAYLOADS]
+    out = tmp_path / "out.txt"
+    script = (f"x <- {r_strings(texts)}\n"
+              f"writeLines(enc2utf8(x), file({r_string(out)}, encoding = 'UTF-8'), sep = '\\x1e')\n")
+    (tmp_path / "s.R").write_text(script, encoding="ascii")
+    done = subprocess.run([rscript, str(tmp_path / "s.R")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().decode("utf-8").split("\x1e")[:-1] == texts
+    assert not Path(MARKER).exists()
+
+
+def test_analysis_frame_is_numbers_only_without_identifiers():
+    frame = analysis_frame(_sample(), ANALYSES["quartiles_tests"])
+    assert list(frame.data.columns) == ["time", "event", "group", "strata", "x1", "x2", "x3",
+                                        "x4", "x5", "x6"]
+    assert all(pd.api.types.is_numeric_dtype(t) for t in frame.data.dtypes)
+    assert frame.labels == ("Q1", "Q2", "Q3", "Q4") and frame.strata_levels == ("F", "M")
+    assert frame.coefficients[3:] == ("z(age)", "iss_stage=II", "iss_stage=III")
+    assert frame.terms == ((1, 2, 3), (4,), (5, 6))
+    text = frame.to_csv_bytes().decode()
+    assert "MM-0" not in text and "patient_id" not in text
+
+
+def _run(rscript: str, script: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([rscript, script.name], cwd=script.parent, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.mark.parametrize("name", list(ANALYSES))
+def test_generated_r_script_reproduces_every_number(tmp_path, name):
+    rscript = require_r("survival", "maxstat")
+    df, spec = _sample(), ANALYSES[name]
+    result = analyze(df, spec)
+    written = write_r_script(tmp_path / f"{name}.R", df, spec, result, dataset_sha256="f" * 64)
+    assert sorted(p.name for p in written) == sorted([f"{name}.R", f"{name}-data.csv"])
+    done = _run(rscript, tmp_path / f"{name}.R")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    agreed = re.search(r"All (\d+) quantities agree with R", done.stdout)
+    assert agreed and int(agreed.group(1)) >= 20
+    assert "DIFFERS" not in done.stdout and "f" * 64 in done.stdout
+    for label in ("KM survival", "median", "log-rank" if result.logrank else "patients"):
+        assert label in done.stdout
+
+
+def test_r_script_stops_when_a_number_differs(tmp_path):
+    rscript = require_r("survival")
+    df, spec = _sample(), ANALYSES["sample"]
+    result = analyze(df, spec)
+    files = r_script_files(df, spec, result, stem="a")
+    median = result.groups[1].median.estimate
+    script = files["a.R"].decode()
+    assert repr(median) in script
+    script = script.replace(f"median = c({median!r}", f"median = c({median * (1 + 1e-5)!r}", 1)
+    (tmp_path / "a.R").write_text(script)
+    (tmp_path / "a-data.csv").write_bytes(files["a-data.csv"])
+    done = _run(rscript, tmp_path / "a.R")
+    assert done.returncode != 0
+    assert re.search(r"Q2-Q4: median .*DIFFERS", done.stdout)
+    assert "1 of" in done.stderr and "differ from R" in done.stderr
+
+
+def test_r_script_refuses_another_csv(tmp_path):
+    rscript = require_r("survival")
+    df, spec = _sample(), ANALYSES["sample"]
+    files = r_script_files(df, spec, analyze(df, spec), stem="a")
+    (tmp_path / "a.R").write_bytes(files["a.R"])
+    lines = files["a-data.csv"].split(b"\n")
+    lines[1] = b"999," + lines[1].split(b",", 1)[1]  # another time for the first patient
+    (tmp_path / "a-data.csv").write_bytes(b"\n".join(lines))
+    done = _run(rscript, tmp_path / "a.R")
+    assert done.returncode != 0 and "not the file this script was written for" in done.stderr
+
+
+def _hostile(payload: str) -> tuple[pd.DataFrame, AnalysisSpec]:
+    df = _sample()
+    df["cyto_risk"] = df["cyto_risk"].map({"high": payload, "standard": f"std {payload}"})
+    name = f"risk {payload}".replace(":", ";")
+    df = df.rename(columns={"cyto_risk": name, "age": f"age {payload}".replace(":", ";")})
+    spec = AnalysisSpec(**PFS, group_by=name, landmarks=(36.0,),
+                        covariates=(f"age {payload}".replace(":", ";"),))
+    return df, spec
+
+
+@pytest.mark.parametrize("payload", PAYLOADS[:6])
+def test_hostile_names_and_labels_run_nothing(tmp_path, payload):
+    rscript = require_r("survival")
+    Path(MARKER).unlink(missing_ok=True)
+    df, spec = _hostile(payload)
+    result = analyze(df, spec)
+    stem = payload.replace("/", "_").replace("\n", " ").replace("\r", " ")
+    script = tmp_path / f"{stem}.R"
+    write_r_script(script, df, spec, result)
+    done = _run(rscript, script)
+    assert not Path(MARKER).exists(), "a name ran code in R"
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "quantities agree with R" in done.stdout
+    body = script.read_text(encoding="ascii")
+    comments = [line for line in body.splitlines() if line.lstrip().startswith("#")]
+    assert not any("touch" in line or "pwned" in line for line in comments)
+
+
+def test_report_files_carry_the_cox_model_of_another_analysis(tmp_path):
+    rscript = require_r("survival")
+    df = _sample()
+    km_spec = ANALYSES["sample"]
+    hr_spec = AnalysisSpec(**PFS, group_by="ikzf1:q1-vs-rest",
+                           covariates=("cyto_risk:cat:ref=standard", "age"))
+    files = r_script_files(df, km_spec, analyze(df, km_spec), stem="report",
+                           cox=(hr_spec, analyze(df, hr_spec)))
+    assert set(files) == {"report.R", "report-data.csv", "report-cox-data.csv"}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    done = _run(rscript, tmp_path / "report.R")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "Cox model age (coef" in done.stdout
