@@ -4,7 +4,9 @@
 statistic (derive, filter, validity, exclusions, landmark, grouping, Cox design) and returns the
 rows as a purely numeric table: ``time``, ``event`` (0/1), ``group`` (1-based index into the
 group labels, reference first), ``strata`` (1-based code), ``x1``… (the Cox design columns, one
-per coefficient) and ``cut_x`` (the raw grouping column of an optimal cut). Column names,
+per coefficient), ``cut_x`` (the raw grouping column of an optimal cut), ``entry`` (delayed
+entry) and ``state`` (0 censored, 1 event, 2 competing event). Times from dates are already
+times here. Column names,
 labels and identifiers stay out of the table: they travel separately (``labels``,
 ``coefficients``), so a program reading the table never parses user text.
 """
@@ -18,6 +20,7 @@ import pandas as pd
 from cohort_explorer.analysis.analysis_set import analysis_set, group_spec, late_label
 from cohort_explorer.analysis.analyze import _grouping
 from cohort_explorer.analysis.design import build_design
+from cohort_explorer.analysis.extras import apply_dates, check_options, restrict
 from cohort_explorer.analysis.stratify import category_levels, numeric_column
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.terms import parse_covariate
@@ -60,11 +63,17 @@ class AnalysisFrame:
 
 def analysis_frame(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisFrame:
     """The analysis set of ``analyze(df, spec)`` as a numeric table (see the module doc)."""
+    check_options(spec)
+    df, spec, date_reasons = apply_dates(df, spec)
     terms = [parse_covariate(t) for t in spec.covariates]
-    aset = analysis_set(df, spec, terms)
+    aset, extras = restrict(analysis_set(df, spec, terms), spec, date_reasons)
     grouping, found_cut, natural = _grouping(aset, spec)
     out = pd.DataFrame({"time": aset.time.astype(float), "event": aset.event.astype(int),
                         "group": grouping.codes.astype(int) + 1})
+    if extras.entry is not None:
+        out["entry"] = extras.entry.astype(float)
+    if extras.state is not None:
+        out["state"] = extras.state.astype(int)
     strata_levels: tuple[str, ...] = ()
     if spec.strata:
         values = aset.data[spec.strata].astype(str)

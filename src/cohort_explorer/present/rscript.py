@@ -2,9 +2,10 @@
 
 :func:`r_script` writes an R program that reads the analysis set (the numeric CSV of
 :func:`~cohort_explorer.analysis.analysis_frame.analysis_frame`, identifiers never included),
-recomputes each number of the result with R's ``survival`` (``maxstat`` for an optimal cut),
+recomputes each number of the result with R's ``survival`` (``maxstat`` for an optimal cut,
+``cmprsk`` for Gray's test and the Fine–Gray model),
 prints it beside the app's value and stops with an error when any differs beyond its tolerance
-(1e-6 relative; counts exactly; concordance 1e-3). R never reads the original file, codes
+(1e-6 relative; counts exactly; concordance 1e-3; Fine–Gray 1e-5). R never reads the original file, codes
 events, filters or parses dates: those steps are already in the CSV.
 
 User text (labels, coefficient names, file names) reaches the script only as escaped string
@@ -119,6 +120,21 @@ def _cox_values(cox, ph, frame: AnalysisFrame) -> str:
     return _r_list(items)
 
 
+def _competing_values(result) -> str:
+    groups = [_r_list({"counts": r_numbers([g.events, g.competing_events]),
+                       "time": r_numbers(g.cif.time), "estimate": r_numbers(g.cif.estimate),
+                       "lower": r_numbers(g.cif.lower), "upper": r_numbers(g.cif.upper)})
+              for g in result.competing.groups]
+    items = {"groups": "list(" + ", ".join(groups) + ")", "gray": _test(result.competing.gray),
+             "fine_gray": "NULL", "fine_gray_names": "NULL"}
+    if result.fine_gray is not None:
+        terms = result.fine_gray.terms
+        items["fine_gray"] = "list(" + ", ".join(
+            r_numbers([t.coef, t.se, t.hr, t.lower, t.upper, t.p]) for t in terms) + ")"
+        items["fine_gray_names"] = r_strings(t.term for t in terms)
+    return _r_list(items)
+
+
 def _part_code(number: int, part: RPart) -> list[str]:
     result, frame = part.result, part.frame
     spec = result.spec
@@ -135,6 +151,9 @@ def _part_code(number: int, part: RPart) -> list[str]:
         lines += [f"check_groups({title}, d, labels, {r_string(conf_type)}, "
                   f"{r_number(conf_level)}, {_survival_values(result, frame)})",
                   f"check_tests({title}, d, labels, {_tests_values(result, frame)})"]
+        if getattr(result, "competing", None) is not None:
+            lines.append(f"check_competing({title}, d, labels, {r_string(conf_type)}, "
+                         f"{r_number(conf_level)}, {_competing_values(result)})")
         if result.cutpoint is not None:
             c = result.cutpoint
             lines.append(f"check_cutpoint({title}, d, "

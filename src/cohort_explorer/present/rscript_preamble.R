@@ -51,7 +51,12 @@ check_groups <- function(title, d, labels, conf_type, conf_level, app) {
     a <- app$groups[[i]]
     rows <- d[d$group == i, ]
     q <- function(what) paste0(title, " ", labels[i], ": ", what)
-    fit <- survfit(Surv(time, event) ~ 1, data = rows, conf.type = conf_type, conf.int = conf_level)
+    fit <- if (is.null(rows$entry)) {
+      survfit(Surv(time, event) ~ 1, data = rows, conf.type = conf_type, conf.int = conf_level)
+    } else {
+      survfit(Surv(entry, time, event) ~ 1, data = rows, conf.type = conf_type,
+              conf.int = conf_level)
+    }
     check(q("patients"), a$n, nrow(rows), 0)
     check(q("events"), a$events, sum(rows$event), 0)
     check(q("KM times"), a$km$time, fit$time)
@@ -99,6 +104,10 @@ logrank_of <- function(formula, data) {
 }
 
 check_tests <- function(title, d, labels, app) {
+  if (!is.null(d$entry)) {
+    cat(title, "group tests are not checked: R's survdiff has no delayed-entry form\n")
+    return(invisible())
+  }
   g <- factor(d$group, levels = seq_along(labels))
   if (!is.null(app$logrank)) {
     check(paste(title, "log-rank (chi2, df, p)"), app$logrank,
@@ -132,11 +141,12 @@ check_tests <- function(title, d, labels, app) {
 }
 
 check_cox <- function(title, d, terms, coefficients, conf_level, app) {
-  m <- data.frame(time = d$time, event = d$event)
+  m <- data.frame(time = d$time, event = d$event, entry = if (is.null(d$entry)) 0 else d$entry)
   for (k in seq_along(terms)) {
     m[[paste0("t", k)]] <- as.matrix(d[, paste0("x", terms[[k]]), drop = FALSE])
   }
-  f <- as.formula(paste("Surv(time, event) ~", paste0("t", seq_along(terms), collapse = " + ")))
+  outcome <- if (is.null(d$entry)) "Surv(time, event) ~" else "Surv(entry, time, event) ~"
+  f <- as.formula(paste(outcome, paste0("t", seq_along(terms), collapse = " + ")))
   fit <- suppressWarnings(coxph(f, data = m, ties = "efron"))
   b <- unname(fit$coefficients); se <- sqrt(diag(fit$var)); z <- z_of(conf_level)
   se[is.na(b)] <- NA
@@ -180,6 +190,36 @@ check_cutpoint <- function(title, d, app) {
                      pmethod = "Lau94", minprop = 0.1, maxprop = 0.9)
   check(paste(title, "optimal cut point (cut, M, Lau94 p)"), app,
         c(mt$estimate, mt$statistic, min(1, mt$p.value)))
+}
+
+check_competing <- function(title, d, labels, conf_type, conf_level, app) {
+  for (i in seq_along(labels)) {
+    a <- app$groups[[i]]
+    rows <- d[d$group == i, ]
+    q <- function(what) paste0(title, " ", labels[i], ": ", what)
+    fit <- survfit(Surv(time, factor(state, 0:2)) ~ 1, data = rows, conf.type = conf_type,
+                   conf.int = conf_level)
+    check(q("event, competing events"), a$counts, c(sum(rows$state == 1), sum(rows$state == 2)), 0)
+    check(q("CIF times"), a$time, fit$time)
+    check(q("CIF estimate (Aalen-Johansen)"), a$estimate, fit$pstate[, 2])
+    check(q("CIF lower"), a$lower, fit$lower[, 2])
+    check(q("CIF upper"), a$upper, fit$upper[, 2])
+  }
+  if (!is.null(app$gray) || !is.null(app$fine_gray)) suppressPackageStartupMessages(library(cmprsk))
+  if (!is.null(app$gray)) {
+    tests <- cuminc(d$time, d$state, d$group, cencode = 0)$Tests
+    check(paste(title, "Gray's test (statistic, df, p)"), app$gray, tests["1", c("stat", "df", "pv")])
+  }
+  if (!is.null(app$fine_gray)) {
+    x <- as.matrix(d[, grep("^x[0-9]+$", names(d)), drop = FALSE])
+    fg <- crr(d$time, d$state, x, failcode = 1, cencode = 0)
+    b <- unname(fg$coef); se <- sqrt(diag(fg$var)); z <- z_of(conf_level)
+    for (j in seq_along(app$fine_gray)) {
+      check(paste0(title, " Fine-Gray ", app$fine_gray_names[j], " (coef, se, HR, lower, upper, p)"),
+            app$fine_gray[[j]], c(b[j], se[j], exp(b[j]), exp(b[j] - z * se[j]),
+                                  exp(b[j] + z * se[j]), 2 * pnorm(-abs(b[j] / se[j]))), 1e-5)
+    }
+  }
 }
 
 report <- function() {
