@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 from pages._cache import session_cache
 from pages._links import check_choice, read_link, show_notices
+from pages._review import link_fingerprint, remember_link_fingerprint, warn_if_other_data
 from pages._text import md, show_table
 
 from cohort_explorer import io as cio
@@ -73,6 +74,7 @@ def frame() -> None:
     load_query_params()
     ensure_dataset()
     show_notices()
+    warn_if_other_data()
     endpoint = st.session_state.get("app_endpoint")
     if endpoint is not None:  # a link's endpoint must be one of the dataset's endpoints
         known = endpoint_by_name(endpoint) is not None
@@ -172,6 +174,7 @@ def load_query_params() -> None:
         return
     st.session_state["app_query_loaded"] = True
     read_link(st.query_params, MIRRORED)
+    remember_link_fingerprint(st.query_params)
 
 
 def save_query_params() -> None:
@@ -187,6 +190,7 @@ def save_query_params() -> None:
             wanted[key] = "1" if value else "0"
         else:
             wanted[key] = str(value)
+    wanted.update(link_fingerprint())  # which data the choices were made on (never the data)
     current = {k: (st.query_params.get_all(k) if isinstance(wanted.get(k), list)
                    else st.query_params.get(k)) for k in st.query_params}
     if current != wanted:

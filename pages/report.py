@@ -17,6 +17,7 @@ from pages._common import (
     theme,
     time_unit,
 )
+from pages._review import fingerprint, r_script_download
 
 from cohort_explorer.errors import CohortError
 from cohort_explorer.present import exports, plots, report
@@ -139,14 +140,25 @@ def _html_download(km_result, hr_result, figures: dict, key: str, endpoint: str)
     dataset_name = st.session_state.get("data_name")
     synthetic = bool(st.session_state.get("data_synthetic"))
     unit = time_unit()
+    digest = fingerprint()
+    appendix = st.checkbox("Append an independent cross-check with lifelines (KM, log-rank, "
+                           "Cox)", value=True, key="report_cross_check")
+    df = dataset()
 
     def build() -> bytes:
         result = km_result
         if hr_result is not None and hr_result.cox is not None:
             result = _with_cox(km_result, hr_result)
+        check = None
+        if appendix:
+            from cohort_explorer.present.crosscheck import lifelines_cross_check
+
+            check = lifelines_cross_check(
+                df, km_result, hr_result if hr_result is not None and hr_result.cox else None)
         return report.html_report(
             result, km_result.spec, dataset_name=dataset_name, synthetic=synthetic,
             time_unit=unit, endpoint=endpoint, figures=figures, images=images, notes=notes,
+            fingerprint=digest, cross_check=check,
             captions={"kaplan-meier": f"Kaplan–Meier estimate of {endpoint} with numbers at risk",
                       "forest": "Hazard ratios (Cox model)",
                       "cutpoint": "Maximally selected log-rank statistics",
@@ -197,4 +209,5 @@ else:
         _table_downloads(km_result, hr_result)
         _patient_download()
         _html_download(km_result, hr_result, figures, key, endpoint)
+        r_script_download(dataset(), km_result, hr_result)
 end_page()

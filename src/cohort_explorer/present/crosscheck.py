@@ -26,7 +26,8 @@ import pandas as pd
 from cohort_explorer._result import Result
 from cohort_explorer.analysis.analysis_frame import analysis_frame
 
-__all__ = ["CrossCheckRow", "CrossCheck", "lifelines_cross_check", "format_cross_check"]
+__all__ = ["CrossCheckRow", "CrossCheck", "lifelines_cross_check", "format_cross_check",
+           "cross_check_frame"]
 
 KM_TOL = 1e-6
 COX_TOL = 1e-6
@@ -154,8 +155,11 @@ def _cox_rows(result, frame) -> list[CrossCheckRow]:
     ]
 
 
-def lifelines_cross_check(df: pd.DataFrame, result) -> CrossCheck:
+def lifelines_cross_check(df: pd.DataFrame, result, cox_result=None) -> CrossCheck:
     """Recompute KM, log-rank and Cox of ``result`` (from ``analyze(df, spec)``) with lifelines.
+
+    ``cox_result``, another analysis of ``df`` (the report's Hazard ratios model), supplies the
+    Cox model instead of ``result``'s.
 
     Returns
     -------
@@ -166,7 +170,10 @@ def lifelines_cross_check(df: pd.DataFrame, result) -> CrossCheck:
     import lifelines
 
     frame = analysis_frame(df, result.spec)
-    rows = _km_rows(result, frame) + _logrank_row(result, frame) + _cox_rows(result, frame)
+    cox_result = result if cox_result is None else cox_result
+    cox_frame = frame if cox_result is result else analysis_frame(df, cox_result.spec)
+    rows = (_km_rows(result, frame) + _logrank_row(result, frame)
+            + _cox_rows(cox_result, cox_frame))
     return CrossCheck(rows=tuple(rows), lifelines_version=lifelines.__version__)
 
 
@@ -180,3 +187,18 @@ def format_cross_check(check: CrossCheck) -> str:
         note = f"  ({row.note})" if row.note else ""
         lines.append(f"  {row.quantity}: {shown} over {row.compared} numbers{status}{note}")
     return "\n".join(lines)
+
+
+def cross_check_frame(check: CrossCheck) -> pd.DataFrame:
+    """The cross-check as a table (quantity, largest difference, numbers, tolerance, result)."""
+    return pd.DataFrame({
+        "Quantity": [row.quantity for row in check.rows],
+        "Largest difference": ["—" if row.difference is None else f"{row.difference:.1e}"
+                               for row in check.rows],
+        "Numbers compared": [row.compared for row in check.rows],
+        "Tolerance": ["shown only" if row.tolerance is None else f"{row.tolerance:.0e}"
+                      for row in check.rows],
+        "Result": ["" if row.tolerance is None else ("agrees" if row.ok else "DIFFERS")
+                   for row in check.rows],
+        "Note": [row.note for row in check.rows],
+    })
