@@ -87,7 +87,9 @@ BAD = [
                  "leaves no rows out of 5", id="everything-filtered"),
     pytest.param(["--time", "time", "--event", "status=2", "--group-by", "arm", "--where",
                   "arm=A", "--pairwise", "holm"], "two groups", id="pairwise-one-group"),
-    pytest.param(["--time", "arm", "--event", "status=2"], "time", id="text-times"),
+    pytest.param(["--time", "arm", "--event", "status=2"],
+                 "Nothing to analyse: every row was excluded (non-numeric time: 5)",
+                 id="text-times"),
     pytest.param(["--time", "time", "--event", "status="], "event value", id="empty-event-value"),
     pytest.param(["--time", "time"], "required", id="missing-option"),
 ]
@@ -138,3 +140,12 @@ def test_validate_reports_event_problem(capsys, coded_1_2):
     report = json.loads(out)
     assert report["n_rows"] == 5
     assert code == 1 and any(i["severity"] == "error" for i in report["issues"])
+
+
+@pytest.mark.parametrize(("group_by", "advised"), [("ikzf1", True), ("ikzf1:quartiles", False),
+                                                   ("ikzf1:cut=1", False)])
+def test_validate_advises_a_rule_only_when_none_is_given(capsys, group_by, advised):
+    code, out, _ = run(capsys, "validate", SAMPLE_CSV, "--time", "pfs_months", "--event",
+                       "pfs_event", "--group-by", group_by, "--output", "text")
+    assert code == 0
+    assert ("group it by quartiles, the median or a cut point" in out) is advised

@@ -123,13 +123,17 @@ def test_small_groups_and_groups_without_events_get_a_caution(capsys):
     result = cli_json(capsys, SAMPLE_CSV, "--time", "os_months", "--event", "os_event",
                       "--group-by", "best_response")
     small = [g for g in result["groups"] if g["n"] < 10]
-    assert small
+    assert [g["label"] for g in small] == ["PD", "SD", "sCR"]
     for group in small:
         assert any(f"Group {group['label']} has only {group['n']} patients" in w
                    for w in result["warnings"])
-    no_events = [g for g in result["groups"] if g["events"] == 0]
-    for group in no_events:
-        assert any(f"Group {group['label']} has no events" in w for w in result["warnings"])
+    # a group without events: OS of the sample's Q1 by IKZF1 quartiles (no deaths)
+    result = cli_json(capsys, SAMPLE_CSV, "--time", "os_months", "--event", "os_event",
+                      "--group-by", "ikzf1:quartiles")
+    no_events = [g["label"] for g in result["groups"] if g["events"] == 0]
+    assert no_events == ["Q1"]
+    assert sum("has no events" in w for w in result["warnings"]) == 1
+    assert any("Group Q1 has no events" in w for w in result["warnings"])
 
 
 def test_app_shows_the_caution_beside_the_p_value():

@@ -3,45 +3,29 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace as NS
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from cohort_explorer.present import plots
-from cohort_explorer.present.format import format_p
-from tests.conftest import require_chromium
+from cohort_explorer.present.format import format_hr, format_p
+from cohort_explorer.stats import kaplan_meier
+from cohort_explorer.stats.cutpoint import optimal_cutpoint
+from cohort_explorer.stats.table_one import jonckheere_terpstra
+from tests.conftest import SAMPLE_CSV, require_chromium
+from tests.results import grouped_result, not_estimable_result
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
 def _km_from_data(time, event):
-    """A minimal product-limit curve in the engine's shape (listed at every distinct time)."""
-    time, event = np.asarray(time, float), np.asarray(event, int)
-    listed = np.unique(time)
-    at_risk = np.array([(time >= t).sum() for t in listed])
-    events = np.array([event[time == t].sum() for t in listed])
-    censored = np.array([(1 - event[time == t]).sum() for t in listed])
-    survival = np.cumprod(1 - events / at_risk)
-    return NS(time=listed, survival=survival, lower=np.clip(survival - 0.1, 0, 1),
-              upper=np.clip(survival + 0.1, 0, 1), at_risk=at_risk, events=events,
-              censored=censored)
+    """The engine's Kaplan–Meier curve of one group (a real result object)."""
+    return kaplan_meier(np.asarray(time, float), np.asarray(event, int))
 
 
 def _result(labels=("Q1", "Q2-Q4"), seed=1, column="ikzf1"):
-    rng = np.random.default_rng(seed)
-    groups = []
-    for label in labels:
-        time = np.round(rng.exponential(30, 25), 1)
-        event = rng.integers(0, 2, 25)
-        groups.append(NS(label=label, n=25, events=int(event.sum()),
-                         km=_km_from_data(time, event), raw_time=time))
-    terms = tuple(NS(term=f"{column}={label}", hr=1.91 + i, lower=1.02, upper=3.58 + i,
-                     p=0.04, coef=0.65, se=0.3, estimable=True, reason=None)
-                  for i, label in enumerate(labels[1:]))
-    return NS(groups=tuple(groups), logrank=NS(statistic=6.1, df=1, p=0.0134),
-              trend=None, cutpoint=None, group_column=column, cox=NS(terms=terms))
+    return grouped_result(labels, seed=seed, column=column)[0]
 
 
 def test_time_ticks_follow_the_unit():
@@ -62,7 +46,7 @@ def test_at_risk_at_matches_a_direct_count():
 
 
 def test_km_figure_draws_the_result():
-    result = _result(("Q1", "Q2", "Q3", "Q4"))
+    result, data = grouped_result(("Q1", "Q2", "Q3", "Q4"))
     fig = plots.km_figure(result, time_unit="months", endpoint="PFS", group_title="IKZF1")
     lines = [t for t in fig.data if t.mode == "lines" and t.showlegend is not False]
     assert [t.name.split(",")[0] for t in lines] == ["Q1", "Q2", "Q3", "Q4"]
@@ -72,12 +56,15 @@ def test_km_figure_draws_the_result():
         assert (trace.x[0], trace.y[0]) == (0.0, 1.0)
         np.testing.assert_allclose(trace.y[1:], group.km.survival)
     assert "reference" in lines[0].name
-    assert "HR 2.91 (95% CI 1.02–4.58)" in lines[2].name
+    q3 = result.cox.terms[1]
+    assert q3.term == "ikzf1=Q3" and q3.hr > 1
+    assert format_hr(q3.hr, q3.lower, q3.upper) in lines[2].name
     ticks = np.asarray(fig.layout.xaxis2.tickvals)
     tables = [t for t in fig.data if t.mode == "text"]
     for table, group in zip(tables, result.groups, strict=True):
-        assert list(table.text) == [str(int((group.raw_time >= t).sum())) for t in ticks]
-    assert "Log-rank p = 0.013" in fig.layout.title.subtitle.text  # outside the data area
+        raw_time = data.loc[data["ikzf1"] == group.label, "time"]
+        assert list(table.text) == [str(int((raw_time >= t).sum())) for t in ticks]
+    assert f"Log-rank {format_p(result.logrank.p)}" in fig.layout.title.subtitle.text
     censor = [t for t in fig.data if t.mode == "markers"]
     assert len(censor) == 4 and censor[0].marker.symbol == "cross-thin-open"
 
@@ -87,7 +74,8 @@ def test_km_figure_escapes_user_text():
     fig = plots.km_figure(result, time_unit="<i>m</i>", endpoint=XSS, group_title="<script>")
     text = fig.to_json()
     assert "<img" not in text and "<script" not in text and "<b>bold" not in text
-    assert "&lt;img src=x onerror=alert(1)&gt;" in json.loads(text)["data"][2]["name"]
+    names = [t.get("name") or "" for t in json.loads(text)["data"]]
+    assert any(n.startswith("&lt;img src=x onerror=alert(1)&gt;, n = 25") for n in names)
 
 
 def test_km_figure_dark_theme_keeps_text_light():
@@ -98,40 +86,41 @@ def test_km_figure_dark_theme_keeps_text_light():
 
 
 def test_forest_figure_flags_non_estimable_terms():
-    cox = NS(terms=(
-        NS(term="cyto_risk=high", hr=5.06, lower=1.9, upper=13.4, p=0.0012, estimable=True,
-           reason=None),
-        NS(term=XSS, hr=np.nan, lower=np.nan, upper=np.nan, p=np.nan, estimable=False,
-           reason="monotone likelihood (coefficient diverges)"),
-    ))
+    cox = not_estimable_result(XSS).cox
+    high, marker_term = cox.terms
+    assert high.estimable and not marker_term.estimable
     fig = plots.forest_figure(cox, title="PFS")
     (marker,) = fig.data
-    assert marker.x[0] == pytest.approx(5.06) and np.isnan(marker.x[1])
-    assert marker.error_x.array[0] == pytest.approx(13.4 - 5.06)
+    assert marker.x[0] == pytest.approx(high.hr) and np.isnan(marker.x[1])
+    assert marker.error_x.array[0] == pytest.approx(high.upper - high.hr)
     cells = [a.text for a in fig.layout.annotations]
-    assert "5.06 (1.90–13.40)" in cells and "0.001" in cells
-    assert "not estimable" in cells and "monotone likelihood (coefficient diverges)" in cells
+    assert f"{high.hr:.2f} ({high.lower:.2f}–{high.upper:.2f})" in cells
+    assert format_p(high.p, prefix=False) in cells
+    assert "not estimable" in cells
     assert fig.layout.xaxis.type == "log"
-    assert "&lt;img src=x onerror=alert(1)&gt;" in cells and "cyto_risk=high" in cells
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in c for c in cells)
+    assert "<img" not in fig.to_json()
 
 
 def test_cutpoint_figure_shows_only_the_corrected_p():
-    cut = NS(cutpoint=0.73, statistic=2.9, p_corrected=0.071,
-             candidates=np.array([0.5, 0.73, 1.1]), statistics=np.array([1.2, 2.9, 2.0]))
+    data = pd.read_csv(SAMPLE_CSV)
+    cut = optimal_cutpoint(data["pfs_months"], data["pfs_event"], data["ikzf1"], column="ikzf1")
     fig = plots.cutpoint_figure(cut, column="ikzf1")
     (annotation,) = fig.layout.annotations
-    assert "corrected p = 0.071 (Lau94)" in annotation.text and "0.73" in annotation.text
-    np.testing.assert_array_equal(fig.data[0].y, [1.2, 2.9, 2.0])
+    assert f"corrected {format_p(cut.p_corrected)} (Lau94)" in annotation.text
+    assert f"{cut.cutpoint:g}" in annotation.text
+    assert "naive" not in annotation.text.lower()
+    np.testing.assert_array_equal(fig.data[0].y, cut.statistics)
 
 
 def test_biomarker_figure_orders_categories():
     data = pd.DataFrame({"ikzf1": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan],
                          "iss": ["III", "I", "II", "III", "I", "II"]})
-    fig = plots.biomarker_figure(data, "ikzf1", "iss", ["I", "II", "III"],
-                                 trend=NS(p=0.02, statistic=10.0))
+    trend = jonckheere_terpstra(data["ikzf1"], data["iss"], ["I", "II", "III"])
+    fig = plots.biomarker_figure(data, "ikzf1", "iss", ["I", "II", "III"], trend=trend)
     assert [t.name for t in fig.data] == ["I (n=2)", "II (n=1)", "III (n=2)"]
     np.testing.assert_array_equal(fig.data[0].y, [2.0, 5.0])
-    assert "p = 0.020" in fig.layout.title.text
+    assert format_p(trend.p) in fig.layout.title.text
 
 
 def test_figure_images_render_png_and_svg():

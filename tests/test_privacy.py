@@ -25,7 +25,7 @@ from cohort_explorer import io as cio
 from cohort_explorer.analysis import analyze
 from cohort_explorer.present import exports, plots, report
 from cohort_explorer.spec import AnalysisSpec
-from tests.conftest import ROOT, SAMPLE_CSV
+from tests.conftest import ROOT, SAMPLE_CSV, require_chromium
 
 #: Unusual strings planted in the data: a category label, a patient ID and a column name.
 LABEL = "Qxzvbniqo"
@@ -87,7 +87,7 @@ def test_engine_and_exports_write_nothing(sandbox, caplog, capfd):
     _assert_no_markers(caplog.text + out + err, "logs/output")
 
 
-def test_app_session_writes_nothing_and_logs_no_data(sandbox, caplog, capfd):
+def _app_session(sandbox, caplog, capfd, *, images: bool):
     caplog.set_level(logging.DEBUG)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
@@ -101,7 +101,7 @@ def test_app_session_writes_nothing_and_logs_no_data(sandbox, caplog, capfd):
     for page in ("pages/cohort.py", "pages/hazard_ratios.py", "pages/report.py"):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
-    if plots.chromium_path():  # PNG/SVG through kaleido + Chromium: its profile must go too
+    if images:  # PNG/SVG through kaleido + Chromium: its profile must go too
         at.button(key="report_prepare").click().run()
         assert not at.exception and at.session_state["report_images"]
     assert not at.exception
@@ -110,6 +110,15 @@ def test_app_session_writes_nothing_and_logs_no_data(sandbox, caplog, capfd):
     assert _left_behind(*sandbox) == []
     out, err = capfd.readouterr()
     _assert_no_markers(caplog.text + out + err, "logs/output")
+
+
+def test_app_session_writes_nothing_and_logs_no_data(sandbox, caplog, capfd):
+    _app_session(sandbox, caplog, capfd, images=False)
+
+
+def test_app_image_export_writes_nothing_and_logs_no_data(sandbox, caplog, capfd):
+    require_chromium()  # fails in CI, skips (and says so) elsewhere: never a silent partial skip
+    _app_session(sandbox, caplog, capfd, images=True)
 
 
 def _with_identifiers() -> pd.DataFrame:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from types import SimpleNamespace as NS
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import scipy
 
+from cohort_explorer.analysis import analyze
 from cohort_explorer.present import exports, report
 from cohort_explorer.present import format as fmt
+from cohort_explorer.spec import AnalysisSpec
+from tests.conftest import SAMPLE_CSV
+from tests.results import grouped_data
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -97,53 +102,50 @@ def test_identifier_columns_are_excluded_unless_kept():
         "name", "age", "pfs_months"]
 
 
-def _fake_result(labels=("Q1", "Q2-Q4"), cox=True, cut=False):
-    km = NS(time=np.array([5.0, 10.0]), survival=np.array([0.9, 0.8]),
-            lower=np.array([0.7, 0.6]), upper=np.array([0.97, 0.9]),
-            at_risk=np.array([10, 8]), events=np.array([1, 1]), censored=np.array([0, 1]))
-    groups = tuple(NS(label=label, n=10, events=2, km=km, rmst=None,
-                      median=NS(estimate=np.nan, lower=12.5, upper=np.nan),
-                      landmarks=(NS(time=36.0, survival=0.8619, lower=0.701, upper=0.94,
-                                    at_risk=7),))
-                   for label in labels)
-    terms = (NS(term=f"ikzf1={labels[-1]}", hr=1.914, lower=1.02, upper=3.581, p=0.0134,
-                coef=0.649, se=0.32, estimable=True, reason=None),
-             NS(term="crbn", hr=np.nan, lower=np.nan, upper=np.nan, p=np.nan, coef=np.nan,
-                se=np.nan, estimable=False, reason="no events in level"))
-    return NS(n=20, events=4, filtered=0, groups=groups, group_column="ikzf1",
-              excluded=NS(count=2, reasons={"missing time": 2, "negative time": 0}),
-              logrank=NS(statistic=6.1, df=1, p=0.0134), trend=None, pairwise=None,
-              cox=NS(terms=terms, lr_test=NS(statistic=5.0, df=1, p=0.025), concordance=0.64,
-                     events_per_variable=2.0) if cox else None,
-              cutpoint=NS(cutpoint=0.73, statistic=2.9, p_corrected=0.07) if cut else None,
-              warnings=(f"Group {XSS} has fewer than 10 patients",),
-              software={"cohort_explorer": "0.1.0", "lifelines": "0.30.3"})
+def _real_result(labels=("Q1", "Q2-Q4"), cox=True, cut=False):
+    """A real engine result: groups with a 36-month landmark, a Cox model with a term that is
+    not estimable (level B of ``marker`` has no events), optionally an optimal cut point."""
+    if cut:
+        spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
+                            group_by="ikzf1:optimal", landmarks=(36.0,))
+        return analyze(pd.read_csv(SAMPLE_CSV), spec)
+    data = grouped_data(labels)
+    data["marker"] = np.where(data.index % 5 == 1, "B", "A")
+    data.loc[data["marker"] == "B", "event"] = 0
+    spec = AnalysisSpec(time_col="time", event_col="event", group_by="ikzf1", landmarks=(36.0,),
+                        covariates=("marker:cat",))
+    result = analyze(data, spec)
+    return result if cox else dataclasses.replace(result, cox=None, ph_test=None)
 
 
 def test_result_tables_carry_the_result_numbers():
-    tables = report.result_tables(_fake_result(), time_unit="months")
+    result = _real_result()
+    tables = report.result_tables(result, time_unit="months")
     groups = tables["groups"]
-    assert groups["survival at 36 months"].tolist() == [0.8619, 0.8619]
-    assert np.isnan(groups["median"][0]) and groups["median_lower"][0] == 12.5
-    assert tables["tests"].loc[0, "p"] == 0.0134
+    assert groups["survival at 36 months"].tolist() == [g.landmarks[0].survival
+                                                        for g in result.groups]
+    assert groups["median"].tolist() == [g.median.estimate for g in result.groups]
+    assert groups["median_lower"].tolist() == [g.median.lower for g in result.groups]
+    assert tables["tests"].loc[0, "p"] == result.logrank.p
     cox = tables["cox"]
-    assert cox.loc[0, "hr"] == 1.914 and not cox.loc[1, "estimable"]
-    assert len(tables["km"]) == 4
+    assert cox.loc[0, "hr"] == result.cox.terms[0].hr and cox.loc[0, "estimable"]
+    assert not cox.loc[1, "estimable"] and cox.loc[1, "term"] == "marker=B"
+    assert len(tables["km"]) == sum(len(g.km.time) for g in result.groups)
 
 
 def test_methods_paragraph_names_the_methods_used():
-    text = report.methods_paragraph(_fake_result(cut=True), time_unit="months", synthetic=True)
+    text = report.methods_paragraph(_real_result(cut=True), time_unit="months", synthetic=True)
     for phrase in ("Kaplan–Meier", "log-log", "Greenwood", "log-rank", "Efron", "Lau94",
-                   "reverse Kaplan–Meier", "lifelines 0.30.3", "synthetic"):
+                   "reverse Kaplan–Meier", f"scipy {scipy.__version__}", "synthetic"):
         assert phrase in text
-    plain = report.methods_paragraph(_fake_result(cox=False))
+    plain = report.methods_paragraph(_real_result(cox=False))
     assert "Efron" not in plain and "Lau94" not in plain and "synthetic" not in plain
 
 
 def test_html_report_escapes_user_text_and_is_self_contained():
     from cohort_explorer.present import plots
 
-    result = _fake_result(labels=(XSS, "<script>alert(1)</script>"))
+    result = _real_result(labels=(XSS, "<script>alert(1)</script>"))
     figure = plots.km_figure(result, time_unit="months")
     svg = b"<svg xmlns='http://www.w3.org/2000/svg'></svg>"
     html = report.html_report(result, title=f"Report {XSS}", dataset_name=f"{XSS}.csv",
@@ -155,14 +157,17 @@ def test_html_report_escapes_user_text_and_is_self_contained():
     assert report.SYNTHETIC_NOTICE.split(":")[0] in html
     assert "data:image/svg+xml;base64," in html and "script-src" not in html
     assert 'src="http' not in html and "href=" not in html
-    assert "HR 1.91 (95% CI 1.02–3.58)" in html and "86.2% (95% CI 70.1–94.0)" in html
-    assert "not estimable" in html and "no events in level" in html
+    term = result.cox.terms[0]
+    assert fmt.format_hr(term.hr, term.lower, term.upper) in html
+    landmark = result.groups[0].landmarks[0]
+    assert fmt.format_survival(landmark.survival, landmark.lower, landmark.upper) in html
+    assert "not estimable" in html and "no events in group" in html
 
 
 def test_html_report_falls_back_to_inline_plotly_without_images():
     from cohort_explorer.present import plots
 
-    result = _fake_result()
+    result = _real_result()
     html = report.html_report(result, figures={"km": plots.km_figure(result)})
     assert html.count("<script") >= 1 and 'src="http' not in html
     assert "script-src 'unsafe-inline'" in html

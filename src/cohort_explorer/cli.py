@@ -263,7 +263,7 @@ def _run_validate(args) -> int:
     from cohort_explorer.data.validation import validate_cohort
 
     event_col, event_value = _split_event(args.event) if args.event else (None, None)
-    group_cols = (args.group_by.split(":")[0],) if args.group_by else ()
+    group_cols = (args.group_by,) if args.group_by else ()  # the rule too: no advice to add it
     report = validate_cohort(_read(args), time_col=args.time, event_col=event_col,
                              event_value=event_value, group_cols=group_cols)
     if args.output == "json":
