@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort_explorer.analysis.stratify import apply_where, derive_any, group_rows, move_reference
+from cohort_explorer.analysis.stratify import (
+    apply_where,
+    cut_groups,
+    derive_any,
+    group_rows,
+    move_reference,
+)
 from cohort_explorer.errors import ColumnError, OptionError
 from cohort_explorer.spec.grouping import GroupSpec, parse_derive, parse_group_spec
 from tests.conftest import load_reference
@@ -143,3 +149,23 @@ def test_boolean_groups_are_labelled_as_R_prints_them():
     assert grouping.labels == ("FALSE", "TRUE")
     assert grouping.codes.tolist() == [1, 0, -1, 1]
     assert move_reference(grouping, "true").labels == ("TRUE", "FALSE")
+
+
+def test_cut_groups_codes_intervals_as_R_cut():
+    """cut_groups(x, breaks) + 1 = R ``cut(x, c(-Inf, breaks, max))`` (stratify.R); it takes
+    no labels (it used to accept and ignore them)."""
+    ref = load_reference("stratify")
+    compared = 0
+    for entry in ref.values():
+        for k in (2, 3, 4):
+            if entry[f"ties_{k}"]:
+                continue
+            inner = entry[f"breaks_{k}"][1:-1]
+            codes = cut_groups(np.asarray(entry["x"], float), inner)
+            np.testing.assert_array_equal(codes + 1, entry[f"groups_{k}"])
+            compared += 1
+    assert compared >= 10
+    np.testing.assert_array_equal(cut_groups(np.array([np.nan, 1.5, 1.6, 3.0, 9.0]), [1.5, 3.0]),
+                                  [-1, 0, 1, 1, 2])
+    with pytest.raises(TypeError):
+        cut_groups(np.array([1.0]), [1.5], ["low", "high"])

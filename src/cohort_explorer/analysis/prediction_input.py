@@ -98,7 +98,7 @@ def _group_of(aset, spec, grouping: Grouping, natural, values, warnings) -> str 
         return label
     value = _number(gspec.column, text)
     warnings += _range_warning(aset, gspec.column, value)
-    code = int(cut_groups(np.array([value]), list(grouping.breaks), [])[0])
+    code = int(cut_groups(np.array([value]), list(grouping.breaks))[0])
     labels = (_cut_labels(list(grouping.breaks)) if gspec.kind in ("cut", "optimal")
               else list(natural))
     return labels[code]

@@ -137,8 +137,9 @@ def _codes_for(labels_per_row: pd.Series, levels: list[str]) -> np.ndarray:
     return np.array([index.get(v, -1) if v is not None else -1 for v in labels_per_row], dtype=int)
 
 
-def cut_groups(x: np.ndarray, breaks: list[float], labels: list[str]) -> np.ndarray:
-    """Codes for right-closed intervals, lowest value included (NaN -> -1)."""
+def cut_groups(x: np.ndarray, breaks: list[float]) -> np.ndarray:
+    """Interval code of each value: 0 for x <= b1, i for b_i < x <= b_(i+1), k for x > b_k
+    (right-closed, as R ``cut(x, c(-Inf, breaks, Inf))``); NaN -> -1. Labels are the caller's."""
     x = np.asarray(x, dtype=float)
     codes = np.searchsorted(np.asarray(breaks, dtype=float), x, side="left")
     codes = np.where(np.isnan(x), -1, codes)
@@ -165,7 +166,7 @@ def _quantile_grouping(spec: GroupSpec, x: np.ndarray) -> Grouping:
             if spec.kind != "median"
             else f"too many ties in {spec.column} for a median split; use :cut="
         )
-    return Grouping(spec.column, tuple(labels), cut_groups(x, list(breaks), labels), tuple(breaks))
+    return Grouping(spec.column, tuple(labels), cut_groups(x, list(breaks)), tuple(breaks))
 
 
 def _cut_labels(breaks: list[float]) -> list[str]:
@@ -179,7 +180,7 @@ def _cut_labels(breaks: list[float]) -> list[str]:
 def cut_grouping(column: str, x: np.ndarray, breaks: list[float]) -> Grouping:
     """Custom cut points: ``<=b1``, ``(b1, b2]``, ..., ``>bk``; empty intervals dropped."""
     labels = _cut_labels(breaks)
-    codes = cut_groups(x, breaks, labels)
+    codes = cut_groups(x, breaks)
     used = sorted(set(codes[codes >= 0].tolist()))
     remap = np.full(len(labels) + 1, -1)
     for new, old in enumerate(used):
