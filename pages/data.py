@@ -201,7 +201,7 @@ def _filters(df: pd.DataFrame) -> None:
     operator = cols[1].selectbox("Condition", OPERATORS, key="data_filter_op")
     levels = sorted({str(v) for v in df[column].dropna().unique()})
     if df[column].dtype.kind in "if" and len(levels) > 12:
-        value = cols[2].text_input("Value", key="data_filter_value_text")
+        value = cols[2].text_input("Value", key="data_filter_value_text", max_chars=100)
     else:
         value = cols[2].selectbox("Value", levels, key=f"data_filter_value_{column}")
     if cols[3].button("Add filter", key="data_filter_add") and value not in (None, ""):

@@ -21,13 +21,14 @@ def free_port() -> int:
 
 
 def start_server(port: int, log: Path, *, env: dict[str, str] | None = None,
-                 timeout: float = 90.0) -> subprocess.Popen:
+                 timeout: float = 90.0, launcher: str = "serve.py",
+                 options: tuple[str, ...] = ()) -> subprocess.Popen:
     """``python serve.py`` (``streamlit run app.py``, hardened) on 127.0.0.1:``port``, output to
     ``log``; returns once healthy."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as handle:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            [sys.executable, "serve.py", "--server.port", str(port),
+            [sys.executable, launcher, *options, "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
