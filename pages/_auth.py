@@ -87,6 +87,6 @@ def sign_in_gate() -> bool:
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
-    from pages._common import entry_guard
+    from pages._legacy import opened_as_page
 
-    entry_guard()
+    opened_as_page()

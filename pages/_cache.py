@@ -74,6 +74,6 @@ def session_cache(max_entries: int = 8) -> Callable[[F], F]:
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
-    from pages._common import begin_page
+    from pages._legacy import opened_as_page
 
-    begin_page()
+    opened_as_page()

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from pages._cache import session_cache
+from pages._legacy import leave_pages_directory_mode
 from pages._links import check_choice, read_link, show_notices
 from pages._review import link_fingerprint, remember_link_fingerprint, warn_if_other_data
 from pages._text import md, show_table
@@ -110,9 +111,7 @@ def begin_page() -> None:
     """
     if st.session_state.pop("app_frame_done", False):
         return
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
+    leave_pages_directory_mode()  # pages/_legacy.py: the one place that knows Streamlit's flag
     if not st.session_state.get("app_ready"):
         st.session_state["app_ready"] = True
         st.rerun()
@@ -371,4 +370,6 @@ def warnings_box(messages: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
-    begin_page()
+    from pages._legacy import opened_as_page
+
+    opened_as_page()

@@ -76,3 +76,9 @@ def link_fingerprint() -> dict[str, str]:
     """The URL parameter of the current data's fingerprint."""
     current = fingerprint()
     return {LINK_PARAM: current} if current else {}
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    from pages._legacy import opened_as_page
+
+    opened_as_page()

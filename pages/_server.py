@@ -92,6 +92,6 @@ def harden() -> None:
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
-    from pages._common import begin_page
+    from pages._legacy import opened_as_page
 
-    begin_page()
+    opened_as_page()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
-from pages._common import begin_page, endpoints, md, persisted
+from pages._common import endpoints, md, persisted
 
 from cohort_explorer.sample import ISS_ORDER, RESPONSE_ORDER
 
@@ -176,4 +176,6 @@ def group_builder(prefix: str, df: pd.DataFrame, suggestion, *,
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
-    begin_page()
+    from pages._legacy import opened_as_page
+
+    opened_as_page()
