@@ -260,7 +260,7 @@ def _reset_dataset_choices(unit: str) -> None:
     """
     # km_spec/hr_spec are analyses of the previous data: the Report page must not rerun them.
     for key in ("data_time_unit_w", "km_response_col", "km_response_col_w", "km_spec",
-                "hr_spec"):
+                "hr_spec", "data_dates", "data_entry_col", "km_cr_col"):
         st.session_state.pop(key, None)
     st.session_state["km_landmark_from"] = ""  # landmark mode needs the old response column
     _default_landmarks(unit)
@@ -289,7 +289,8 @@ def data_key() -> tuple:
     """Cache key of the current dataset: content hash, sheet and removed columns (a tuple:
     never a joined string, which two different lists of names could share)."""
     return (st.session_state["data_digest"], st.session_state.get("data_sheet"),
-            tuple(st.session_state.get("data_removed", ())))
+            tuple(st.session_state.get("data_removed", ())),
+            tuple(st.session_state.get("data_dates", ())))  # endpoints built from dates
 
 
 def where_key() -> tuple:
@@ -304,10 +305,19 @@ def raw_dataset() -> pd.DataFrame:
 
 
 def dataset() -> pd.DataFrame:
-    """The table without the columns the user removed (identifiers)."""
+    """The table without the columns the user removed (identifiers), plus times from dates."""
     df = raw_dataset()
     removed = [c for c in st.session_state.get("data_removed", ()) if c in df.columns]
-    return df.drop(columns=removed) if removed else df
+    df = df.drop(columns=removed) if removed else df
+    built = st.session_state.get("data_dates", ())
+    return _with_dates(data_key(), df, built) if built else df
+
+
+@session_cache(max_entries=2)
+def _with_dates(key: tuple, _df: pd.DataFrame, _built) -> pd.DataFrame:
+    from cohort_explorer.data.dates import add_date_columns
+
+    return add_date_columns(_df, _built)
 
 
 def filtered_dataset() -> pd.DataFrame:

@@ -25,6 +25,7 @@ from pages._common import (
     show_table,
     suggestion,
 )
+from pages._dates import dates_builder, dates_note, entry_control
 
 from cohort_explorer.analysis.stratify import apply_where
 from cohort_explorer.data.identifiers import find_identifier_columns
@@ -228,7 +229,10 @@ notice_synthetic()
 _source()
 df = dataset()
 _preview(df)
+dates_note()
 _roles(df)
+dates_builder(df)
+entry_control(df)
 _validation(df)
 _identifiers()
 _filters(df)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 from pages._common import (
     DEFAULT_LANDMARK,
@@ -17,6 +19,7 @@ from pages._common import (
     time_unit,
     warnings_box,
 )
+from pages._competing import competing_controls, competing_section, entry_notice
 from pages._widgets import endpoint_select, group_builder
 
 from cohort_explorer.present import plots
@@ -124,7 +127,7 @@ def _landmark_controls(result, choice, df) -> None:
 
 def _spec(endpoint, choice, options, reference=None) -> AnalysisSpec:
     landmark_from = st.session_state.get("km_landmark_from") or None
-    return AnalysisSpec(
+    return replace(AnalysisSpec(
         time_col=endpoint["time_col"], event_col=endpoint["event_col"],
         event_value=endpoint["event_value"], group_by=choice.group_by, derive=choice.derive,
         where=tuple(st.session_state.get("data_where", ())), reference=reference,
@@ -132,7 +135,7 @@ def _spec(endpoint, choice, options, reference=None) -> AnalysisSpec:
         trend=bool(options["trend"] and choice.group_by),
         landmark_from=float(landmark_from) if landmark_from and choice.group_by else None,
         response_time_col=st.session_state.get("km_response_col") if landmark_from else None,
-    )
+    ), **options.get("extra", {}))
 
 
 def _headline(result) -> None:
@@ -198,6 +201,7 @@ with st.container(border=True):
     endpoint = endpoint_select("km")
     choice = group_builder("km", df, suggestion())
     options = _options(choice)
+    options["extra"] = competing_controls(df, endpoint)
 
 if endpoint is not None:
     result = run_analysis(_spec(endpoint, choice, options))
@@ -213,5 +217,7 @@ if endpoint is not None:
         st.session_state["km_spec"] = result.spec
         st.session_state["km_group_label"] = choice.description
         _landmark_controls(result, choice, df)
+        entry_notice(result)
         _results(result, choice, options, endpoint)
+        competing_section(result, endpoint, choice.column)
 end_page()

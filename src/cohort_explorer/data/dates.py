@@ -24,8 +24,8 @@ import pandas as pd
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
 
-__all__ = ["DATE_ORDERS", "TIME_UNITS", "DatedTimes", "needs_date_order", "parse_dates",
-           "times_from_dates"]
+__all__ = ["DATE_ORDERS", "TIME_UNITS", "DatedTimes", "add_date_columns", "date_columns",
+           "needs_date_order", "parse_dates", "times_from_dates"]
 
 DATE_ORDERS = ("dmy", "mdy", "ymd")
 TIME_UNITS = {"days": 1.0, "months": 30.4375, "years": 365.25}
@@ -188,3 +188,25 @@ def times_from_dates(df: pd.DataFrame, start: str, event: str, last: str, *,
     return DatedTimes(time=time, event=flags, reason=reason,
                       reasons={str(k): int(v) for k, v in zip(labels, counts, strict=True)},
                       unit=unit)
+
+
+def date_columns(name: str, unit: str) -> tuple[str, str]:
+    """Names of the time and event columns built for the endpoint ``name``."""
+    return f"{name} time ({unit})", f"{name} event"
+
+
+def add_date_columns(df: pd.DataFrame, built: tuple | list) -> pd.DataFrame:
+    """``df`` with a time and an event column per ``(name, start, event, last, unit, order)``.
+
+    Rows that give no time have both missing (the analysis counts them as missing time).
+    """
+    if not built:
+        return df
+    out = df.copy()
+    for name, start, event, last, unit, order in built:
+        result = times_from_dates(df, start, event, last, unit=unit, order=order)
+        time_col, event_col = date_columns(name, unit)
+        out[time_col] = result.time
+        out[event_col] = pd.array(np.where(np.isnan(result.event), pd.NA, result.event),
+                                  dtype="Int64")
+    return out

@@ -12,6 +12,7 @@ Look (:mod:`.theme`): Okabe–Ito colour-blind-safe palette, one line style per 
 """
 
 from cohort_explorer.present.plots.biomarker import biomarker_figure, cutpoint_figure
+from cohort_explorer.present.plots.cif import cif_figure
 from cohort_explorer.present.plots.forest import forest_figure
 from cohort_explorer.present.plots.images import StaticExportError, chromium_path, figure_images
 from cohort_explorer.present.plots.km import at_risk_at, km_figure, time_ticks
@@ -24,6 +25,7 @@ __all__ = [
     "PLOTLY_CONFIG",
     "StaticExportError",
     "km_figure",
+    "cif_figure",
     "forest_figure",
     "cutpoint_figure",
     "biomarker_figure",

@@ -1,0 +1,104 @@
+"""Survival page parts: competing-risk controls and results, and the delayed-entry notice.
+
+Not a page. ``competing_controls`` returns AnalysisSpec fields (the cause column's event and
+competing values, Fine–Gray, the Data page's entry column); ``competing_section`` shows the
+cumulative incidence curves with numbers at risk, Gray's test, the landmark table, the words on
+why 1 − KM overstates the risk, and the Fine–Gray model when asked.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pages._common import md, theme, time_unit
+
+from cohort_explorer.analysis.stratify import category_levels
+from cohort_explorer.present import plots
+from cohort_explorer.present.competing import (
+    ONE_MINUS_KM,
+    display_cif_table,
+    display_fine_gray_table,
+)
+from cohort_explorer.present.format import format_p
+
+NONE = "(no competing event)"
+
+
+def _cause_columns(df: pd.DataFrame, endpoint: dict) -> list[str]:
+    """Columns that can code several kinds of event: 3 to 10 distinct values."""
+    found = []
+    for column in df.columns:
+        values = df[column].dropna()
+        if 3 <= values.nunique() <= 10 and column != endpoint.get("time_col"):
+            found.append(str(column))
+    causes = [c for c in found if "cause" in c.lower() or "status" in c.lower()]
+    return causes + [c for c in found if c not in causes]
+
+
+def competing_controls(df: pd.DataFrame, endpoint: dict | None) -> dict:
+    """Spec fields for a competing event (and the entry column chosen on the Data page)."""
+    fields: dict = {}
+    entry = st.session_state.get("data_entry_col")
+    if entry and entry in df.columns:
+        fields["entry_col"] = entry
+    if endpoint is None:
+        return fields
+    columns = _cause_columns(df, endpoint)
+    if not columns:
+        return fields
+    current = st.session_state.get("km_cr_col")
+    suggested = next((c for c in columns if "cause" in c.lower()), None)
+    title = "Competing risks"
+    if suggested and not current:
+        title += f" — {suggested} codes more than one kind of event"
+    with st.expander(title, expanded=bool(current)):
+        options = [NONE, *columns]
+        column = st.selectbox("Column coding the kind of event", options,
+                              index=options.index(current) if current in options else 0,
+                              key="km_cr_col_w")
+        st.session_state["km_cr_col"] = None if column == NONE else column
+        if column == NONE:
+            return fields
+        values = category_levels(df[column])
+        left, middle, right = st.columns(3)
+        event = left.selectbox("Event of interest", values, index=min(1, len(values) - 1),
+                               key=f"km_cr_event_{column}")
+        others = [v for v in values if v != event]
+        competing = middle.selectbox("Competing event", others,
+                                     index=min(1, len(others) - 1), key=f"km_cr_other_{column}")
+        fine_gray = right.checkbox("Fine–Gray subdistribution HRs", key="km_cr_fine_gray")
+        st.markdown(f"Event of interest: {md(column)} = {md(event)}; competing event: "
+                    f"{md(column)} = {md(competing)}; other values are censored. The curves, "
+                    "log-rank test and Cox model above become cause-specific (competing events "
+                    "censored).")
+    fields.update(event_col=column, event_value=str(event), competing=f"{column}={competing}",
+                  fine_gray=bool(fine_gray))
+    return fields
+
+
+def entry_notice(result) -> None:
+    if getattr(result, "entry", None):
+        st.info(f"Delayed entry in use: patients count at risk only from {md(result.entry)} "
+                "(left truncation), for the curves, the log-rank test and the Cox model. "
+                "Change it on the Data page.", icon=":material/login:")
+
+
+def competing_section(result, endpoint: dict, group_title: str | None) -> None:
+    """Cumulative incidence curves, Gray's test, landmark table and Fine–Gray (when asked)."""
+    if getattr(result, "competing", None) is None:
+        return
+    c = result.competing
+    st.subheader("Cumulative incidence with a competing event")
+    st.markdown(md(ONE_MINUS_KM))
+    figure = plots.cif_figure(result, time_unit=time_unit(), endpoint=endpoint.get("name"),
+                              group_title=group_title, theme=theme())
+    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="km_cif_chart",
+                    alt="Cumulative incidence curves with numbers at risk")
+    if c.gray is not None:
+        st.markdown(f"**Gray's test {md(format_p(c.gray.p))}** (χ² = {c.gray.statistic:.2f}, "
+                    f"{c.gray.df} df): equal cumulative incidence across the groups.")
+    level = result.spec.conf_level if result.spec is not None else 0.95
+    st.table(display_cif_table(result, time_unit(), level), hide_index=True)
+    if result.fine_gray is not None:
+        st.markdown("**Fine–Gray model** (subdistribution hazard ratios, sandwich CI)")
+        st.table(display_fine_gray_table(result, level), hide_index=True)

@@ -1,0 +1,69 @@
+"""Words and tables for competing risks and delayed entry (pages, report and exports).
+
+``ONE_MINUS_KM`` says why 1 − Kaplan–Meier overstates the risk when competing events exist;
+``method_sentence`` describes the competing-risk analysis; the display tables format the
+cumulative incidence at the landmarks and the Fine–Gray model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from cohort_explorer.present.format import format_hr, format_p, format_survival
+
+__all__ = ["ONE_MINUS_KM", "ENTRY_SENTENCE", "method_sentence", "display_cif_table",
+           "display_fine_gray_table"]
+
+ONE_MINUS_KM = (
+    "Why not 1 − Kaplan–Meier? Kaplan–Meier treats a patient who died of another cause as if "
+    "they could still have the event later (as censored). They cannot: a patient who died "
+    "without progression will never progress. So 1 − Kaplan–Meier estimates the risk in a "
+    "world where the competing event does not exist and overstates the real probability of "
+    "the event. The cumulative incidence (Aalen–Johansen) counts competing events as what "
+    "they are, and its curves are the probability of the event by each time.")
+
+ENTRY_SENTENCE = (
+    "Delayed entry (left truncation): patients were counted at risk only from their entry "
+    "time ({column}) to the end of their follow-up, for the Kaplan–Meier curves, the log-rank "
+    "test and the Cox model; median follow-up (reverse Kaplan–Meier) ignores entry.")
+
+
+def method_sentence(result: Any) -> str:
+    """One paragraph describing the competing-risk methods of ``result``."""
+    c = result.competing
+    text = (f"Competing risks: the event of interest was {c.event} and the competing event "
+            f"{c.competing}. Cumulative incidence was estimated per group by the Aalen–Johansen "
+            "method with pointwise confidence intervals from the infinitesimal-jackknife "
+            "standard error (as R survival's survfit for multi-state data) and compared "
+            "between groups with Gray's test (R cmprsk::cuminc). The Cox model is "
+            "cause-specific: competing events were censored.")
+    if result.fine_gray is not None:
+        text += (" Subdistribution hazard ratios were estimated by the Fine–Gray model with "
+                 "censoring weights and its sandwich variance (R cmprsk::crr).")
+    return text
+
+
+def display_cif_table(result: Any, time_unit: str | None = None,
+                      conf_level: float = 0.95) -> pd.DataFrame:
+    """Per group: n, events, competing events, cumulative incidence at the landmarks."""
+    rows = []
+    unit = f" {time_unit}" if time_unit else ""
+    for group in result.competing.groups:
+        row = {"Group": str(group.label), "N": int(group.n), "Events": int(group.events),
+               "Competing events": int(group.competing_events)}
+        for lm in group.landmarks:
+            row[f"Cumulative incidence at {lm.time:g}{unit}"] = format_survival(
+                lm.estimate, lm.lower, lm.upper, conf_level=conf_level)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def display_fine_gray_table(result: Any, conf_level: float = 0.95) -> pd.DataFrame:
+    """The Fine–Gray subdistribution hazard ratios with CI and p."""
+    return pd.DataFrame([
+        {"Term": t.term,
+         "Subdistribution HR (CI)": format_hr(t.hr, t.lower, t.upper, conf_level=conf_level),
+         "p": format_p(t.p, prefix=False)}
+        for t in result.fine_gray.terms])

@@ -1,0 +1,84 @@
+"""AppTest: competing risks on the Survival page, dates and entry time on the Data page.
+
+Every number shown is the engine's: the cumulative incidence table and Gray's p come from
+``analyze`` with the same spec (whose values tests/test_competing.py checks against R).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from tests.app.apptest import page, run, start, upload
+from tests.conftest import SAMPLE_CSV
+
+from cohort_explorer.analysis import analyze
+from cohort_explorer.present.competing import ONE_MINUS_KM, display_cif_table
+from cohort_explorer.present.format import format_p
+
+
+def _texts(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_competing_event_shows_cif_gray_table_and_words():
+    at = page(start(), "pages/survival.py")
+    assert not at.get("plotly_chart") or len(at.get("plotly_chart")) == 1
+    at.selectbox(key="km_cr_col_w").set_value("pfs_cause")
+    run(at)
+    event = at.selectbox(key="km_cr_event_pfs_cause")
+    assert str(event.value) == "1"
+    assert str(at.selectbox(key="km_cr_other_pfs_cause").value) == "2"
+    at.checkbox(key="km_cr_fine_gray").check()
+    run(at)
+    texts = _texts(at)
+    assert "overstates" in texts and "Cumulative incidence with a competing event" in [
+        h.value for h in at.subheader]
+    assert ONE_MINUS_KM.split(":")[0].split("?")[0] in texts.replace("\\", "")
+    spec = at.session_state["km_spec"]
+    assert spec.competing == "pfs_cause=2" and spec.event_col == "pfs_cause"
+    expected = analyze(pd.read_csv(SAMPLE_CSV), spec)
+    assert f"Gray's test {format_p(expected.competing.gray.p)}" in texts.replace("\\", "")
+    shown = [t.value for t in at.table]
+    table = display_cif_table(expected, "months")
+    assert any(s.equals(table) for s in shown)
+    assert expected.fine_gray is not None
+    assert len(at.get("plotly_chart")) == 2  # KM and CIF
+
+
+def test_same_value_for_event_and_competing_is_impossible_in_the_controls():
+    at = page(start(), "pages/survival.py")
+    at.selectbox(key="km_cr_col_w").set_value("pfs_cause")
+    run(at)
+    event = at.selectbox(key="km_cr_event_pfs_cause").value
+    assert event not in at.selectbox(key="km_cr_other_pfs_cause").options
+
+
+DATES = "dx,progression,last_seen,ref\n" + "\n".join(
+    f"0{m}/0{m}/2020,{'0' + str(m) + '/05/2021' if m % 2 else ''},01/09/2022,{m}"
+    for m in range(1, 10)) + "\n"
+
+
+def test_dates_builder_asks_the_order_then_makes_an_endpoint():
+    at = upload(start(), "dates.csv", DATES.encode())
+    at.selectbox(key="data_dates_start").set_value("dx")
+    at.selectbox(key="data_dates_event").set_value("progression")
+    at.selectbox(key="data_dates_last").set_value("last_seen")
+    run(at)
+    assert at.button(key="data_dates_build").disabled  # the order is not chosen yet
+    at.radio(key="data_dates_order").set_value("day/month/year (15/03/2021)")
+    run(at)
+    at.button(key="data_dates_build").click()
+    run(at)
+    names = [e["name"] for e in at.session_state["data_endpoints"]]
+    assert "OS" in names
+    assert any("Endpoint OS" in s.value for s in at.success)
+
+
+def test_entry_column_is_suggested_and_announced():
+    data = pd.read_csv(SAMPLE_CSV).assign(entry_months=lambda d: d["pfs_months"] * 0.1)
+    at = upload(start(), "entry.csv", data.to_csv(index=False).encode())
+    assert any("entry\\_months looks like an entry time" in i.value for i in at.info)
+    at.selectbox(key="data_entry_choice").set_value("entry_months")
+    run(at)
+    at = page(at, "pages/survival.py")
+    assert any("Delayed entry in use" in i.value for i in at.info)
+    assert at.session_state["km_spec"].entry_col == "entry_months"
