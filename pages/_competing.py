@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from pages._common import md, theme, time_unit
+from pages._common import CACHE, data_key, md, theme, time_unit
 
 from cohort_explorer.analysis.stratify import category_levels
 from cohort_explorer.present import plots
@@ -24,15 +24,18 @@ from cohort_explorer.present.format import format_p
 NONE = "(no competing event)"
 
 
-def _cause_columns(df: pd.DataFrame, endpoint: dict) -> list[str]:
-    """Columns that can code several kinds of event: 3 to 10 distinct values."""
-    found = []
-    for column in df.columns:
-        values = df[column].dropna()
-        if 3 <= values.nunique() <= 10 and column != endpoint.get("time_col"):
-            found.append(str(column))
+@st.cache_data(**CACHE)
+def _few_valued(key: str, _df: pd.DataFrame) -> list[str]:
+    """Columns that can code several kinds of event: 3 to 10 distinct values (per dataset)."""
+    coded = [c for c, kind in _df.dtypes.items() if not pd.api.types.is_float_dtype(kind)]
+    counts = _df[coded].nunique(dropna=True)  # codes are integers or text, never decimals
+    found = [str(c) for c in counts.index[(counts >= 3) & (counts <= 10)]]
     causes = [c for c in found if "cause" in c.lower() or "status" in c.lower()]
     return causes + [c for c in found if c not in causes]
+
+
+def _cause_columns(df: pd.DataFrame, endpoint: dict) -> list[str]:
+    return [c for c in _few_valued(data_key(), df) if c != endpoint.get("time_col")]
 
 
 def competing_controls(df: pd.DataFrame, endpoint: dict | None) -> dict:

@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 import streamlit as st
-from pages._common import md, show_error, time_unit
+from pages._common import CACHE, data_key, md, show_error, time_unit
 
 from cohort_explorer.data.dates import (
     date_columns,
@@ -27,8 +27,15 @@ ENTRY_WORDS = re.compile(r"entry|enter|left.?trunc|delay|referr|study.?start|sta
                          re.IGNORECASE)
 
 
+@st.cache_data(**CACHE)
+def _date_columns(key: str, _df: pd.DataFrame) -> list[str]:
+    """Columns holding calendar dates (text or date cells; numbers never are), per dataset."""
+    candidates = [c for c, kind in _df.dtypes.items() if not pd.api.types.is_numeric_dtype(kind)]
+    return [str(c) for c in candidates if looks_like_dates(_df[c])]
+
+
 def _date_like(df: pd.DataFrame) -> list[str]:
-    return [str(c) for c in df.columns if looks_like_dates(df[c])]
+    return _date_columns(data_key(), df)
 
 
 def dates_builder(df: pd.DataFrame) -> None:
@@ -97,7 +104,8 @@ def dates_note() -> None:
 
 def entry_control(df: pd.DataFrame) -> None:
     """Entry time column for delayed entry, suggested when a column is named like one."""
-    numeric = [str(c) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+    numeric = [str(c) for c, kind in df.dtypes.items() if pd.api.types.is_numeric_dtype(kind)
+               and not pd.api.types.is_bool_dtype(kind)]
     suggested = [c for c in numeric if ENTRY_WORDS.search(c)]
     current = st.session_state.get("data_entry_col")
     options = [NONE, *numeric]
