@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from pages._common import CACHE, data_key, md, theme, time_unit
+from pages._common import data_key, md, session_cache, show_table, theme, time_unit
 
 from cohort_explorer.analysis.stratify import category_levels
 from cohort_explorer.present import plots
@@ -24,7 +24,7 @@ from cohort_explorer.present.format import format_p
 NONE = "(no competing event)"
 
 
-@st.cache_data(**CACHE)
+@session_cache(max_entries=2)
 def _few_valued(key: str, _df: pd.DataFrame) -> list[str]:
     """Columns that can code several kinds of event: 3 to 10 distinct values (per dataset)."""
     coded = [c for c, kind in _df.dtypes.items() if not pd.api.types.is_float_dtype(kind)]
@@ -101,7 +101,7 @@ def competing_section(result, endpoint: dict, group_title: str | None) -> None:
         st.markdown(f"**Gray's test {md(format_p(c.gray.p))}** (χ² = {c.gray.statistic:.2f}, "
                     f"{c.gray.df} df): equal cumulative incidence across the groups.")
     level = result.spec.conf_level if result.spec is not None else 0.95
-    st.table(display_cif_table(result, time_unit(), level), hide_index=True)
+    show_table(display_cif_table(result, time_unit(), level))
     if result.fine_gray is not None:
         st.markdown("**Fine–Gray model** (subdistribution hazard ratios, sandwich CI)")
-        st.table(display_fine_gray_table(result, level), hide_index=True)
+        show_table(display_fine_gray_table(result, level))

@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 import streamlit as st
-from pages._common import CACHE, data_key, md, show_error, time_unit
+from pages._common import data_key, md, session_cache, show_error, time_unit
 
 from cohort_explorer.data.dates import (
     date_columns,
@@ -27,7 +27,7 @@ ENTRY_WORDS = re.compile(r"entry|enter|left.?trunc|delay|referr|study.?start|sta
                          re.IGNORECASE)
 
 
-@st.cache_data(**CACHE)
+@session_cache(max_entries=2)
 def _date_columns(key: str, _df: pd.DataFrame) -> list[str]:
     """Columns holding calendar dates (text or date cells; numbers never are), per dataset."""
     candidates = [c for c, kind in _df.dtypes.items() if not pd.api.types.is_numeric_dtype(kind)]
