@@ -105,3 +105,9 @@ def competing_section(result, endpoint: dict, group_title: str | None) -> None:
     if result.fine_gray is not None:
         st.markdown("**Fine–Gray model** (subdistribution hazard ratios, sandwich CI)")
         show_table(display_fine_gray_table(result, level))
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    from pages._legacy import opened_as_page
+
+    opened_as_page()

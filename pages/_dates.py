@@ -120,3 +120,9 @@ def entry_control(df: pd.DataFrame) -> None:
         if choice != NONE:
             st.markdown(f"Entry times in use: patients are at risk from {md(choice)} to the end of "
                         "their follow-up (Kaplan–Meier, log-rank and Cox).")
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    from pages._legacy import opened_as_page
+
+    opened_as_page()
