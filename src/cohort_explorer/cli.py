@@ -288,13 +288,20 @@ def _run_make_sample(args) -> int:
 
 
 def _run_app(args) -> int:
-    import subprocess
+    import os
 
-    app = Path(__file__).resolve().parents[2] / "app.py"
-    if not app.is_file():
-        raise DataFileError(f"app.py not found next to the package ({app}); run from a checkout")
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
-    return subprocess.call(command)
+    from cohort_explorer.app_files import candidates, find_app_dir
+
+    folder = find_app_dir()
+    if folder is None:
+        looked = ", ".join(str(c) for c in candidates())
+        raise DataFileError(f"the app's files (app.py, pages/) were not found; looked in {looked}"
+                            "; set COHORT_EXPLORER_HOME to the folder that holds them")
+    launcher = (["serve.py"] if (folder / "serve.py").is_file()  # hardened start (serve.py)
+                else ["-m", "streamlit", "run", "app.py"])
+    os.chdir(folder)  # .streamlit/config.toml applies
+    os.execv(sys.executable, [sys.executable, *launcher, "--server.port", str(args.port)])
+    return 0  # not reached: the server replaced this process (signals reach it directly)
 
 
 def main(argv: list[str] | None = None) -> int:
