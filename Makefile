@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint bench soak sample chromium ci-deps reference clean
+.PHONY: run test lint bench bench-scale soak sample chromium ci-deps reference clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ $(VENV)/.runtime: $(BIN)/python requirements.txt pyproject.toml
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet duckdb 'pyspark>=3.5'  # the [spark] extra, for its equality test
 	touch $@
 
 ## run: start the app on http://localhost:$(PORT) with the synthetic sample cohort loaded
@@ -75,6 +76,10 @@ lint: $(VENV)/.dev
 ## bench: speed and memory against lifelines and R, measured in the same run (never in pytest)
 bench: $(VENV)/.dev
 	$(BIN)/python bench/bench.py
+
+## bench-scale: a 10M-row Parquet cohort: DuckDB pushdown time and peak memory, Spark local time
+bench-scale: $(VENV)/.dev
+	$(BIN)/python bench/bench_scale.py
 
 ## soak: bounded rerun/concurrency soak on loopback (never in pytest)
 soak: $(VENV)/.dev chromium

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cohort_explorer import __version__, cli_extras
+from cohort_explorer import __version__, cli_engine, cli_extras
 from cohort_explorer.cli_deeper import add_deeper_options, deeper_spec_fields, deeper_text
 from cohort_explorer.cli_review import add_review_options, review
 from cohort_explorer.errors import CohortError, ColumnError, DataFileError, OptionError
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="with --landmark-from: when the grouping value was reached")
     cli_extras.add_options(analyze_cmd)
     add_review_options(analyze_cmd)
+    cli_engine.add_options(analyze_cmd)
 
     add_deeper_options(analyze_cmd)
 
@@ -238,15 +239,21 @@ def _run_analyze(args) -> int:
     from cohort_explorer.io.columns import spec_columns
 
     spec = _spec(args)
-    data = _read(args, columns=spec_columns(spec))  # only the columns the options name
-    try:
+    result = cli_engine.analyze_elsewhere(args, spec)  # DuckDB/Spark, or None: in memory
+    data = None
+    if result is not None and not Path(args.data).is_file():  # a Spark table: no file to hash
+        print(jsonout.dumps(result.to_dict()) if args.output == "json" else format_text(result))
+        return 0
+    if result is None:
+        data = _read(args, columns=spec_columns(spec))  # only the columns the options name
         try:
-            result = analyze(data, spec)
-        except ColumnError:
-            data = _read(args)  # the same analysis on every column
-            result = analyze(data, spec)
-    except ColumnError as error:
-        raise _sheet_hint(args, error) from None
+            try:
+                result = analyze(data, spec)
+            except ColumnError:
+                data = _read(args)  # the same analysis on every column
+                result = analyze(data, spec)
+        except ColumnError as error:
+            raise _sheet_hint(args, error) from None
     if args.output == "json":
         output = result.to_dict()
         review(args, data, spec, result, output)

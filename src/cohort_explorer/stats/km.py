@@ -126,8 +126,9 @@ class FollowUp(Result):
 
 
 # ---------------------------------------------------------------------------- Kaplan-Meier
-def _fit(time: np.ndarray, event: np.ndarray, conf_level: float, conf_type: str) -> KaplanMeier:
-    table = km_table(time, event)
+def _fit(time: np.ndarray, event: np.ndarray, conf_level: float, conf_type: str,
+         table: dict | None = None) -> KaplanMeier:
+    table = km_table(time, event) if table is None else table
     lower, upper = confidence_band(table["surv"], table["se_log"], conf_type, conf_level)
     with np.errstate(invalid="ignore"):
         std_err = table["surv"] * table["se_log"]

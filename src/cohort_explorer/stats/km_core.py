@@ -28,6 +28,7 @@ __all__ = [
     "distinct_times",
     "find_quantile",
     "km_table",
+    "km_table_from_counts",
     "read_only",
     "z_value",
 ]
@@ -178,6 +179,15 @@ def km_table(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
     event_times, event_counts = np.unique(time[event], return_counts=True)
     n_event = np.zeros(unique.size, dtype=np.int64)
     n_event[np.searchsorted(unique, event_times)] = event_counts
+    return km_table_from_counts(unique, rows, n_event)
+
+
+def km_table_from_counts(unique: np.ndarray, rows: np.ndarray, n_event: np.ndarray):
+    """:func:`km_table` from the sorted distinct times and the rows and events at each (what
+    a SQL ``GROUP BY time`` returns): the same arithmetic, so the same numbers."""
+    unique = np.asarray(unique, dtype=float)
+    rows = np.asarray(rows, dtype=np.int64)
+    n_event = np.asarray(n_event, dtype=np.int64)
     starts = _tie_runs(unique)
     if starts is not None:
         first = np.flatnonzero(starts)

@@ -17,7 +17,7 @@ import numpy as np
 
 from cohort_explorer.stats.cox.strata import StratifiedRiskSets
 
-__all__ = ["RiskSets", "NewtonFit", "newton_raphson", "timefix", "concordance_counts",
+__all__ = ["RiskSets", "NewtonFit", "newton_raphson", "iterate", "timefix", "concordance_counts",
            "cholesky2", "chsolve2", "chinv2"]
 
 EPS = 1e-9  # coxph.control()$eps
@@ -245,7 +245,14 @@ def newton_raphson(time: np.ndarray, event: np.ndarray, x: np.ndarray,
     scaled = (x - means) * scale
     risk_sets = (RiskSets(time, event, scaled, entry) if strata is None
                  else StratifiedRiskSets(RiskSets, time, event, scaled, strata, entry))
-    p = x.shape[1]
+    return iterate(risk_sets, means, scale, max_iter)
+
+
+def iterate(risk_sets, means: np.ndarray, scale: np.ndarray, max_iter: int = ITER_MAX
+            ) -> NewtonFit:
+    """R ``coxfit6``'s Newton-Raphson on anything with ``evaluate(beta) -> (loglik, score,
+    information)`` of the centred and scaled covariates (in memory, or SQL aggregates)."""
+    p = means.size
     beta = np.zeros(p)
     loglik_null, score, info = risk_sets.evaluate(beta)
     factor, rank = cholesky2(info, TOLER_CHOL)

@@ -1,0 +1,175 @@
+"""Pushdown engines (DuckDB, Spark SQL) give the in-memory engine's numbers from aggregates,
+treat column names and values as data, and read nothing but the configured source."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cohort_explorer.analysis import analyze
+from cohort_explorer.engines import choose_engine
+from cohort_explorer.engines.pushdown import analyze_pushdown
+from cohort_explorer.engines.sources import DuckDBSource
+from cohort_explorer.errors import OptionError
+from cohort_explorer.sample import make_sample
+from cohort_explorer.spec import AnalysisSpec
+
+SPEC = AnalysisSpec("pfs_months", "pfs_event", group_by="ikzf1:quartiles",
+                    covariates=("age", "cyto_risk:cat"), landmarks=(12.0, 36.0), rmst_tau=48.0)
+
+
+def assert_same(expected, got, path="", rtol=1e-9):
+    """Every number of ``expected`` equals ``got`` to ``rtol`` (nulls where nulls)."""
+    if isinstance(expected, dict):
+        assert set(expected) <= set(got), f"{path}: missing {set(expected) - set(got)}"
+        for key in expected:
+            if key not in ("software",):
+                assert_same(expected[key], got[key], f"{path}.{key}", rtol)
+    elif isinstance(expected, list):
+        assert len(expected) == len(got), path
+        for i, (a, b) in enumerate(zip(expected, got, strict=True)):
+            assert_same(a, b, f"{path}[{i}]", rtol)
+    elif isinstance(expected, float) and isinstance(got, (int, float)):
+        assert math.isclose(expected, got, rel_tol=rtol, abs_tol=1e-300), (path, expected, got)
+    else:
+        assert expected == got, (path, expected, got)
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    df = make_sample(100_000, seed=7)
+    path = tmp_path_factory.mktemp("engines") / "cohort.parquet"
+    df.to_parquet(path)
+    return df, path
+
+
+def _expected(df, spec=SPEC):
+    out = analyze(df, spec).to_dict()
+    out["ph_test"].pop("residuals")  # per-event rows: order of tied events is the input's
+    return out
+
+
+def _got(result):
+    out = result.to_dict()
+    out["ph_test"].pop("residuals")
+    return out
+
+
+def test_duckdb_equals_in_memory_on_100k_rows(cohort):
+    df, path = cohort
+    source = DuckDBSource(path)
+    try:
+        got = analyze_pushdown(source, SPEC)
+    finally:
+        source.close()
+    assert got.n == 100_000 and got.software["engine"] == "duckdb"
+    assert_same(_expected(df), _got(got))
+
+
+def test_duckdb_sample_is_labelled_and_close(cohort):
+    df, path = cohort
+    source = DuckDBSource(path)
+    try:
+        got = analyze_pushdown(source, SPEC, sample_rows=20_000, seed=5)
+        again = analyze_pushdown(source, SPEC, sample_rows=20_000, seed=5)
+    finally:
+        source.close()
+    full = analyze(df, SPEC)
+    assert any("random sample of 20,000 of the 100,000 patients (seed 5)" in w
+               for w in got.warnings)
+    assert got.cox.concordance == again.cox.concordance  # seeded: the same sample
+    assert abs(got.cox.concordance - full.cox.concordance) < 0.01
+    assert [t.coef for t in got.cox.terms] == pytest.approx([t.coef for t in full.cox.terms],
+                                                            rel=1e-9)  # all rows
+
+
+def test_hostile_column_names_and_values_are_data(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 400
+    evil = 'x"; DROP TABLE t; --'
+    df = pd.DataFrame({evil: rng.exponential(10, n).round(1),
+                       "status": rng.choice(["dead'); DROP TABLE t; --", "alive"], n),
+                       "arm`; --": rng.choice(["A", "B\"C"], n),
+                       "age": rng.integers(40, 80, n)})
+    path = tmp_path / "evil.parquet"
+    df.to_parquet(path)
+    spec = AnalysisSpec(evil, "status", event_value="dead'); DROP TABLE t; --",
+                        group_by="arm`; --", covariates=("age",))
+    source = DuckDBSource(path)
+    try:
+        got = analyze_pushdown(source, spec)
+        assert source.query("SELECT COUNT(*) FROM " + source.relation)[0][0] == n
+    finally:
+        source.close()
+    expected = analyze(df, spec).to_dict()
+    expected["ph_test"].pop("residuals")
+    assert [g["label"] for g in expected["groups"]] == ["A", 'B"C']
+    assert_same(expected, _got(got))
+
+
+def test_duckdb_reads_only_the_configured_source(cohort, tmp_path):
+    _, path = cohort
+    other = tmp_path / "other.csv"
+    other.write_text("a\n1\n")
+    source = DuckDBSource(path)
+    try:
+        for sql in (f"SELECT * FROM read_csv('{other}')", f"COPY (SELECT 1) TO '{other}'",
+                    "SET enable_external_access = true", f"ATTACH '{tmp_path / 'x.db'}'"):
+            with pytest.raises(Exception, match="disabled|locked|Permission"):
+                source.query(sql)
+        assert source.query("SELECT current_setting('temp_directory')")[0][0] == ""
+    finally:
+        source.close()
+
+
+def test_options_that_need_rows_are_refused(cohort):
+    _, path = cohort
+    source = DuckDBSource(path)
+    try:
+        with pytest.raises(OptionError, match="--where is not available"):
+            analyze_pushdown(source, AnalysisSpec("pfs_months", "pfs_event", where=("age>50",)))
+    finally:
+        source.close()
+
+
+def test_auto_engine_is_memory_for_ordinary_files(cohort, tmp_path):
+    _, path = cohort
+    assert choose_engine("auto", path) == "memory"
+    assert choose_engine("duckdb", path) == "duckdb"
+
+
+def test_cli_engine_duckdb_prints_the_in_memory_json(cohort, tmp_path):
+    df, path = cohort
+    csv = tmp_path / "cohort.csv"
+    df.to_csv(csv, index=False)
+    args = ["--time", "pfs_months", "--event", "pfs_event", "--group-by", "cyto_risk",
+            "--covariates", "age:z,iss_stage:cat", "--landmark", "24"]
+    run = [sys.executable, "-m", "cohort_explorer.cli", "analyze"]
+    memory = json.loads(subprocess.run(run + [str(csv), *args], capture_output=True, text=True,
+                                       check=True).stdout)
+    pushed = json.loads(subprocess.run(run + [str(path), *args, "--engine", "duckdb"],
+                                       capture_output=True, text=True, check=True).stdout)
+    for out in (memory, pushed):
+        out["ph_test"].pop("residuals")
+    assert pushed["software"]["engine"] == "duckdb"
+    assert_same(memory, pushed)
+
+
+@pytest.mark.slow
+def test_spark_local_equals_in_memory_on_100k_rows(cohort):
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java (CI installs default-jre-headless)")
+    from cohort_explorer.engines.sources import SparkSource
+
+    df, path = cohort
+    got = analyze_pushdown(SparkSource(str(path)), SPEC)
+    assert got.software["engine"] == "spark"
+    assert_same(_expected(df), _got(got))
