@@ -66,6 +66,10 @@ def _figures(km_result, hr_result, endpoint: str) -> dict:
                      None)
         if worst is not None and worst[1] < 0.05:  # PH in doubt: show the evidence
             figures["ph-residuals"] = plots.ph_residual_figure(hr_result.ph_test, worst[0])
+    if getattr(km_result, "competing", None) is not None:
+        figures["cumulative-incidence"] = plots.cif_figure(
+            km_result, time_unit=time_unit(), endpoint=endpoint,
+            group_title=km_result.group_column)
     if km_result.cutpoint is not None:
         figures["cutpoint"] = plots.cutpoint_figure(km_result.cutpoint,
                                                     column=km_result.group_column)
@@ -162,6 +166,8 @@ def _html_download(km_result, hr_result, figures: dict, key: str, endpoint: str)
             captions={"kaplan-meier": f"Kaplan–Meier estimate of {endpoint} with numbers at risk",
                       "forest": "Hazard ratios (Cox model)",
                       "cutpoint": "Maximally selected log-rank statistics",
+                      "cumulative-incidence": "Cumulative incidence (Aalen–Johansen) with a "
+                                              "competing event, numbers at risk",
                       "ph-residuals": "Scaled Schoenfeld residuals of the term whose "
                                       "proportional-hazards test has the smallest p (< 0.05)"},
         ).encode("utf-8")

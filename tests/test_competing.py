@@ -109,3 +109,29 @@ def test_cif_landmark_past_last_time_is_null():
 def test_bad_state_is_a_column_error():
     with pytest.raises(ColumnError, match="state must be"):
         cumulative_incidence([1, 2], [1, 3])
+
+
+def test_report_carries_the_cif_figure_table_and_method_sentence():
+    from cohort_explorer.analysis import analyze
+    from cohort_explorer.present import plots
+    from cohort_explorer.present.competing import ONE_MINUS_KM
+    from cohort_explorer.present.report import html_report, methods_paragraph
+    from cohort_explorer.spec import AnalysisSpec
+    from tests.conftest import SAMPLE_CSV
+
+    spec = AnalysisSpec(time_col="pfs_months", event_col="pfs_cause", event_value="1",
+                        group_by="ikzf1:q1-vs-rest", competing="pfs_cause=2", fine_gray=True,
+                        landmarks=(36,))
+    result = analyze(pd.read_csv(SAMPLE_CSV), spec)
+    figure = plots.cif_figure(result, time_unit="months", endpoint="Progression")
+    assert figure.data[-1].mode == "text"  # the numbers-at-risk row
+    html = html_report(result, spec, figures={"cumulative-incidence": figure},
+                       captions={"cumulative-incidence": "Cumulative incidence"})
+    assert "Cumulative incidence with a competing event" in html
+    assert "Fine–Gray subdistribution hazard ratios" in html
+    assert "Gray test p = 0.047" in html
+    assert "overstates" in html and ONE_MINUS_KM[:20] in html
+    methods = methods_paragraph(result, spec)
+    assert "Aalen–Johansen" in methods and "cmprsk::crr" in methods
+    q1 = result.competing.groups[0]
+    assert f"{q1.landmarks[0].estimate:.1%}"[:-1] in html  # 13.8% at 36 months

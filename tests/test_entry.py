@@ -129,3 +129,15 @@ def test_myeloma_hr_q2_vs_q1_is_091_with_entry_and_076_without():
 def test_entry_at_or_after_time_is_refused():
     with pytest.raises(ColumnError, match="enter at or after"):
         kaplan_meier_entry([0, 5], [3, 5], [1, 0])
+
+
+def test_entry_is_named_in_the_methods_and_the_json():
+    from cohort_explorer.analysis import analyze
+    from cohort_explorer.present.report import methods_paragraph
+    from cohort_explorer.spec import AnalysisSpec
+
+    spec = AnalysisSpec(time_col="time", event_col="event", group_by="group", entry_col="entry")
+    result = analyze(load("ties"), spec)
+    assert result.to_dict()["entry"] == "entry"
+    assert "Delayed entry (left truncation)" in methods_paragraph(result, spec)
+    assert result.ph_test is None  # cox.zph with entry times is not offered

@@ -7,7 +7,7 @@ Every number shown is the engine's: the cumulative incidence table and Gray's p 
 from __future__ import annotations
 
 import pandas as pd
-from tests.app.apptest import page, run, start, upload
+from tests.app.apptest import page, run, spy_downloads, start, upload
 from tests.conftest import SAMPLE_CSV
 
 from cohort_explorer.analysis import analyze
@@ -82,3 +82,17 @@ def test_entry_column_is_suggested_and_announced():
     at = page(at, "pages/survival.py")
     assert any("Delayed entry in use" in i.value for i in at.info)
     assert at.session_state["km_spec"].entry_col == "entry_months"
+
+
+
+def test_report_page_includes_the_cif_figure_table_and_methods(monkeypatch):
+    downloads = spy_downloads(monkeypatch)
+    at = page(start(), "pages/survival.py")
+    at.selectbox(key="km_cr_col_w").set_value("pfs_cause")
+    run(at)
+    at = page(at, "pages/report.py")
+    name = next(n for n in downloads if n and n.startswith("cohort-report") and n.endswith(".html"))
+    html = downloads[name]().decode("utf-8")
+    assert "Cumulative incidence (Aalen–Johansen) with a competing event" in html  # the figure
+    assert "Cumulative incidence with a competing event" in html  # the table
+    assert "Gray test" in html and "Aalen–Johansen method" in html

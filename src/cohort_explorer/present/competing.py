@@ -67,3 +67,32 @@ def display_fine_gray_table(result: Any, conf_level: float = 0.95) -> pd.DataFra
          "Subdistribution HR (CI)": format_hr(t.hr, t.lower, t.upper, conf_level=conf_level),
          "p": format_p(t.p, prefix=False)}
         for t in result.fine_gray.terms])
+
+
+def report_sections(result: Any, time_unit: str | None, conf_level: float,
+                    table_html) -> list[str]:
+    """HTML parts of the report for competing risks (``table_html`` renders an escaped table)."""
+    from cohort_explorer.present.format import escape
+
+    if getattr(result, "competing", None) is None:
+        return []
+    c = result.competing
+    parts = ["<h2>Cumulative incidence with a competing event</h2>",
+             f"<p>{escape(ONE_MINUS_KM)}</p>",
+             table_html(display_cif_table(result, time_unit, conf_level))]
+    if c.gray is not None:
+        parts.append(f"<p>{escape(f'Gray test {format_p(c.gray.p)} (chi-square {c.gray.statistic:.2f}, {c.gray.df} df)')}</p>")
+    if result.fine_gray is not None:
+        parts += ["<h3>Fine–Gray subdistribution hazard ratios</h3>",
+                  table_html(display_fine_gray_table(result, conf_level))]
+    return parts
+
+
+def methods_sentences(result: Any) -> list[str]:
+    """Method sentences for competing risks and delayed entry (empty when neither is used)."""
+    out = []
+    if getattr(result, "entry", None):
+        out.append(ENTRY_SENTENCE.format(column=result.entry))
+    if getattr(result, "competing", None) is not None:
+        out.append(method_sentence(result))
+    return out

@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from cohort_explorer.present.competing import methods_sentences as competing_methods
+from cohort_explorer.present.competing import report_sections as competing_sections
 from cohort_explorer.present.format import escape, format_p
 from cohort_explorer.present.tables import (
     cox_table,
@@ -127,6 +129,7 @@ def methods_paragraph(result: Any, spec: Any = None, *, time_unit: str | None = 
             "The cut point was chosen by maximally selected log-rank statistics (R maxstat, "
             "smethod LogRank, minprop 0.1, maxprop 0.9) with the p-value corrected for the "
             "search by the Lau94 approximation.")
+    sentences += competing_methods(result)
     sentences.append("The analysis set was complete cases over time, event, grouping and "
                      "covariates; excluded rows are counted by reason.")
     software = getattr(result, "software", None) or {}
@@ -217,6 +220,7 @@ def _results_html(result: Any, spec: Any, time_unit: str | None, synthetic: bool
                   _table_html(display_rmst_table(result, time_unit or ""))]
     if getattr(result, "cox", None) is not None:
         parts += _cox_html(result.cox, conf_level)
+    parts += competing_sections(result, time_unit, conf_level, _table_html)
     methods = methods_paragraph(result, spec, time_unit=time_unit, synthetic=synthetic)
     parts += ["<h2>Methods</h2>", f"<p>{escape(methods)}</p>"]
     software = getattr(result, "software", None) or {}
