@@ -8,6 +8,7 @@ import re
 from functools import partial
 
 import pandas as pd
+from pages._cache import STATE_PREFIX
 from streamlit.testing.v1 import AppTest
 from tests.app.apptest import page, run, upload
 from tests.conftest import ROOT, SAMPLE_CSV
@@ -109,18 +110,36 @@ def test_same_content_shares_the_cache_but_not_the_choices():
     assert bob.radio(key="km_kind_w").value != "Category"
 
 
-def test_caches_are_in_memory_and_keyed_by_content():
-    """No st.cache_data / st.cache_resource anywhere in the app (a cache shared by sessions can
-    leak or be poisoned across them): engine calls are memoised per session with
-    ``session_cache``, and every memoised function is keyed by a content digest."""
-    sources = {p.name: p.read_text() for p in [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]}
-    cached = 0
-    for name, text in sources.items():
-        assert not re.search(r"persist\s*=", text), name
-        assert not re.search(r"@st\.cache_(data|resource)", text), name
-        assert "experimental_memo" not in text and "st.cache(" not in text, name
-        for match in re.finditer(r"@session_cache[^\n]*\ndef \w+\(([^)]*)\)", text):
-            first = match.group(1).split(",")[0]
-            assert first.split(":")[0].strip() in ("digest", "key"), (name, match.group(0))
-            cached += 1
-    assert cached >= 8  # _read, _sheets, _suggest, _analyze, _validate, _table_one, ...
+def test_caches_are_per_session_and_keyed_by_content():
+    """Behaviour, not source text: after two sessions analysed different data, no process-wide
+    Streamlit cache (st.cache_data / st.cache_resource) holds an entry, and every memoised
+    result a session keeps is keyed by the content digest of that session's own data."""
+    from streamlit.runtime.caching import cache_data_api, cache_resource_api
+
+    cache_data_api.get_data_cache_stats_provider().clear_all()
+    cache_resource_api.get_resource_cache_stats_provider().clear_all()
+    alice = _run(AppTest.from_file(APP, default_timeout=60))
+    bob = _run(AppTest.from_file(APP, default_timeout=60))
+    _upload(alice, "cohort.csv", _cohort("ALICE", drop_q1_deaths=False))
+    _upload(bob, "cohort.csv", _cohort("BOB", drop_q1_deaths=True))
+    for at in (alice, bob):
+        _survival_by_risk(at)
+        _page(at, "pages/cohort.py")
+    shared = [stat for provider in (cache_data_api.get_data_cache_stats_provider(),
+                                    cache_resource_api.get_resource_cache_stats_provider())
+              for stats in provider.get_stats().values() for stat in stats]
+    assert shared == [], "a process-wide cache holds data every session can reach"
+    digests = {name: at.session_state["data_digest"] for name, at in (("alice", alice),
+                                                                       ("bob", bob))}
+    assert digests["alice"] != digests["bob"]
+    for name, at in (("alice", alice), ("bob", bob)):
+        stores = {key: at.session_state[key] for key in at.session_state.keys()
+                  if str(key).startswith(STATE_PREFIX)}
+        assert len(stores) >= 3, stores.keys()  # read, suggest, analyse, ...
+        other = digests["bob" if name == "alice" else "alice"]
+        for slot, store in stores.items():
+            for key in store:
+                text = repr(key)  # this session's data: the sample first, then its upload
+                assert re.search(r"'[0-9a-f]{64}'", text), (slot, "memoised without a digest")
+                assert other not in text, (slot, "holds the other session's data")
+        assert any(digests[name] in repr(k) for store in stores.values() for k in store)
