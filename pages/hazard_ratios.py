@@ -118,7 +118,8 @@ def _spec(endpoint: dict, terms: list[str], with_group: bool) -> AnalysisSpec:
         reference=group.reference if group else None,
         landmark_from=group.landmark_from if group else None,
         response_time_col=group.response_time_col if group else None,
-        where=tuple(st.session_state.get("data_where", ())), covariates=tuple(terms))
+        where=tuple(st.session_state.get("data_where", ())), covariates=tuple(terms),
+        entry_col=st.session_state.get("data_entry_col") or None)  # delayed entry (Data page)
 
 
 def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:

@@ -135,6 +135,8 @@ def test_dates_build_time_and_event_with_reasons(capsys, tmp_path):
                                             "missing start date": 1,
                                             "event date before start date": 1,
                                             "no event or last-contact date": 1}
+    assert "1 row(s) have a date in 'event_date' before the start date in 'dx'" in " ".join(
+        result["warnings"])
     times = sorted(result["groups"][0]["km"]["time"])
     assert times == pytest.approx([187 / 30.4375, 366 / 30.4375, 368 / 30.4375])
 

@@ -26,7 +26,7 @@ from cohort_explorer.analysis.analysis_set import (
 from cohort_explorer.analysis.competing import competing_results, entry_tests
 from cohort_explorer.analysis.deeper import DEEPER_KEYS, deeper_analyses, drop_unasked
 from cohort_explorer.analysis.design import build_design
-from cohort_explorer.analysis.extras import apply_dates, check_options, restrict
+from cohort_explorer.analysis.extras import apply_dates, check_options, date_warnings, restrict
 from cohort_explorer.analysis.stratify import (
     Grouping,
     cut_grouping,
@@ -355,6 +355,7 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec, *, progress=None) -> AnalysisR
             f"its naive log-rank p is not valid alone. Corrected p (Lau94) = {found_cut.p_corrected:.3g}."
         )
     competing, fine_gray = competing_results(aset, grouping, extras, spec, design)
+    warnings += date_warnings(date_reasons, spec)
     if competing is not None:
         warnings.append(f"{competing.competing} is a competing event: the Cox model is "
                         "cause-specific (competing events censored); the cumulative incidence "

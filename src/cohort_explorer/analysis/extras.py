@@ -23,8 +23,8 @@ from cohort_explorer.errors import ColumnError, OptionError
 if TYPE_CHECKING:
     from cohort_explorer.spec import AnalysisSpec
 
-__all__ = ["Extras", "check_options", "apply_dates", "restrict", "split_competing",
-           "event_label"]
+__all__ = ["Extras", "check_options", "apply_dates", "date_warnings", "restrict",
+           "split_competing", "event_label"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,18 @@ def apply_dates(df: pd.DataFrame, spec: AnalysisSpec):
     out[time_col] = built.time[keep]
     out[event_col] = built.event[keep].astype(int)
     return out, replace(spec, time_col=time_col, event_col=event_col, event_value=None), built.reasons
+
+
+def date_warnings(reasons: dict[str, int], spec: AnalysisSpec) -> list[str]:
+    """A clear message for dates in the wrong order (the rows are excluded, not fixed)."""
+    start, event, last = spec.dates if spec.dates else ("", "", "")
+    out = []
+    for reason, column in (("event date before start date", event),
+                           ("last-contact date before start date", last)):
+        if reasons.get(reason):
+            out.append(f"{reasons[reason]} row(s) have a date in '{column}' before the start date "
+                       f"in '{start}': they are excluded; check those dates.")
+    return out
 
 
 def _count(reasons: dict[str, int], label: str, mask: np.ndarray) -> None:
