@@ -1,35 +1,51 @@
-# Cohort Explorer — production image: slim Python, non-root user, health check, port 8501.
-# Build: docker build -t cohort-explorer .   Run: docker run -p 8501:8501 cohort-explorer
-FROM python:3.11-slim
+# Cohort Explorer — production image: non-root user, health check, port 8501.
+# Build: docker build -t cohort-explorer .     (or `make image`: podman, Debian base made here)
+# Run:   docker run -p 8501:8501 cohort-explorer
+#
+# BASE is any Debian bookworm image: the official Python image (default) or a plain Debian
+# root file system (`make image` imports one made with debootstrap). The app is installed
+# into a virtual environment (/opt/venv), so it works with either base's Python 3.11.
+ARG BASE=python:3.11-slim
+FROM ${BASE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DEBIAN_FRONTEND=noninteractive
+
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 WORKDIR /app
 
 # Debian's Chromium drives kaleido for the PNG/SVG figure downloads (headless, no sandbox
-# needed as a non-root user). Security updates matter more here than a pinned version.
-# hadolint ignore=DL3008
+# needed as a non-root user); Debian's Python only when the base has none (plain Debian).
+# Security updates matter more here than pinned versions.
+# hadolint ignore=DL3008,SC2086
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && packages="chromium fonts-dejavu-core ca-certificates" \
+    && if ! command -v python3 >/dev/null; then packages="$packages python3 python3-venv"; fi \
+    && apt-get install -y --no-install-recommends $packages \
     && rm -rf /var/lib/apt/lists/*
 ENV BROWSER_PATH=/usr/bin/chromium
 
-# Dependencies first so the layer is cached across code changes.
+# Dependencies first so the layer is cached across code changes; every package must match a
+# hash of the lock (requirements.txt, written by `make lock`).
+RUN python3 -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    VIRTUAL_ENV=/opt/venv
 COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install --no-cache-dir --no-deps .
-
 COPY app.py serve.py ./
 COPY assets ./assets
 COPY pages ./pages
 COPY sample_data ./sample_data
 COPY .streamlit ./.streamlit
+RUN pip install --no-cache-dir --no-deps . \
+    && rm -rf build src/*.egg-info
 
 RUN groupadd --gid 10001 cohort \
     && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin cohort \

@@ -6,22 +6,31 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint bench bench-scale soak sample chromium ci-deps reference clean
+.PHONY: run test lint lock image bench bench-scale soak sample chromium ci-deps reference clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Runtime install (stamp re-made when the pins change).
+# Runtime install from the hashed lock (stamp re-made when the pins change). Every package,
+# dependencies included, must match a hash in the lock (`make lock` writes it).
 $(VENV)/.runtime: $(BIN)/python requirements.txt pyproject.toml
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+# Test tools and every extra (pyspark for the Spark equality test, Authlib), same pins + hashes.
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	$(BIN)/pip install --quiet duckdb 'pyspark>=3.5'  # the [spark] extra, for its equality test
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
+
+## lock: regenerate requirements.txt (runtime + [auth]) and requirements-dev.txt (every extra)
+## from pyproject.toml with hashes; pins already in the files are kept unless UPGRADE=1
+LOCK := $(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --quiet \
+	$(if $(UPGRADE),--upgrade,)
+lock: $(VENV)/.dev
+	$(LOCK) --extra auth -o requirements.txt
+	$(LOCK) --all-extras -c requirements.txt -o requirements-dev.txt
 
 ## run: start the app on http://localhost:$(PORT) with the synthetic sample cohort loaded
 run: $(VENV)/.runtime
@@ -91,6 +100,24 @@ sample: $(VENV)/.runtime
 ## reference: regenerate golden values with R (needs r-base-core r-cran-survival r-cran-maxstat r-cran-jsonlite)
 reference:
 	set -e; for f in tests/reference/*.R; do echo "Rscript $$f"; Rscript "$$f"; done
+
+## image: build the production image with podman on a Debian bookworm base made here
+## (debootstrap --variant=minbase, podman import), then smoke-test it in a chroot as uid 10001
+## (health + a rendered Survival page). Needs root, podman and debootstrap; not part of `make test`.
+IMAGE ?= cohort-explorer
+IMAGE_BASE ?= localhost/debian-bookworm-minbase:latest
+IMAGE_ROOTFS ?= /var/tmp/cohort-explorer-rootfs
+image: $(VENV)/.dev
+	@if ! podman image exists $(IMAGE_BASE); then \
+	  echo "Making the Debian base: debootstrap --variant=minbase bookworm"; \
+	  rm -rf $(IMAGE_ROOTFS) && debootstrap --variant=minbase bookworm $(IMAGE_ROOTFS) && \
+	  tar -C $(IMAGE_ROOTFS) -c . | podman import - $(IMAGE_BASE) && rm -rf $(IMAGE_ROOTFS); \
+	fi
+	@start=$$(date +%s); \
+	podman build --isolation chroot --build-arg BASE=$(IMAGE_BASE) -t $(IMAGE) . && \
+	echo "Build time: $$(( $$(date +%s) - start )) s; size: $$(podman image inspect $(IMAGE) \
+	  --format '{{.Size}}' | numfmt --to=iec)"
+	CHROMIUM=$(CHROMIUM) $(BIN)/python tests/image_smoke.py $(IMAGE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts
