@@ -20,6 +20,8 @@ PAGES = [
     st.Page("pages/cohort.py", title="Cohort", icon=":material/groups:", url_path="cohort"),
     st.Page("pages/survival.py", title="Survival", icon=":material/show_chart:",
             url_path="survival"),
+    st.Page("pages/biomarker.py", title="Biomarker", icon=":material/biotech:",
+            url_path="biomarker"),
     st.Page("pages/hazard_ratios.py", title="Hazard ratios", icon=":material/forest:",
             url_path="hazard-ratios"),
     st.Page("pages/report.py", title="Report", icon=":material/description:",

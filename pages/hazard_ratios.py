@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 from pages._common import (
@@ -17,6 +19,7 @@ from pages._common import (
     time_unit,
     warnings_box,
 )
+from pages._hr_deeper import prediction_panel, screen_panel, strata_choice, subgroup_panel
 from pages._widgets import column_key, endpoint_select
 
 from cohort_explorer.analysis.stratify import category_levels
@@ -193,11 +196,12 @@ df = dataset()
 with st.container(border=True):
     endpoint = endpoint_select("hr")
     terms, with_group = _builder(df)
+    strata = strata_choice(df, _spec(endpoint, terms, with_group)) if endpoint else None
 if endpoint is not None:
     if not terms and not with_group:
         st.info("Choose covariates (or include the Survival grouping) to fit a Cox model.")
     else:
-        spec = _spec(endpoint, terms, with_group)
+        spec = replace(_spec(endpoint, terms, with_group), strata=strata)
         if spec.landmark_from is not None:
             st.info(f"Landmark model from {spec.landmark_from:g} {md(time_unit())}, as on the "
                     "Survival page: only patients event-free and followed beyond the landmark; "
@@ -210,4 +214,7 @@ if endpoint is not None:
         elif result is not None:
             st.session_state["hr_spec"] = spec
             _model(result, spec, df)
+            subgroup_panel(df, spec, result)
+            prediction_panel(df, spec, result)
+    screen_panel(df, _spec(endpoint, [], False))
 end_page()

@@ -20,6 +20,7 @@ from pages._common import (
     warnings_box,
 )
 from pages._competing import competing_controls, competing_section, entry_notice
+from pages._survival_deeper import landmark_differences_section
 from pages._widgets import endpoint_select, group_builder
 
 from cohort_explorer.present import plots
@@ -175,6 +176,7 @@ def _results(result, choice, options, endpoint) -> None:
                     alt="Kaplan–Meier curves with numbers at risk")
     st.subheader("Median and landmark survival")
     show_table(display_group_table(result, time_unit()))
+    landmark_differences_section(result)
     if any(g.rmst is not None for g in result.groups):
         st.subheader("Restricted mean survival time")
         show_table(display_rmst_table(result, time_unit()))

@@ -52,7 +52,8 @@ def _cutpoint(aset: AnalysisSet, spec: AnalysisSpec, found, progress):
                               "--group-by COL:optimal")
         return None
     x = numeric_column(aset.data, found.column).to_numpy()
-    found = replace(found, hrs=candidate_hrs(aset.time, aset.event, x, found.candidates))
+    found = replace(found, hrs=candidate_hrs(aset.time, aset.event, x, found.candidates),
+                    quartiles=np.quantile(x, [0.25, 0.5, 0.75]))
     if spec.bootstrap is not None:
         seed = DEFAULT_SEED if spec.seed is None else spec.seed
         found = replace(found, bootstrap=bootstrap_cutpoint(

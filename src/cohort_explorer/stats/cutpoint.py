@@ -40,6 +40,7 @@ class Cutpoint(Result):
     p_permutation: float
     hrs: np.ndarray | None = None  # Cox HR (x > cut vs x <= cut) per candidate (cut_explorer)
     bootstrap: object = None  # cut_explorer.CutBootstrap when asked
+    quartiles: np.ndarray | None = None  # the marker's quartile breaks (type 7), for the plot
 
 
 def logrank_scores(time, event) -> np.ndarray:

@@ -13,6 +13,13 @@ Look (:mod:`.theme`): Okabe–Ito colour-blind-safe palette, one line style per 
 
 from cohort_explorer.present.plots.biomarker import biomarker_figure, cutpoint_figure
 from cohort_explorer.present.plots.cif import cif_figure
+from cohort_explorer.present.plots.deeper import (
+    bootstrap_figure,
+    cut_explorer_figure,
+    prediction_figure,
+    spline_figure,
+    subgroup_forest_figure,
+)
 from cohort_explorer.present.plots.forest import forest_figure
 from cohort_explorer.present.plots.images import StaticExportError, chromium_path, figure_images
 from cohort_explorer.present.plots.km import at_risk_at, km_figure, time_ticks
@@ -29,6 +36,11 @@ __all__ = [
     "forest_figure",
     "cutpoint_figure",
     "biomarker_figure",
+    "cut_explorer_figure",
+    "bootstrap_figure",
+    "spline_figure",
+    "subgroup_forest_figure",
+    "prediction_figure",
     "ph_residual_figure",
     "time_ticks",
     "at_risk_at",

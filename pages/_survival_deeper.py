@@ -1,0 +1,17 @@
+"""Survival page helper: the survival difference from the reference at each landmark."""
+
+from __future__ import annotations
+
+import streamlit as st
+from pages._common import time_unit
+from pages._text import show_table
+
+from cohort_explorer.present.deeper_tables import METHODS, landmark_difference_table
+
+
+def landmark_differences_section(result) -> None:
+    """Table of S_group(t) - S_reference(t) with its 95% CI (percentage points)."""
+    if not getattr(result, "landmark_differences", None):
+        return
+    show_table(landmark_difference_table(result, time_unit()))
+    st.caption(METHODS["landmark_differences"])

@@ -1,0 +1,188 @@
+"""Figures of the deeper analyses: cut-point explorer, bootstrap of the cut, spline, subgroup
+forest and one patient's predicted survival. User text is escaped (:func:`escape`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from cohort_explorer.present.format import escape, format_number, format_p
+from cohort_explorer.present.plots.theme import base_layout, group_colour, rgba
+
+__all__ = ["cut_explorer_figure", "bootstrap_figure", "spline_figure",
+           "subgroup_forest_figure", "prediction_figure"]
+
+
+def _finite(values) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def cut_explorer_figure(cutpoint: Any, *, column: str, quartiles: Sequence[float] = (),
+                        theme: str = "light") -> go.Figure:
+    """M at every candidate cut with the Cox HR (right axis), the selected cut and the
+    quartile boundaries on the same axis; only the Lau94-corrected p is shown."""
+    fig = go.Figure()
+    x = np.asarray(cutpoint.candidates, dtype=float)
+    fig.add_trace(go.Scatter(x=x, y=np.asarray(cutpoint.statistics, float), mode="lines+markers",
+                             name="Standardised statistic M", line={"color": group_colour(0, theme),
+                                                                     "width": 2.5},
+                             hovertemplate="cut %{x:.4g}<br>M = %{y:.3f}<extra></extra>"))
+    if getattr(cutpoint, "hrs", None) is not None:
+        fig.add_trace(go.Scatter(x=x, y=_finite(cutpoint.hrs), mode="lines", yaxis="y2",
+                                 name="HR above vs at or below the cut",
+                                 line={"color": group_colour(2, theme), "dash": "dot"},
+                                 hovertemplate="cut %{x:.4g}<br>HR %{y:.2f}<extra></extra>"))
+    fig.add_vline(x=float(cutpoint.cutpoint), line={"dash": "dash", "width": 2,
+                                                    "color": group_colour(1, theme)})
+    for index, value in enumerate(quartiles):
+        fig.add_vline(x=float(value), line={"dash": "dot", "width": 1,
+                                            "color": group_colour(7, theme)},
+                      annotation_text=f"Q{index + 1}|Q{index + 2}", annotation_position="bottom")
+    base_layout(fig, theme, height=440)
+    fig.add_annotation(
+        text=(f"selected cut = {format_number(cutpoint.cutpoint, 3)} · max M = "
+              f"{format_number(cutpoint.statistic, 2)} · corrected {format_p(cutpoint.p_corrected)}"
+              " (Lau94)"), xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
+        yanchor="bottom", showarrow=False)
+    fig.update_layout(yaxis2={"title": {"text": "Hazard ratio (log scale)"}, "overlaying": "y",
+                              "side": "right", "type": "log", "showgrid": False},
+                      legend={"orientation": "h", "y": -0.25}, margin={"r": 80})
+    fig.update_xaxes(title={"text": f"Cut point of {escape(column)}"})
+    fig.update_yaxes(title={"text": "Standardised log-rank statistic M"}, selector={"anchor": "x"})
+    return fig
+
+
+def bootstrap_figure(boot: Any, *, cutpoint: float, column: str,
+                     theme: str = "light") -> go.Figure:
+    """Histogram of the cut selected in each resample, the original cut and the 95% interval."""
+    fig = go.Figure(go.Histogram(x=np.asarray(boot.cuts, float), marker={
+        "color": rgba(group_colour(0, theme), 0.7)}, name="resamples",
+        hovertemplate="cut %{x}<br>%{y} resamples<extra></extra>"))
+    fig.add_vline(x=float(cutpoint), line={"dash": "dash", "width": 2,
+                                           "color": group_colour(1, theme)})
+    fig.add_vrect(x0=float(boot.lower), x1=float(boot.upper), line_width=0,
+                  fillcolor=rgba(group_colour(2, theme), 0.15))
+    base_layout(fig, theme, height=380)
+    fig.add_annotation(text=(f"{boot.B} resamples (seed {boot.seed}) · 95% of the cuts between "
+                             f"{format_number(boot.lower, 3)} and {format_number(boot.upper, 3)}"
+                             f" · {boot.same_quartile_share:.0%} in the same quartile"),
+                       xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
+                       yanchor="bottom", showarrow=False)
+    fig.update_xaxes(title={"text": f"Selected cut of {escape(column)} in each resample"})
+    fig.update_yaxes(title={"text": "Resamples"})
+    return fig
+
+
+def spline_figure(spline: Any, *, theme: str = "light") -> go.Figure:
+    """HR vs the median along the marker with its CI band and a rug of the patients."""
+    colour = group_colour(0, theme)
+    x = np.asarray(spline.x, float)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate(
+        [np.asarray(spline.upper, float), np.asarray(spline.lower, float)[::-1]]),
+        fill="toself", fillcolor=rgba(colour, 0.18), line={"width": 0}, hoverinfo="skip",
+        name="95% CI"))
+    fig.add_trace(go.Scatter(x=x, y=np.asarray(spline.hr, float), mode="lines", name="HR",
+                             line={"color": colour, "width": 3},
+                             hovertemplate="%{x:.3g}: HR %{y:.2f}<extra></extra>"))
+    rug = np.asarray(getattr(spline, "rug", ()), float)
+    rug = rug[(rug >= x[0]) & (rug <= x[-1])]
+    if rug.size:
+        fig.add_trace(go.Scatter(x=rug, y=np.full(rug.size, 0.0), yaxis="y2", mode="markers",
+                                 marker={"symbol": "line-ns-open", "size": 12,
+                                         "color": group_colour(7, theme)},
+                                 name="patients", hoverinfo="skip"))
+    fig.add_hline(y=1.0, line={"dash": "dash", "width": 1, "color": group_colour(7, theme)})
+    base_layout(fig, theme, height=440)
+    adjusted = (", adjusted for " + escape(", ".join(spline.adjusted_for))
+                if spline.adjusted_for else "")
+    fig.add_annotation(text=(f"HR vs the median ({format_number(spline.reference, 3)}){adjusted} · "
+                             f"non-linearity {format_p(spline.p_nonlinear)} · overall "
+                             f"{format_p(spline.p_overall)}"),
+                       xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
+                       yanchor="bottom", showarrow=False)
+    fig.update_layout(yaxis={"type": "log"}, showlegend=False,
+                      yaxis2={"overlaying": "y", "range": [0, 10], "visible": False})
+    fig.update_xaxes(title={"text": f"{escape(spline.column)} (restricted cubic spline, knots "
+                                    f"{', '.join(format_number(k, 3) for k in spline.knots)})"})
+    fig.update_yaxes(title={"text": "Hazard ratio (log scale)"}, selector={"anchor": "x"})
+    return fig
+
+
+def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_column: str,
+                           theme: str = "light") -> go.Figure:
+    """The grouping's HR overall (top) and within each level of each subgroup variable, with
+    n/events per row and the interaction p per variable; not-estimable rows say so."""
+    rows: list[tuple[str, str, Any]] = []
+    prefix = f"{group_column}="
+    for term in (overall.terms if overall is not None else ()):
+        if term.term.startswith(prefix):
+            rows.append((f"All patients (n={overall.n}, events={overall.events})",
+                         term.term[len(prefix):], term))
+    for sub in subgroups:
+        inter = ("interaction not estimable" if sub.interaction is None
+                 else f"interaction {format_p(sub.interaction.p)}")
+        rows.append((f"<b>{escape(sub.variable)}</b> ({inter})", "", None))
+        for level in sub.levels:
+            for term in level.terms:
+                rows.append((f"  {escape(level.level)} (n={level.n}, events={level.events})",
+                             term.term[len(prefix):] if term.term.startswith(prefix)
+                             else term.term, term))
+    colour = group_colour(0, theme)
+    fig = go.Figure()
+    labels = [f"{label} · {escape(group)}" if group else label for label, group, _ in rows]
+    y = list(range(len(rows)))[::-1]
+    est = [(yy, t) for yy, (_, _, t) in zip(y, rows, strict=True) if t is not None and t.estimable]
+    fig.add_trace(go.Scatter(
+        x=[t.hr for _, t in est], y=[yy for yy, _ in est], mode="markers",
+        marker={"symbol": "square", "size": 10, "color": colour},
+        error_x={"type": "data", "symmetric": False,
+                 "array": [t.upper - t.hr for _, t in est],
+                 "arrayminus": [t.hr - t.lower for _, t in est]},
+        hovertemplate="HR %{x:.2f}<extra></extra>", showlegend=False))
+    for yy, (_, _, term) in zip(y, rows, strict=True):
+        if term is not None and not term.estimable:
+            fig.add_annotation(x=0, xref="x domain", y=yy, text="not estimable",
+                               showarrow=False, xanchor="left")
+    fig.add_vline(x=1.0, line={"dash": "dash", "width": 1, "color": group_colour(7, theme)})
+    base_layout(fig, theme, height=max(320, 34 * len(rows) + 120))
+    fig.update_layout(xaxis={"type": "log", "title": {"text": "Hazard ratio vs the reference "
+                                                              "group (log scale)"}},
+                      yaxis={"tickvals": y, "ticktext": labels, "automargin": True},
+                      margin={"l": 320})
+    return fig
+
+
+def prediction_figure(groups: Sequence[Any], prediction: Any, *, time_unit: str = "",
+                      theme: str = "light") -> go.Figure:
+    """The groups' KM curves (the patient's group highlighted) and the predicted curve."""
+    fig = go.Figure()
+    for index, group in enumerate(groups):
+        mine = group.label == prediction.group
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([[0.0], np.asarray(group.km.time, float)]),
+            y=np.concatenate([[1.0], np.asarray(group.km.survival, float)]),
+            mode="lines", line={"shape": "hv", "width": 4 if mine else 1.5,
+                                "color": group_colour(index, theme)},
+            opacity=1.0 if mine else 0.35,
+            name=f"{escape(group.label)} (Kaplan–Meier){' — this patient' if mine else ''}"))
+    curve = prediction.curve
+    t = np.concatenate([[0.0], np.asarray(curve.time, float)])
+    colour = group_colour(5, theme)
+    for key, dash in (("lower", "dot"), ("upper", "dot")):
+        fig.add_trace(go.Scatter(x=t, y=np.concatenate([[1.0], _finite(getattr(curve, key))]),
+                                 mode="lines", line={"shape": "hv", "dash": dash, "width": 1,
+                                                     "color": colour}, showlegend=False,
+                                 hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=t, y=np.concatenate([[1.0], np.asarray(curve.survival, float)]),
+                             mode="lines", line={"shape": "hv", "width": 3, "dash": "dash",
+                                                 "color": colour},
+                             name="Cox model estimate for these values (95% CI dotted)"))
+    base_layout(fig, theme, height=440)
+    fig.update_layout(legend={"orientation": "h", "y": -0.3})
+    fig.update_xaxes(title={"text": f"Time ({escape(time_unit)})" if time_unit else "Time"})
+    fig.update_yaxes(title={"text": "Survival probability"}, range=[0, 1.02])
+    return fig

@@ -1,0 +1,113 @@
+"""AppTest: the Biomarker page (cut-point explorer, bootstrap, spline, HR per quartile)."""
+
+from __future__ import annotations
+
+import pytest
+from pages._widgets import column_key
+from tests.app.apptest import page, run, start
+
+pytestmark = pytest.mark.slow
+
+
+def _markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_biomarker_page_shows_cut_spline_and_quartiles():
+    at = page(start(), "pages/biomarker.py")
+    assert at.selectbox(key="bio_marker_w").value == "ikzf1"
+    keys = {c.proto.id for c in at.get("plotly_chart")}
+    assert len(keys) == 3  # cut curve, spline, quartile forest
+    text = _markdown(at)
+    assert "Selected cut **1.049**" in text
+    assert "p for non-linearity" in text
+    assert [r for r in at.table[0].value["Term"]] == ["ikzf1=Q2", "ikzf1=Q3", "ikzf1=Q4"]
+
+
+def test_bootstrap_runs_on_request_and_gives_a_verdict():
+    at = page(start(), "pages/biomarker.py")
+    at.number_input(key="bio_boot_b").set_value(200)
+    run(at)
+    assert "moves between" not in _markdown(at)
+    at.button(key="bio_boot_run").click()
+    run(at)
+    text = _markdown(at)
+    assert "moves between" in text and "200 resamples" in text
+    assert len(at.get("plotly_chart")) == 4
+    at.number_input(key="bio_boot_seed").set_value(5)  # another seed: the old result is not shown
+    run(at)
+    assert "moves between" not in _markdown(at)
+
+
+def test_bootstrap_cancel_keeps_nothing():
+    at = page(start(), "pages/biomarker.py")
+    at.button(key="bio_boot_run").click()
+    run(at)
+    at.session_state["bio_boot"] = None
+    at.button(key="bio_boot_cancel").click()
+    run(at)
+    assert any("cancelled" in i.value for i in at.info)
+    assert "moves between" not in _markdown(at)
+
+
+def test_spline_adjustment_and_marker_choice():
+    at = page(start(), "pages/biomarker.py")
+    at.multiselect(key="bio_adjust_w").set_value(["age", "cyto_risk"])
+    run(at)
+    assert "adjusted for" in str(at.get("plotly_chart")[1].proto.spec)
+    at.selectbox(key="bio_marker_w").set_value("crbn")
+    run(at)
+    assert "**crbn**" in _markdown(at)
+
+
+def test_hazard_ratios_page_subgroup_forest_screen_strata_and_prediction():
+    at = page(start(), "pages/survival.py")
+    at = page(at, "pages/hazard_ratios.py")
+    assert at.multiselect(key="hr_subgroups_w").value == ["cyto_risk", "sex"]
+    sub = at.dataframe[0].value
+    assert set(sub["Subgroup"]) >= {"cyto_risk = high", "sex = F", "sex = M"}
+    assert "not estimable" in set(sub["Hazard ratio"]) or sub["Interaction p"].notna().all()
+    # stratified Cox
+    at.selectbox(key="hr_strata_w").set_value("sex")
+    run(at)
+    assert any("stratified model" in i.value for i in at.info)
+    at.selectbox(key="hr_strata_w").set_value("(none)")
+    run(at)
+    # univariable screen -> the chosen terms become the model's covariates
+    at.multiselect(key="hr_screen_w").set_value(["age", "iss_stage", "crbn"])
+    run(at)
+    table = at.dataframe[1].value
+    assert list(table["Candidate"].unique()) == ["age", "iss_stage:cat", "crbn"]
+    assert table["BH q"].notna().all()
+    at.multiselect(key="hr_screen_take").set_value(["age", "crbn"])
+    run(at)
+    at.button(key="hr_screen_use").click()
+    run(at)
+    assert at.multiselect(key="hr_cols_w").value == ["age", "crbn"]
+
+
+def test_prediction_panel_places_the_patient_and_refuses_missing_values():
+    at = page(start(), "pages/survival.py")
+    at = page(at, "pages/hazard_ratios.py")
+    at.number_input(key="hr_pred_group").set_value(0.5)
+    submit = [b for b in at.get("form_submit_button")][0]
+    submit.click()
+    run(at)
+    assert any("Enter" in e.value or "give the patient" in e.value for e in at.error)
+    at.selectbox(key=column_key("hr_pred", "cyto_risk")).set_value("standard")
+    at.number_input(key="hr_pred_group").set_value(0.5)
+    [b for b in at.get("form_submit_button")][0].click()
+    run(at)
+    assert any("group **Q1**" in m.value for m in at.markdown)
+    assert at.table[-1].value["Estimate"].iloc[-1] == "Median survival"
+    at.number_input(key="hr_pred_group").set_value(40.0)
+    [b for b in at.get("form_submit_button")][0].click()
+    run(at)
+    assert any("outside the range" in w.value for w in at.warning)
+
+
+def test_survival_page_shows_landmark_differences():
+    at = page(start(), "pages/survival.py")
+    tables = [t.value for t in at.table]
+    found = [t for t in tables if "Difference in survival, points (95% CI)" in t.columns]
+    assert found and set(found[0]["Group"]) == {"Q2", "Q3", "Q4"}
