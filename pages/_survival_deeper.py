@@ -13,5 +13,6 @@ def landmark_differences_section(result) -> None:
     """Table of S_group(t) - S_reference(t) with its 95% CI (percentage points)."""
     if not getattr(result, "landmark_differences", None):
         return
+    st.subheader("Survival difference from the reference group at the landmarks")
     show_table(landmark_difference_table(result, time_unit()))
     st.caption(METHODS["landmark_differences"])

@@ -166,6 +166,11 @@ def _headline(result) -> None:
 
 
 def _results(result, choice, options, endpoint) -> None:
+    _result_sections(result, choice, options, endpoint)
+    landmark_differences_section(result)  # last: earlier tables keep their positions
+
+
+def _result_sections(result, choice, options, endpoint) -> None:
     warnings_box(result.warnings)
     _headline(result)
     figure = plots.km_figure(
@@ -176,7 +181,6 @@ def _results(result, choice, options, endpoint) -> None:
                     alt="Kaplan–Meier curves with numbers at risk")
     st.subheader("Median and landmark survival")
     show_table(display_group_table(result, time_unit()))
-    landmark_differences_section(result)
     if any(g.rmst is not None for g in result.groups):
         st.subheader("Restricted mean survival time")
         show_table(display_rmst_table(result, time_unit()))
