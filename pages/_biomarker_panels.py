@@ -46,7 +46,7 @@ def bootstrap_panel(cut_spec, cut, column: str) -> None:
                                       value=1000, step=100, key="bio_boot_b"))
     seed = int(right.number_input("Seed", min_value=0, value=DEFAULT_SEED, step=1,
                                   key="bio_boot_seed"))
-    key = f"{data_key()}|{cut_spec!r}|{resamples}|{seed}"
+    key = (data_key(), repr(cut_spec), resamples, seed)
     stored = st.session_state.get("bio_boot")
     if stored is None or stored[0] != key:
         if st.session_state.get("bio_boot_cancel"):
@@ -68,7 +68,7 @@ def bootstrap_panel(cut_spec, cut, column: str) -> None:
             show_error(error)
             return
         bar.empty()
-        stored = (key, result.cutpoint.bootstrap)
+        stored = (key, result.cutpoint.bootstrap, cut_spec)
         st.session_state["bio_boot"] = stored
     boot = stored[1]
     st.plotly_chart(plots.bootstrap_figure(boot, cutpoint=cut.cutpoint, column=column,

@@ -17,6 +17,7 @@ from pages._common import (
     theme,
     time_unit,
 )
+from pages._report_deeper import deeper_parts
 from pages._review import fingerprint, r_script_download
 
 from cohort_explorer.errors import CohortError
@@ -132,7 +133,8 @@ def _patient_download() -> None:
                        on_click="ignore")
 
 
-def _html_download(km_result, hr_result, figures: dict, key: str, endpoint: str) -> None:
+def _html_download(km_result, hr_result, figures: dict, key: str, endpoint: str,
+                   extra: tuple = ({}, [])) -> None:
     st.subheader("HTML report")
     images = st.session_state.get("report_images")
     images = images[1] if images is not None and images[0] == key else {}
@@ -169,7 +171,9 @@ def _html_download(km_result, hr_result, figures: dict, key: str, endpoint: str)
                       "cumulative-incidence": "Cumulative incidence (Aalen–Johansen) with a "
                                               "competing event, numbers at risk",
                       "ph-residuals": "Scaled Schoenfeld residuals of the term whose "
-                                      "proportional-hazards test has the smallest p (< 0.05)"},
+                                      "proportional-hazards test has the smallest p (< 0.05)",
+                      **extra[0]},
+            sections=extra[1],
         ).encode("utf-8")
 
     st.markdown("The report holds the choices, figures, tables, warnings, the methods paragraph "
@@ -207,13 +211,15 @@ else:
                     f"{km_result.n} patients, {km_result.events} events.")
         try:
             figures = _figures(km_result, hr_result, endpoint)
+            deeper_figures, deeper_captions, sections = deeper_parts(km_result, hr_result)
+            figures.update(deeper_figures)
         except CohortError as error:
             show_error(error)
-            figures = {}
+            figures, deeper_captions, sections = {}, {}, []
         key = f"{km_spec!r}|{hr_spec!r}|{theme()}"
         _figure_downloads(figures, key)
         _table_downloads(km_result, hr_result)
         _patient_download()
-        _html_download(km_result, hr_result, figures, key, endpoint)
+        _html_download(km_result, hr_result, figures, key, endpoint, (deeper_captions, sections))
         r_script_download(dataset(), km_result, hr_result)
 end_page()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pages._widgets import column_key
-from tests.app.apptest import page, run, start
+from tests.app.apptest import page, run, spy_downloads, start
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +111,23 @@ def test_survival_page_shows_landmark_differences():
     tables = [t.value for t in at.table]
     found = [t for t in tables if "Difference in survival, points (95% CI)" in t.columns]
     assert found and set(found[0]["Group"]) == {"Q2", "Q3", "Q4"}
+
+
+def test_report_carries_the_deeper_analyses(monkeypatch):
+    downloads = spy_downloads(monkeypatch)
+    at = page(start(), "pages/biomarker.py")
+    at.number_input(key="bio_boot_b").set_value(100)
+    run(at)
+    at.button(key="bio_boot_run").click()
+    run(at)
+    at = page(at, "pages/survival.py")
+    at = page(at, "pages/hazard_ratios.py")
+    at.multiselect(key="hr_screen_w").set_value(["age", "crbn"])
+    run(at)
+    at = page(at, "pages/report.py")
+    html = downloads["cohort-report-pfs.html"]().decode("utf-8")
+    for text in ("Cut-point explorer for ikzf1", "Bootstrap of the cut of ikzf1",
+                 "moves between", "ikzf1 as a spline", "Hazard ratio per quartile against Q1",
+                 "Subgroup forest", "Interaction p", "Univariable screen", "BH q",
+                 "Survival differences at the landmarks"):
+        assert text in html, text

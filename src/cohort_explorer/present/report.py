@@ -256,6 +256,7 @@ def html_report(
     notes: Sequence[str] = (),
     fingerprint: str | None = None,
     cross_check: Any = None,
+    sections: Sequence[tuple[str, str, pd.DataFrame]] = (),
 ) -> str:
     """A self-contained HTML report of one analysis.
 
@@ -282,6 +283,8 @@ def html_report(
         SHA-256 of the data file (``sha256sum FILE`` gives the same).
     cross_check : CrossCheck, optional
         The lifelines cross-check (:mod:`cohort_explorer.present.crosscheck`), as an appendix.
+    sections : sequence of (title, method sentence, table)
+        Further tables (the deeper analyses, ``present.report_deeper``), each with its method.
 
     Returns
     -------
@@ -325,6 +328,8 @@ def html_report(
         parts.append("<h2>Warnings</h2><ul class='warn'>"
                      + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>")
     parts += _figures_html(figures, captions, images)
+    for heading, method, table in sections:
+        parts += [f"<h2>{escape(heading)}</h2>", f"<p>{escape(method)}</p>", _table_html(table)]
     parts += _results_html(result, spec, time_unit, synthetic)
     if cross_check is not None:
         from cohort_explorer.present.crosscheck import cross_check_frame
