@@ -196,6 +196,7 @@ def main() -> None:
         largest = max(results)
         bench_cox(results[largest]["csv"], Path(tmp), args.repeat)
         bench_read(Path(tmp))
+    subprocess.run([sys.executable, str(ROOT / "bench" / "deeper.py")], check=False)
     print(f"\nload at the end {os.getloadavg()}")
     if args.app:
         subprocess.run([sys.executable, str(ROOT / "bench" / "app_rerun.py")], check=False)

@@ -84,7 +84,8 @@ def spline_knots(x, column: str = "x") -> np.ndarray:
 
 
 def _loglik(time, event, x) -> tuple[float, np.ndarray, np.ndarray, float]:
-    fit = newton_raphson(time, event, x)
+    with np.errstate(all="ignore"):
+        fit = newton_raphson(time, event, x)
     return fit.loglik, fit.coef, fit.var, fit.loglik_null
 
 

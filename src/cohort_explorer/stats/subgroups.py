@@ -58,10 +58,11 @@ def _level_terms(time, event, g_design: pd.DataFrame, cov: pd.DataFrame,
                  "this subgroup" for n in names if n not in g_used.columns}
     if g_used.shape[1] == 0:
         return tuple(_not_estimable(n, absent[n]) for n in names)
-    design = pd.concat([g_used, _varying(cov)], axis=1)
+    design = pd.concat([g_used, _varying(cov).add_prefix("covariate ")], axis=1)
     groups = {"group": list(g_used.columns)}
     try:
-        fit = fit_cox(time, event, design, term_groups=groups, conf_level=conf_level)
+        with np.errstate(all="ignore"):
+            fit = fit_cox(time, event, design, term_groups=groups, conf_level=conf_level)
     except CohortError as error:
         return tuple(_not_estimable(n, str(error)) for n in names)
     found = {t.term: t for t in fit.terms}
@@ -70,7 +71,8 @@ def _level_terms(time, event, g_design: pd.DataFrame, cov: pd.DataFrame,
 
 def _loglik_df(time, event, design: pd.DataFrame) -> tuple[float, int]:
     x = design.to_numpy(dtype=float)
-    fit = newton_raphson(time, event, x)
+    with np.errstate(all="ignore"):  # a runaway interaction coefficient overflows exp()
+        fit = newton_raphson(time, event, x)
     df = int(np.sum(np.diag(fit.var) != 0)) if fit.rank < x.shape[1] else x.shape[1]
     return fit.loglik, df
 
@@ -80,6 +82,10 @@ def interaction_test(time, event, g_design: pd.DataFrame, s_design: pd.DataFrame
     """LR test of G * S + covs against G + S + covs (df = estimable interaction terms)."""
     time = timefix(np.asarray(time, dtype=float))
     event = np.asarray(event, dtype=float)
+    # internal names: a subgroup level may share its name with a group or a covariate
+    g_design = g_design.set_axis([f"g{j}" for j in range(g_design.shape[1])], axis=1)
+    s_design = s_design.set_axis([f"s{j}" for j in range(s_design.shape[1])], axis=1)
+    cov = cov.set_axis([f"c{j}" for j in range(cov.shape[1])], axis=1)
     products = pd.DataFrame(
         {f"{g}:{s}": g_design[g].to_numpy() * s_design[s].to_numpy()
          for g in g_design.columns for s in s_design.columns}, index=g_design.index)
