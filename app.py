@@ -11,6 +11,8 @@ import streamlit as st
 from pages._common import frame, page_config
 from pages._server import harden
 
+from cohort_explorer.engines.config import load_sources
+
 harden()  # idempotent; serve.py already did it before the server started
 
 page_config()  # before st.navigation: the favicon is ours, not a page icon from a CDN
@@ -28,6 +30,9 @@ PAGES = [
             url_path="report"),
 ]
 
+if load_sources():  # an admin-configured registry (server config, never the browser)
+    PAGES.append(st.Page("pages/registry.py", title="Registry", icon=":material/database:",
+                         url_path="registry"))
 navigation = st.navigation(PAGES, position="sidebar")
 st.session_state["app_ready"] = True
 frame()
