@@ -163,6 +163,7 @@ def test_cli_engine_duckdb_prints_the_in_memory_json(cohort, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # local Spark starts a JVM and plans ~30 small jobs
 def test_spark_local_equals_in_memory_on_100k_rows(cohort):
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
@@ -173,3 +174,22 @@ def test_spark_local_equals_in_memory_on_100k_rows(cohort):
     got = analyze_pushdown(SparkSource(str(path)), SPEC)
     assert got.software["engine"] == "spark"
     assert_same(_expected(df), _got(got))
+
+
+def test_duckdb_order_statistics_are_the_sorted_values(tmp_path):
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 5, 1001):
+        x = np.round(rng.normal(size=n), 1)  # many ties
+        path = tmp_path / f"x{n}.parquet"
+        pd.DataFrame({"t": np.ones(n), "e": np.zeros(n), "x": x}).to_parquet(path)
+        source = DuckDBSource(path)
+        try:
+            from cohort_explorer.engines.plan import Plan
+
+            plan = Plan(source.dialect, source.relation, "t", "e", group_col="x",
+                        group_kind="quantile")
+            positions = sorted({1, n, (n + 1) // 2, max(1, n // 4)})
+            assert source.order_stats(plan, positions, n) == {
+                k: np.sort(x)[k - 1] for k in positions}
+        finally:
+            source.close()

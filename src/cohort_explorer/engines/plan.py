@@ -189,6 +189,13 @@ class Plan:
         return (f"{self.base(False)} SELECT k, gv FROM (SELECT gv, row_number() OVER "
                 f"(ORDER BY gv) AS k FROM base WHERE r = 0) ranked WHERE k IN ({marks})")
 
+    def order_stats_disc_sql(self, positions: list[int], n: int) -> str:
+        """DuckDB: the same values by one ``quantile_disc`` (its element ceil(q n) - 1, found
+        without a full sort), with q = (k - 1/2) / n for the 1-based position k."""
+        self.params = {}
+        marks = ", ".join(self.p(f"q{i}", (k - 0.5) / n) for i, k in enumerate(positions))
+        return f"{self.base(False)} SELECT quantile_disc(gv, [{marks}]) FROM base WHERE r = 0"
+
     def count_sql(self) -> str:
         self.params = {}
         return f"{self.base(False)} SELECT COUNT(*) FROM base WHERE r = 0"
@@ -222,21 +229,34 @@ class Plan:
         tail = "" if limit is None else f" LIMIT {int(limit)}"
         return f"{self.base()} SELECT DISTINCT {cols}, e FROM base WHERE r = 0{tail}"
 
-    def cox_sums_sql(self, means, scale, beta) -> str:
+    def collapse_sql(self, p: int) -> str:
+        """The analysis set's distinct (time, event, design row) patterns with their counts
+        ``n``: the Cox sums need nothing else, and there are often far fewer patterns than
+        rows (categorical terms, whole-year ages, times in days or tenths of months)."""
         self.params = {}
-        base = self.base()
+        cols = ", ".join(["t", "e"] + [f"d{k}" for k in range(p)])
+        return f"{self.base()} SELECT {cols}, COUNT(*) AS n FROM base WHERE r = 0 GROUP BY {cols}"
+
+    def cox_sums_sql(self, means, scale, beta, patterns: str | None = None) -> str:
+        """Per-time Cox sums at ``beta``; from the rows, or from a ``patterns`` relation made
+        by :meth:`collapse_sql` (each pattern weighted by its count ``n``)."""
+        self.params = {}
+        source = f"{self.base()}, rows AS (SELECT t, e, " + ", ".join(
+            f"d{k}" for k in range(len(beta))) + ", 1 AS n FROM base WHERE r = 0) "
+        if patterns is not None:
+            source = f"WITH rows AS (SELECT * FROM {patterns}) "
         p = len(beta)
         z = [f"(d{k} - {self.p(f'm{k}', float(means[k]))}) * {self.p(f's{k}', float(scale[k]))} "
              f"AS z{k}" for k in range(p)]
         eta = " + ".join(f"z{k} * {self.p(f'beta{k}', float(beta[k]))}" for k in range(p))
-        sums = ["COUNT(*)", "SUM(w)"] + [f"SUM(w * z{k})" for k in range(p)]
+        sums = ["SUM(n)", "SUM(w)"] + [f"SUM(w * z{k})" for k in range(p)]
         sums += [f"SUM(w * z{a} * z{b})" for a in range(p) for b in range(a, p)]
         sums += ["SUM(e * w)"] + [f"SUM(e * w * z{k})" for k in range(p)]
         sums += [f"SUM(e * w * z{a} * z{b})" for a in range(p) for b in range(a, p)]
-        sums += ["SUM(e)", "SUM(e * eta)"] + [f"SUM(e * z{k})" for k in range(p)]
-        return (f"{base}, z AS (SELECT t, e, {', '.join(z)} FROM base WHERE r = 0), "
+        sums += ["SUM(n * e)", "SUM(n * e * eta)"] + [f"SUM(n * e * z{k})" for k in range(p)]
+        return (f"{source.rstrip()}, z AS (SELECT t, e, n, {', '.join(z)} FROM rows), "
                 f"lin AS (SELECT z.*, {eta} AS eta FROM z), "
-                f"risk AS (SELECT lin.*, exp(eta) AS w FROM lin) "
+                f"risk AS (SELECT lin.*, n * exp(eta) AS w FROM lin) "
                 f"SELECT t, {', '.join(sums)} FROM risk GROUP BY t")
 
     def rows_sql(self, p: int) -> str:

@@ -90,7 +90,7 @@ def _quantile_breaks(source, plan: Plan, kind: str, column: str):
     virtual = (n - 1) * probs
     below = np.floor(virtual).astype(int)
     wanted = sorted({int(i) + 1 for i in below} | {min(int(i) + 2, n) for i in below} | {n})
-    values = dict(source.query(plan.order_stats_sql(wanted), plan.params))
+    values = source.order_stats(plan, wanted, n)
     breaks = [_lerp(values[int(lo) + 1], values[min(int(lo) + 2, n)], float(v - lo))
               for lo, v in zip(below, virtual, strict=True)]
     inner = np.append(breaks, values[n])
@@ -276,8 +276,11 @@ def _cox(source, plan: Plan, spec: AnalysisSpec, events: int):
     for k in centre:
         scale[k] = n / float(spread[k]) if spread[k] and spread[k] > 0 else 1.0
 
+    patterns = source.materialize("cohort_explorer_patterns", plan.collapse_sql(p),
+                                  plan.params, keep_if_below=n // 2)
+
     def sums(beta):
-        return source.query(plan.cox_sums_sql(means, scale, beta), plan.params)
+        return source.query(plan.cox_sums_sql(means, scale, beta, patterns), plan.params)
 
     fit = iterate(AggregateRiskSets(sums, p), means, scale)
     reasons = _separation(source, plan, names, groups)
@@ -309,9 +312,9 @@ def _sample(source, plan: Plan, p: int, n: int, rows: int, seed: int) -> pd.Data
     sql = plan.rows_sql(p)
     if n > rows:
         sql = source.sample_sql(sql, rows, rows / n, int(seed))
-    data = source.query(sql, plan.params)[:rows]
-    return pd.DataFrame(data, columns=["t", "e", "g"] + [f"d{k}" for k in range(p)],
-                        dtype=float)
+    data = source.query_frame(sql, plan.params).iloc[:rows]
+    data.columns = ["t", "e", "g"] + [f"d{k}" for k in range(p)]
+    return data.astype(float)
 
 
 def _row_level(source, plan, cox, means, names, groups, n, sample_rows, seed):

@@ -48,6 +48,7 @@ class DuckDBSource:
         if threads:
             config["threads"] = threads
         self.con = duckdb.connect(":memory:", config=config)
+        self.con.execute("SET enable_progress_bar = false")
         if path.is_dir():
             self.con.execute("SET allowed_directories = $dirs", {"dirs": [str(path) + os.sep]})
             pattern, reader = str(path / "**" / "*.parquet"), "read_parquet"
@@ -65,6 +66,27 @@ class DuckDBSource:
         params = {k: v for k, v in {**self._params, **(params or {})}.items()
                   if re.search(rf"\${re.escape(k)}\b", sql)}
         return self.con.execute(sql, params).fetchall()
+
+    def order_stats(self, plan, positions: list[int], n: int) -> dict[int, float]:
+        """Values at 1-based positions of the sorted grouping values (no full sort)."""
+        values = self.query(plan.order_stats_disc_sql(positions, n), plan.params)[0][0]
+        return dict(zip(positions, values, strict=True))
+
+    def query_frame(self, sql: str, params: dict | None = None):
+        """The rows of a query as a pandas DataFrame (columnar transfer, for the sample)."""
+        params = {k: v for k, v in {**self._params, **(params or {})}.items()
+                  if re.search(rf"\${re.escape(k)}\b", sql)}
+        return self.con.execute(sql, params).df()
+
+    def materialize(self, name: str, sql: str, params: dict, keep_if_below: int) -> str | None:
+        """Keep a query's result as an in-memory temporary table when it has fewer than
+        ``keep_if_below`` rows; its quoted name, or None (then use the rows)."""
+        table = self.dialect.quote(name)
+        self.query(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", params)
+        if self.query(f"SELECT COUNT(*) FROM {table}")[0][0] < keep_if_below:
+            return table
+        self.query(f"DROP TABLE {table}")
+        return None
 
     @staticmethod
     def sample_sql(sql: str, rows: int, fraction: float, seed: int) -> str:
@@ -104,6 +126,23 @@ class SparkSource:
 
     def query(self, sql: str, params: dict | None = None) -> list[tuple]:
         return [tuple(row) for row in self.spark.sql(sql, args=params or {}).collect()]
+
+    def order_stats(self, plan, positions: list[int], n: int) -> dict[int, float]:
+        """Values at 1-based positions of the sorted grouping values (row_number)."""
+        return dict(self.query(plan.order_stats_sql(positions), plan.params))
+
+    def query_frame(self, sql: str, params: dict | None = None):
+        """The rows of a query as a pandas DataFrame (Arrow transfer)."""
+        return self.spark.sql(sql, args=params or {}).toPandas()
+
+    def materialize(self, name: str, sql: str, params: dict, keep_if_below: int) -> str | None:
+        """A cached temporary view of the query when it has fewer than ``keep_if_below`` rows."""
+        frame = self.spark.sql(sql, args=params or {}).cache()
+        if frame.count() >= keep_if_below:
+            frame.unpersist()
+            return None
+        frame.createOrReplaceTempView(name)
+        return self.dialect.quote(name)
 
     @staticmethod
     def sample_sql(sql: str, rows: int, fraction: float, seed: int) -> str:
