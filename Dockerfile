@@ -7,6 +7,8 @@
 # into a virtual environment (/opt/venv), so it works with either base's Python 3.11.
 ARG BASE=python:3.11-slim
 FROM ${BASE}
+# Optional CA bundle for pip behind a TLS-intercepting proxy (`make image` passes the host's).
+ARG PIP_CERT=""
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -35,7 +37,8 @@ RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv
 COPY requirements.txt ./
-RUN pip install --no-cache-dir --require-hashes -r requirements.txt
+RUN if [ -z "$PIP_CERT" ]; then unset PIP_CERT; fi \
+    && pip install --no-cache-dir --require-hashes -r requirements.txt
 
 COPY pyproject.toml README.md ./
 COPY src ./src
@@ -44,7 +47,8 @@ COPY assets ./assets
 COPY pages ./pages
 COPY sample_data ./sample_data
 COPY .streamlit ./.streamlit
-RUN pip install --no-cache-dir --no-deps . \
+RUN if [ -z "$PIP_CERT" ]; then unset PIP_CERT; fi \
+    && pip install --no-cache-dir --no-deps . \
     && rm -rf build src/*.egg-info
 
 RUN groupadd --gid 10001 cohort \

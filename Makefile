@@ -107,6 +107,7 @@ reference:
 IMAGE ?= cohort-explorer
 IMAGE_BASE ?= localhost/debian-bookworm-minbase:latest
 IMAGE_ROOTFS ?= /var/tmp/cohort-explorer-rootfs
+HOST_CA ?= /etc/ssl/certs/ca-certificates.crt
 image: $(VENV)/.dev
 	@if ! podman image exists $(IMAGE_BASE); then \
 	  echo "Making the Debian base: debootstrap --variant=minbase bookworm"; \
@@ -114,7 +115,9 @@ image: $(VENV)/.dev
 	  tar -C $(IMAGE_ROOTFS) -c . | podman import - $(IMAGE_BASE) && rm -rf $(IMAGE_ROOTFS); \
 	fi
 	@start=$$(date +%s); \
-	podman build --isolation chroot --build-arg BASE=$(IMAGE_BASE) -t $(IMAGE) . && \
+	podman build --isolation chroot --format docker --build-arg BASE=$(IMAGE_BASE) \
+	  $(if $(wildcard $(HOST_CA)),--volume $(HOST_CA):/run/host-ca.crt:ro \
+	    --build-arg PIP_CERT=/run/host-ca.crt,) -t $(IMAGE) . && \
 	echo "Build time: $$(( $$(date +%s) - start )) s; size: $$(podman image inspect $(IMAGE) \
 	  --format '{{.Size}}' | numfmt --to=iec)"
 	CHROMIUM=$(CHROMIUM) $(BIN)/python tests/image_smoke.py $(IMAGE)
