@@ -31,6 +31,7 @@ from cohort_explorer.analysis.stratify import apply_where
 from cohort_explorer.data.identifiers import find_identifier_columns
 from cohort_explorer.data.validation import validate_cohort
 from cohort_explorer.errors import CohortError
+from cohort_explorer.spec.filters import format_where
 
 # "xls" is accepted so an old Excel file (or an HTML page named .xls) gets the engine's message
 # saying what to do, instead of the uploader's bare "file type not allowed".
@@ -206,7 +207,7 @@ def _filters(df: pd.DataFrame) -> None:
     else:
         value = cols[2].selectbox("Value", levels, key=f"data_filter_value_{column}")
     if cols[3].button("Add filter", key="data_filter_add") and value not in (None, ""):
-        rule = f"{column}{operator}{value}"
+        rule = format_where(column, operator, value)
         try:
             apply_where(df, [rule])  # refused here, not as a failure on every page
         except CohortError as error:

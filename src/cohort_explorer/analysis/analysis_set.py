@@ -25,6 +25,7 @@ from cohort_explorer.analysis.stratify import (
 from cohort_explorer.data.coding import coerce_event, coerce_time
 from cohort_explorer.data.validation import looks_like_dates
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.spec.filters import shown
 from cohort_explorer.spec.grouping import GroupSpec, parse_derive, parse_group_spec
 from cohort_explorer.spec.terms import Term
 
@@ -130,7 +131,7 @@ def analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> Ana
     data = apply_where(data, spec.where)
     filtered = n_input - len(data)
     if n_input and not len(data):
-        raise OptionError(f"The filter ({' and '.join(spec.where)}) leaves no rows out of "
+        raise OptionError(f"The filter ({shown(' and '.join(spec.where))}) leaves no rows out of "
                           f"{n_input}; loosen or remove it.")
     time, time_reasons = coerce_time(data[spec.time_col])
     event, _ = coerce_event(data[spec.event_col], spec.event_value, column=spec.event_col)

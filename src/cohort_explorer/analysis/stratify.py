@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer.errors import ColumnError, OptionError
-from cohort_explorer.spec.filters import parse_where
+from cohort_explorer.spec.filters import parse_where, shown
 from cohort_explorer.spec.grouping import QUANTILE_KINDS, GroupSpec
 
 __all__ = [
@@ -305,7 +305,7 @@ def _where_mask(series: pd.Series, op: str, value: str, text: str) -> np.ndarray
     try:
         bound = float(value)
     except ValueError:
-        raise OptionError(f"--where {text}: '{value}' is not a number") from None
+        raise OptionError(f"--where {shown(text)}: '{shown(value)}' is not a number") from None
     x = pd.to_numeric(series, errors="coerce").to_numpy(float)
     with np.errstate(invalid="ignore"):
         return {"<": x < bound, "<=": x <= bound, ">": x > bound, ">=": x >= bound}[op]
@@ -317,6 +317,6 @@ def apply_where(df: pd.DataFrame, conditions: tuple[str, ...] | list[str]) -> pd
     for text in conditions:
         column, op, value = parse_where(text)
         if column not in df.columns:
-            raise ColumnError(f"--where {text}: no column '{column}' in the data")
+            raise ColumnError(f"--where {shown(text)}: no column '{shown(column)}' in the data")
         mask &= _where_mask(df[column], op, value, text)
     return df if mask.all() else df.loc[mask]

@@ -45,12 +45,30 @@ _TIME_LONG = "months|month|days|time|years|yrs|mths"
 _TIME_SHORT = "mos|mo|mth|day|d|year|yr|y|t|dur|duration|weeks|wks|wk"
 _EVENT_LONG = "events|event|status|stat|censored|censor|cens"
 _EVENT_SHORT = "evt|ev|e|ind|indicator|flag|dead|death"
-_TIME_RE = re.compile(
-    rf"^(?P<prefix>.*?)(?:(?P<long>{_TIME_LONG})|[\s._-]+(?P<short>{_TIME_SHORT}))$", re.I
-)
-_EVENT_RE = re.compile(
-    rf"^(?P<prefix>.*?)(?:(?P<long>{_EVENT_LONG})|[\s._-]+(?P<short>{_EVENT_SHORT}))$", re.I
-)
+
+
+def _split_suffix(name: str, long_words: str, short_words: str) -> tuple[str, str] | None:
+    """``(prefix, suffix)`` of a name ending in a long word (``pfs_months``, ``ostime``) or in
+    separators and a short word (``os_t``, ``pfs.mo``); the shortest prefix wins. Case is
+    ignored. Linear in the name's length (a regular expression here backtracked cubically)."""
+    lower = name.lower()
+    best: tuple[int, str] | None = None
+    for word in long_words.split("|"):
+        if lower.endswith(word):
+            candidate = (len(name) - len(word), word)
+            best = candidate if best is None or candidate[0] < best[0] else best
+    for word in short_words.split("|"):
+        if not lower.endswith(word):
+            continue
+        end = start = len(name) - len(word)
+        while start > 0 and (name[start - 1].isspace() or name[start - 1] in "._-"):
+            start -= 1
+        if start < end and (best is None or start < best[0]):
+            best = (start, word)
+    if best is None or len(lower) != len(name):
+        return None
+    return name[: best[0]], best[1]
+
 _NOT_DURATIONS = re.compile(r"^(age|birth|dob|diagnosis|dx|calendar|enrol|enroll|study)(_|$)")
 _BARE_EVENTS = {"death", "dead", "died", "deceased", "vital_status", "vitalstatus", "vital"}
 _GENERIC_PREFIXES = {"", "fu", "surv", "survival", "follow_up", "followup", "follow"}
@@ -106,11 +124,10 @@ class RoleSuggestion(Result):
 
 
 def parse_time_name(name: str) -> tuple[str, str | None] | None:
-    match = _TIME_RE.match(name.strip())
-    if not match:
+    split = _split_suffix(name.strip(), _TIME_LONG, _TIME_SHORT)
+    if split is None:
         return None
-    suffix = (match.group("long") or match.group("short")).lower()
-    prefix = _prefix_key(match.group("prefix"))
+    prefix, suffix = _prefix_key(split[0]), split[1]
     if _NOT_DURATIONS.match(prefix):  # age_years, birth_year, diagnosis_year: not follow-up
         return None
     return prefix, _UNIT_WORDS.get(suffix)
@@ -120,11 +137,10 @@ def _parse_event_name(name: str) -> tuple[str, bool] | None:
     lower = name.strip().lower()
     if lower in _BARE_EVENTS:
         return "", False
-    match = _EVENT_RE.match(name.strip())
-    if not match:
+    split = _split_suffix(name.strip(), _EVENT_LONG, _EVENT_SHORT)
+    if split is None:
         return None
-    suffix = (match.group("long") or match.group("short")).lower()
-    return _prefix_key(match.group("prefix")), suffix.startswith("cens")
+    return _prefix_key(split[0]), split[1].startswith("cens")
 
 
 def _prefix_key(prefix: str) -> str:
@@ -136,8 +152,8 @@ def _endpoint_name(prefix: str, time_col: str) -> str:
         return "Survival"
     if prefix in _KNOWN_ENDPOINTS:
         return prefix.upper()
-    match = _TIME_RE.match(time_col.strip())
-    return (match.group("prefix") if match else prefix).strip(" ._-") or "Survival"
+    split = _split_suffix(time_col.strip(), _TIME_LONG, _TIME_SHORT)
+    return (split[0] if split else prefix).strip(" ._-") or "Survival"
 
 
 def _suggest_event_value(values: pd.Series, censor_flag: bool) -> str | None:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from cohort_explorer.errors import OptionError
@@ -61,11 +60,20 @@ def _nonempty(column: str, text: str) -> str:
 
 
 def parse_derive(text: str) -> tuple[str, list[str]]:
-    """Parse ``NAME=any:COL1,COL2`` into ``(NAME, [COL1, COL2])``."""
-    match = re.fullmatch(r"\s*([^=]+?)\s*=\s*any\s*:\s*(.+)", text)
-    if not match:
+    """Parse ``NAME=any:COL1,COL2`` into ``(NAME, [COL1, COL2])`` (one pass, linear time)."""
+    from cohort_explorer.spec.filters import shown
+
+    name, sep, rest = str(text).partition("=")
+    rule, colon, listed = rest.partition(":")
+    if not (sep and colon and name.strip() and rule.strip() == "any"):
         raise OptionError(
-            f"--derive {text}: expected NAME=any:COL1,COL2 (e.g. high_risk=any:del17p,t_4_14)"
+            f"--derive {shown(text)}: expected NAME=any:COL1,COL2 "
+            "(e.g. high_risk=any:del17p,t_4_14)"
         )
-    columns = [c.strip() for c in match.group(2).split(",") if c.strip()]
-    return match.group(1), columns
+    columns = [c.strip() for c in listed.split(",") if c.strip()]
+    if not columns:
+        raise OptionError(
+            f"--derive {shown(text)}: list the 0/1 columns after 'any:', separated by commas "
+            "(e.g. high_risk=any:del17p,t_4_14)"
+        )
+    return name.strip(), columns
