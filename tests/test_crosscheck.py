@@ -106,3 +106,12 @@ assert "lifelines" in sys.modules
     done = subprocess.run([sys.executable, "-c", code, str(SAMPLE_CSV)], capture_output=True,
                           text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_stratified_cox_is_cross_checked_with_strata():
+    df = pd.read_csv(SAMPLE_CSV)
+    result = analyze(df, AnalysisSpec(**PFS, group_by="ikzf1:q1-vs-rest", strata="sex",
+                                      covariates=("age",)))
+    assert result.cox.strata == "sex"
+    rows = _rows(lifelines_cross_check(df, result))
+    assert rows["Cox coefficients and standard errors"].difference <= 1e-6

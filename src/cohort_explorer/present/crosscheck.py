@@ -127,10 +127,12 @@ def _cox_rows(result, frame) -> list[CrossCheckRow]:
         return [CrossCheckRow("Cox model", None, 0, None,
                               "not compared: a coefficient is not estimable (its fit diverges)")]
     columns = [f"x{j + 1}" for j in range(len(frame.coefficients))]
-    data = frame.data[["time", "event", *columns]]
+    stratified = bool(getattr(cox, "strata", None)) and "strata" in frame.data
+    data = frame.data[["time", "event", *columns, *(["strata"] if stratified else [])]]
     level = result.spec.conf_level if result.spec is not None else 0.95
     fitter = CoxPHFitter(alpha=1 - level).fit(
         data, duration_col="time", event_col="event",
+        strata=["strata"] if stratified else None,
         fit_options={"precision": 1e-12, "max_steps": 500})
     summary = fitter.summary.loc[columns]
     app = np.array([[t.coef, t.se, t.hr, t.lower, t.upper, t.p] for t in cox.terms])

@@ -112,7 +112,8 @@ def _cox_values(cox, ph, frame: AnalysisFrame) -> str:
                                            for t in cox.terms) + ")",
              "terms": "list(" + ", ".join(terms) + ")",
              "lr": _test(cox.lr_test), "concordance": r_number(cox.concordance),
-             "wald": "list(" + ", ".join(wald) + ")", "zph": "NULL"}
+             "wald": "list(" + ", ".join(wald) + ")", "zph": "NULL",
+             "stratified": "TRUE" if getattr(cox, "strata", None) else "FALSE"}
     if ph is not None and len(ph.terms) == len(frame.terms):
         items["zph"] = _r_list({"chisq": r_numbers(t.statistic for _, t in ph.terms),
                                 "p": r_numbers(t.p for _, t in ph.terms),

@@ -146,7 +146,10 @@ check_cox <- function(title, d, terms, coefficients, conf_level, app) {
     m[[paste0("t", k)]] <- as.matrix(d[, paste0("x", terms[[k]]), drop = FALSE])
   }
   outcome <- if (is.null(d$entry)) "Surv(time, event) ~" else "Surv(entry, time, event) ~"
-  f <- as.formula(paste(outcome, paste0("t", seq_along(terms), collapse = " + ")))
+  stratified <- isTRUE(app$stratified)
+  if (stratified) m$s <- d$strata
+  f <- as.formula(paste(outcome, paste0("t", seq_along(terms), collapse = " + "),
+                        if (stratified) "+ strata(s)" else ""))
   fit <- suppressWarnings(coxph(f, data = m, ties = "efron"))
   b <- unname(fit$coefficients); se <- sqrt(diag(fit$var)); z <- z_of(conf_level)
   se[is.na(b)] <- NA
