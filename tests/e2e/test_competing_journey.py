@@ -1,0 +1,41 @@
+"""Browser journey: sample cohort -> competing-risk curves on the Survival page -> HTML report.
+
+Progression (pfs_cause = 1) with death without progression (pfs_cause = 2) as the competing
+event: the cumulative incidence figure with numbers at risk and Gray's p (the engine's) appear,
+and the downloaded report carries the figure, the table and the method sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from tests.e2e.test_journeys import _choose, _no_failure, _open, _settled
+
+pytestmark = pytest.mark.browser
+
+
+def test_sample_to_competing_risk_curves_and_report(page: Page, app_url: str, artifacts):
+    _open(page, f"{app_url}/survival", "Survival")
+    page.get_by_text("Competing risks", exact=False).first.click()
+    _settled(page)
+    _choose(page, "Column coding the kind of event", "pfs_cause")
+    heading = page.get_by_role("heading", name="Cumulative incidence with a competing event")
+    expect(heading).to_be_visible()
+    chart = page.get_by_test_id("stPlotlyChart").nth(1)
+    expect(chart.get_by_text("Number at risk")).to_be_visible()
+    expect(chart.get_by_text("Cumulative incidence of pfs_cause=1", exact=False)).to_be_visible()
+    expect(page.get_by_text("overstates", exact=False).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Gray's test p [=<] ")).first).to_be_visible()
+    _no_failure(page)
+    page.screenshot(path=str(artifacts / "journey-competing-risks.png"), full_page=True)
+    page.get_by_role("link", name="Report").click()
+    expect(page.get_by_role("heading", name="Report", level=1)).to_be_visible()
+    _settled(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the HTML report").click()
+    html = info.value.path().read_text(encoding="utf-8")
+    assert "Cumulative incidence with a competing event" in html
+    assert "Aalen–Johansen" in html and "Gray test" in html
+    _no_failure(page)
