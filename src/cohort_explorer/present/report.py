@@ -300,7 +300,8 @@ def html_report(
     if choices is None and spec is not None:
         choices = {f: getattr(spec, f) for f in ("time_col", "event_col", "event_value",
                                                  "group_by", "where", "covariates",
-                                                 "reference", "landmarks", "conf_type")}
+                                                 "reference", "landmarks", "conf_type",
+                                                 "competing", "entry_col", "dates")}
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<meta http-equiv='Content-Security-Policy' content=\"{csp}\">",
