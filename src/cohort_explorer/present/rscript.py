@@ -80,6 +80,10 @@ def _survival_values(result, frame: AnalysisFrame) -> str:
                       "values": r_numbers([d.estimate, d.se, d.lower, d.upper, d.p])})
              for d in result.rmst_differences or ()]
     items["rmst_differences"] = "list(" + ", ".join(diffs) + ")"
+    lands = [_r_list({"group": str(index[d.group]), "time": r_number(d.time),
+                      "values": r_numbers([d.difference, d.se, d.lower, d.upper])})
+             for d in getattr(result, "landmark_differences", None) or ()]
+    items["landmark_differences"] = "list(" + ", ".join(lands) + ")"
     return _r_list(items)
 
 

@@ -47,6 +47,7 @@ check_groups <- function(title, d, labels, conf_type, conf_level, app) {
           quantile(rev_fit, c(0.5, 0.25, 0.75), conf.int = FALSE))
   }
   rmst <- list()
+  fits <- list()
   for (i in seq_along(labels)) {
     a <- app$groups[[i]]
     rows <- d[d$group == i, ]
@@ -57,6 +58,7 @@ check_groups <- function(title, d, labels, conf_type, conf_level, app) {
       survfit(Surv(entry, time, event) ~ 1, data = rows, conf.type = conf_type,
               conf.int = conf_level)
     }
+    fits[[i]] <- fit
     check(q("patients"), a$n, nrow(rows), 0)
     check(q("events"), a$events, sum(rows$event), 0)
     check(q("KM times"), a$km$time, fit$time)
@@ -86,6 +88,19 @@ check_groups <- function(title, d, labels, conf_type, conf_level, app) {
       check(q(paste0("RMST to ", a$rmst[1], " (estimate, se, lower, upper)")), a$rmst[-1],
             c(est, se, est - z_of(conf_level) * se, est + z_of(conf_level) * se))
     }
+  }
+  # S_g(t) - S_ref(t), se = sqrt(se_g^2 + se_ref^2) with summary()'s std.err (docs/methods.md)
+  at <- function(fit, t) {
+    if (t > max(fit$time)) return(c(NA, NA))
+    s <- summary(fit, times = t, extend = TRUE)
+    c(s$surv, s$std.err)
+  }
+  for (ld in app$landmark_differences) {
+    g <- at(fits[[ld$group]], ld$time); r0 <- at(fits[[1]], ld$time)
+    est <- g[1] - r0[1]; se <- sqrt(g[2]^2 + r0[2]^2); z <- z_of(conf_level)
+    ci <- if (is.na(se)) c(NA, NA) else c(est - z * se, est + z * se)
+    check(paste0(title, " survival difference ", labels[ld$group], " - ", labels[1], " at ",
+                 ld$time, " (difference, se, lower, upper)"), ld$values, c(est, se, ci))
   }
   for (dd in app$rmst_differences) {
     g <- rmst[[dd$group]]; r0 <- rmst[[1]]
