@@ -15,12 +15,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
+def _warm_imports() -> None:
+    """Import the engine while the server starts, so the first visitor does not wait for
+    numpy, pandas, scipy and plotly to load (nothing is computed, no data is read)."""
+    import importlib
+
+    for name in ("cohort_explorer.analysis", "cohort_explorer.present.plots",
+                 "cohort_explorer.present.tables", "cohort_explorer.io"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # pragma: no cover - the page reports it when it runs
+            return
+
+
 def main(argv: list[str] | None = None) -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from pages._server import harden
 
     harden()
+    import threading
+
+    threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
     from streamlit.web import cli
 
     args = sys.argv[1:] if argv is None else argv
