@@ -70,13 +70,16 @@ class _Data:
         self.g_event = self.g[self.first]  # G(t_k-)
         self.competing = self.state == 2
 
-    def sums(self, b: np.ndarray):
-        """S0, S1, S2 at each type-1 event time and the risks exp(x b)."""
+    def sums(self, b: np.ndarray, order: int = 2):
+        """S0 (, S1, S2) at each type-1 event time and the risks exp(x b)."""
         r = np.exp(self.x @ b)
-        rx = r[:, None] * self.x
-        rxx = rx[:, :, None] * self.x[:, None, :]
+        values_by_order = [r]
+        if order >= 1:
+            values_by_order.append(r[:, None] * self.x)
+        if order >= 2:
+            values_by_order.append(values_by_order[1][:, :, None] * self.x[:, None, :])
         out = []
-        for values in (r, rx, rxx):
+        for values in values_by_order:
             tail = np.concatenate((np.cumsum(values[::-1], axis=0)[::-1],
                                    np.zeros((1,) + values.shape[1:])))
             weighted = np.where(self.competing.reshape((-1,) + (1,) * (values.ndim - 1)),
@@ -98,7 +101,7 @@ class _Data:
         return f, grad, hess
 
     def objective(self, b: np.ndarray) -> float:
-        _, (s0, _, _) = self.sums(b)
+        _, (s0,) = self.sums(b, order=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return -float((self.x[self.state == 1] @ b).sum()) + float(self.d @ np.log(s0))
 
