@@ -214,3 +214,14 @@ def test_report_files_carry_the_cox_model_of_another_analysis(tmp_path):
     done = _run(rscript, tmp_path / "report.R")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Cox model age (coef" in done.stdout
+
+
+def test_analyses_the_script_does_not_recompute_are_named(tmp_path):
+    rscript = require_r("survival")
+    df = _sample()
+    spec = AnalysisSpec(**PFS, group_by="ikzf1:q1-vs-rest", spline="age", screen=("age",))
+    write_r_script(tmp_path / "a.R", df, spec, analyze(df, spec))
+    done = _run(rscript, tmp_path / "a.R")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "analyses not recomputed by this script: the spline, the univariable screen" in \
+        done.stdout

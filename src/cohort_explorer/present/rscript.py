@@ -163,6 +163,17 @@ def _part_code(number: int, part: RPart) -> list[str]:
             c = result.cutpoint
             lines.append(f"check_cutpoint({title}, d, "
                          f"{r_numbers([c.cutpoint, c.statistic, c.p_corrected])})")
+    skipped = [name for name, present in (
+        ("the spline", getattr(result, "spline", None) is not None),
+        ("the subgroup forest", bool(getattr(result, "subgroups", None))),
+        ("the univariable screen", bool(getattr(result, "screen", None))),
+        ("the predicted survival", getattr(result, "prediction", None) is not None),
+        ("the cut-point bootstrap",
+         getattr(getattr(result, "cutpoint", None), "bootstrap", None) is not None),
+    ) if present and not part.cox_only]
+    if skipped:  # said, never silently left out
+        lines.append(f"cat({title}, {r_string('analyses not recomputed by this script:')}, "
+                     f"{r_string(', '.join(skipped))}, \"\\n\")")
     if result.cox is not None and frame.coefficients:
         level = spec.conf_level if spec is not None else 0.95
         lines.append(f"check_cox({title}, d, terms, coefficients, {r_number(level)}, "
