@@ -35,6 +35,7 @@ _EXPORTS = {
     "ColumnError": "cohort_explorer.errors",
     "DataFileError": "cohort_explorer.errors",
     "OptionError": "cohort_explorer.errors",
+    "LimitError": "cohort_explorer.errors",
     "read_table": "cohort_explorer.io",
     "list_sheets": "cohort_explorer.io",
     "suggest_roles": "cohort_explorer.data.roles",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cohort_explorer.analysis.stratify import Grouping, _as_labels, category_levels, match_level
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.limits import check_levels
 from cohort_explorer.spec.terms import Term
 
 __all__ = ["term_validity", "build_design"]
@@ -48,6 +49,21 @@ def _dummies(labels: pd.Series, levels: list[str], prefix: str) -> pd.DataFrame:
     )
 
 
+def _categorical_block(df: pd.DataFrame, term: Term) -> pd.DataFrame:
+    labels = _as_labels(df[term.column])
+    levels = category_levels(df[term.column])
+    check_levels(len(levels), f"categorical covariate '{term.column}'")
+    reference = None if term.reference is None else match_level(term.reference, levels)
+    if reference is not None:
+        if reference not in levels:
+            raise OptionError(
+                f"--covariates {term.column}:cat:ref={term.reference}: no such level; "
+                f"levels are {', '.join(levels)}"
+            )
+        levels = [reference] + [v for v in levels if v != reference]
+    return _dummies(labels, levels, term.column)
+
+
 def build_design(
     df: pd.DataFrame, terms: list[Term], grouping: Grouping | None
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
@@ -68,17 +84,7 @@ def build_design(
         term_groups[grouping.column] = list(block.columns)
     for term in terms:
         if term.kind == "cat":
-            labels = _as_labels(df[term.column])
-            levels = category_levels(df[term.column])
-            reference = None if term.reference is None else match_level(term.reference, levels)
-            if reference is not None:
-                if reference not in levels:
-                    raise OptionError(
-                        f"--covariates {term.column}:cat:ref={term.reference}: no such level; "
-                        f"levels are {', '.join(levels)}"
-                    )
-                levels = [reference] + [v for v in levels if v != reference]
-            block = _dummies(labels, levels, term.column)
+            block = _categorical_block(df, term)
             key = term.column
         else:
             x = pd.to_numeric(df[term.column], errors="coerce").to_numpy(float)
@@ -91,8 +97,13 @@ def build_design(
                 x = (x - x.mean()) / sd
             block = pd.DataFrame({term.name: x}, index=df.index)
             key = term.name
+        if key in term_groups and grouping is not None and key == grouping.column:
+            raise OptionError(
+                f"--covariates {term.column}: '{term.column}' is already the grouping "
+                "(--group-by), so the model holds it; a Cox model cannot hold the same column "
+                f"twice. Remove {term.column} from the covariates, or group by another column.")
         if key in term_groups:
-            raise OptionError(f"--covariates: term {key} is given twice")
+            raise OptionError(f"--covariates: the term {key} is listed twice; list it once")
         blocks.append(block)
         term_groups[key] = list(block.columns)
     if not blocks:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.limits import check_levels
 from cohort_explorer.spec.filters import parse_where, shown
 from cohort_explorer.spec.grouping import QUANTILE_KINDS, GroupSpec
 
@@ -213,12 +214,15 @@ def group_rows(df: pd.DataFrame, spec: GroupSpec) -> Grouping:
     if spec.kind in _NUMERIC_KINDS and spec.kind != "optimal":
         x = numeric_column(df, spec.column).to_numpy()
         if spec.kind == "cut":
-            return cut_grouping(spec.column, x, _parse_breaks(spec))
+            breaks = _parse_breaks(spec)
+            check_levels(len(breaks) + 1, f"the grouping {spec.column}:cut=...")
+            return cut_grouping(spec.column, x, breaks)
         return _quantile_grouping(spec, x)
     if spec.kind == "optimal":
         raise OptionError("optimal cut points need survival data; use analysis.analyze")
     labels_per_row = _as_labels(df[spec.column])
     observed = category_levels(df[spec.column])
+    check_levels(len(observed), f"grouping column '{spec.column}'")
     if spec.kind == "order":
         levels = list(spec.values)
         missing = [v for v in observed if v not in levels]

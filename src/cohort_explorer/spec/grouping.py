@@ -37,6 +37,13 @@ def parse_group_spec(text: str) -> GroupSpec:
     text = text.strip()
     if not text:
         raise OptionError("--group-by is empty; give a column name, e.g. --group-by ikzf1:quartiles")
+    for kind in ("order", "cut"):  # levels after order= may contain ':', so split at the marker
+        column, marker, listed = text.partition(f":{kind}=")
+        if marker and column:
+            items = tuple(v.strip() for v in listed.split(",") if v.strip())
+            if not items:
+                raise OptionError(f"--group-by {text}: give values after '{kind}=', e.g. {kind}=1.5,3")
+            return GroupSpec(column, kind, items)
     column, sep, rule = text.rpartition(":")
     if not sep:
         return GroupSpec(text, "category")

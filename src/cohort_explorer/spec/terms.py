@@ -34,9 +34,8 @@ def parse_covariate(text: str) -> Term:
     if not text:
         raise OptionError("--covariates has an empty term; separate terms with commas")
     parts = text.split(":")
-    if len(parts) >= 3 and parts[-2] == "cat" and parts[-1].startswith("ref="):
-        column = ":".join(parts[:-2])
-        reference = parts[-1][4:]
+    column, marker, reference = text.partition(":cat:ref=")
+    if marker and column:  # the level may contain ':' ("t(4;14): yes"), so split at the marker
         if not reference:
             raise OptionError(f"--covariates {text}: give a level after ref=")
         return Term(column, "cat", reference)

@@ -20,6 +20,7 @@ from scipy import stats
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError
+from cohort_explorer.limits import check_levels
 
 __all__ = [
     "TrendTest",
@@ -34,6 +35,7 @@ __all__ = [
 #: (R ``fisher.test(simulate.p.value = TRUE, B = 100000)``); 2×2 tables are exact.
 FISHER_RESAMPLES = 100_000
 FISHER_SEED = 20170101
+_FISHER_BATCH_CELLS = 100  # tables up to this size: all resamples at once (80 MB)
 
 
 @dataclass(frozen=True)
@@ -94,17 +96,17 @@ def jonckheere_terpstra(values: Sequence[float], groups: Sequence, order: Sequen
     2nd ed. Wiley 1999, section 6.2 (variance with ties).
     """
     x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
-    g = pd.Series(list(groups), dtype=object).to_numpy()
-    samples = [x[(g == level) & np.isfinite(x)] for level in order]
-    present = [(str(level), s) for level, s in zip(order, samples, strict=True) if s.size]
+    order = list(dict.fromkeys(order))
+    check_levels(len(order), "the ordered category")
+    codes = pd.Index(order, dtype=object).get_indexer(pd.Series(list(groups), dtype=object))
+    keep = (codes >= 0) & np.isfinite(x)
+    x, codes = x[keep], codes[keep]
+    counts = np.bincount(codes, minlength=len(order))
+    present = [(str(level), k) for k, level in enumerate(order) if counts[k]]
     if len(present) < 2:
         raise ColumnError("The trend test needs values in at least two ordered categories")
-    samples = [s for _, s in present]
-    statistic = 0.0
-    for i, first in enumerate(samples):
-        for second in samples[i + 1:]:
-            diff = second[None, :] - first[:, None]
-            statistic += float((diff > 0).sum() + 0.5 * (diff == 0).sum())
+    statistic = _jt_statistic(x, codes, [k for _, k in present])
+    samples = [x[codes == k] for _, k in present]
     sizes = np.array([s.size for s in samples], dtype=float)
     total = sizes.sum()
     _, ties = np.unique(np.concatenate(samples), return_counts=True)
@@ -121,6 +123,21 @@ def jonckheere_terpstra(values: Sequence[float], groups: Sequence, order: Sequen
     p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
     return TrendTest(statistic=statistic, mean=float(mean), variance=float(variance),
                      z=float(z), p=p, n=int(total), levels=tuple(level for level, _ in present))
+
+
+def _jt_statistic(x: np.ndarray, codes: np.ndarray, levels: list[int]) -> float:
+    """J = Σ_{i<j} #{x in level i, y in level j: x < y} + ½ #{x = y}, in O(k·m + n log n) time
+    and O(n) memory (m distinct values, k levels): the counts of the earlier levels are kept
+    per distinct value, never a matrix of pairs (that needed the product of the group sizes)."""
+    distinct, ranks = np.unique(x, return_inverse=True)
+    earlier = np.zeros(distinct.size, dtype=np.int64)  # values of the levels before this one
+    twice = 0  # 2·J as an exact integer
+    for k in levels:
+        r = ranks[codes == k]
+        below = np.cumsum(earlier) - earlier  # earlier values strictly below each value
+        twice += 2 * int(below[r].sum()) + int(earlier[r].sum())
+        earlier += np.bincount(r, minlength=distinct.size)
+    return twice / 2.0
 
 
 def _number(value: float) -> str:
@@ -166,7 +183,11 @@ def _contingency_test(table: np.ndarray) -> dict:
     if table.shape == (2, 2):
         return {"test": "Fisher's exact", "statistic": np.nan,
                 "p": float(stats.fisher_exact(table).pvalue)}
-    method = stats.MonteCarloMethod(n_resamples=FISHER_RESAMPLES,
+    # All resampled tables at once need FISHER_RESAMPLES × cells × 8 bytes (32 GB for 200 × 200):
+    # beyond _FISHER_BATCH_CELLS cells they are drawn in batches (same seed; memory bounded).
+    batch = None if table.size <= _FISHER_BATCH_CELLS else max(1, _FISHER_BATCH_CELLS * 1000
+                                                                // table.size)
+    method = stats.MonteCarloMethod(n_resamples=FISHER_RESAMPLES, batch=batch,
                                     rng=np.random.default_rng(FISHER_SEED))
     return {"test": f"Fisher's exact (Monte Carlo, B = {FISHER_RESAMPLES})",
             "statistic": np.nan, "p": float(stats.fisher_exact(table, method=method).pvalue)}
@@ -175,15 +196,21 @@ def _contingency_test(table: np.ndarray) -> dict:
 def _categorical(name, series, codes, labels, order):
     present = series.notna().to_numpy()
     values = series.astype(object).where(series.notna(), None).map(
-        lambda v: None if v is None else str(v)).to_numpy()
-    levels = [str(v) for v in order] if order else sorted({v for v in values if v is not None})
-    table = np.array([[int(((values == level) & (codes == k)).sum()) for k in range(len(labels))]
-                      for level in levels])
-    totals = [int((present & (codes == k)).sum()) for k in range(len(labels))]
+        lambda v: None if v is None else str(v))
+    levels = list(dict.fromkeys(str(v) for v in order)) if order else sorted(set(values.dropna()))
+    check_levels(len(levels), f"the characteristic '{name}'")
+    level_codes = pd.Index(levels, dtype=object).get_indexer(values)
+    # one pass over the rows (a level × group loop of comparisons was O(levels·groups·n))
+    k = len(labels)
+    in_table = (level_codes >= 0) & (codes >= 0)
+    table = np.bincount(level_codes[in_table] * max(k, 1) + codes[in_table],
+                        minlength=len(levels) * max(k, 1)).reshape(len(levels), max(k, 1))[:, :k]
+    overall_counts = np.bincount(level_codes[level_codes >= 0], minlength=len(levels))
+    totals = [int(c) for c in np.bincount(codes[present & (codes >= 0)], minlength=k)[:k]]
     overall_total = int(present.sum())
     rows = [(f"{name}, n (%)", "", *[""] * len(labels))]
     for i, level in enumerate(levels):
-        overall = int((values == level).sum())
+        overall = int(overall_counts[i])
         cells = [f"{overall} ({100 * overall / overall_total:.1f}%)" if overall_total else "0"]
         cells += [f"{table[i, k]} ({100 * table[i, k] / totals[k]:.1f}%)" if totals[k] else "0"
                   for k in range(len(labels))]
@@ -239,6 +266,7 @@ def table_one(
                                dtype=object)
     labels = list(group_order) if group_order is not None else sorted(
         {str(v) for v in labels_per_row if v is not None})
+    check_levels(len(labels), "the grouping")
     lookup = {label: k for k, label in enumerate(labels)}
     codes = np.array([lookup.get(None if v is None else str(v), -1) for v in labels_per_row])
     counts = [int((codes == k).sum()) for k in range(len(labels))]
