@@ -19,6 +19,7 @@ from pages._common import (
     time_unit,
     warnings_box,
 )
+from pages._competing import entry_notice
 from pages._hr_deeper import prediction_panel, screen_panel, strata_choice, subgroup_panel
 from pages._widgets import column_key, endpoint_select
 
@@ -213,6 +214,7 @@ if endpoint is not None:
             st.info("No Cox model: there are no events or nothing to estimate.")
         elif result is not None:
             st.session_state["hr_spec"] = spec
+            entry_notice(result)
             _model(result, spec, df)
             subgroup_panel(df, spec, result)
             prediction_panel(df, spec, result)

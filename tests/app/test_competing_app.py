@@ -82,6 +82,9 @@ def test_entry_column_is_suggested_and_announced():
     at = page(at, "pages/survival.py")
     assert any("Delayed entry in use" in i.value for i in at.info)
     assert at.session_state["km_spec"].entry_col == "entry_months"
+    at = page(at, "pages/hazard_ratios.py")
+    assert any("Delayed entry in use" in i.value for i in at.info)
+    assert at.session_state["hr_spec"].entry_col == "entry_months"
 
 
 
