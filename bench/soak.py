@@ -7,6 +7,12 @@
 2. **Concurrency**: ``--sessions`` (4) browser sessions change choices at the same time for
    ``--duration`` seconds (120). Reported: reruns done, errors (exception boxes, page errors,
    timeouts), and the rerun time (click to settled page) p50 / p95 / max. Pass: no error.
+3. **Bomb files** (``bench/bombs.py``): ``--bomb-uploads`` (3) sessions, one after the other,
+   each upload a 0.3 MB workbook of 300 shared strings of 1 MB; each session then closes.
+   Reported: server RSS before, peak, after the uploads, and after the closed sessions were
+   dropped (``server.disconnectedSessionTTL`` is 10 s for the soak; the app reaps closed
+   sessions and trims the heap every 20 s); what the app said for each upload. Pass: peak
+   growth and the growth left after the sessions closed both within ``--bomb-limit`` MB (300).
 
 A rerun is timed from the click until the server's ``script_finished`` message for it has
 arrived on the session's WebSocket (decoded with Streamlit's own protobuf classes) and the page
@@ -30,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bombs import BOMBS  # noqa: E402 - bench/bombs.py, beside this script
 from tests.streamlit_server import free_port, start_server, stop_server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -253,6 +260,84 @@ async def concurrent_soak(browser, url: str, pid: int, sessions: int, duration: 
             "rerun_time_by_action": by_action}
 
 
+#: Seconds a closed session is kept for reconnection on the soak's server (default 120).
+SESSION_TTL = 10
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _outcome(page, name: str, timeout_ms: int) -> str:
+    """Wait until the upload was read (its name in the sidebar) or refused (an error box)."""
+    loaded = page.get_by_test_id("stSidebar").get_by_text(name)
+    refused = page.get_by_test_id("stAlertContentError")
+    deadline = time.perf_counter() + timeout_ms / 1000
+    while time.perf_counter() < deadline:
+        if await loaded.count():
+            await page.wait_for_function(IDLE, timeout=timeout_ms)
+            return "read"
+        if await refused.count():
+            return "refused: " + (await refused.first.inner_text())[:160].replace("\n", " ")
+        await asyncio.sleep(0.1)
+    return "timeout"
+
+
+async def bomb_soak(browser, url: str, pid: int, uploads: int, timeout_ms: int,
+                    release_seconds: float, deadline: float) -> dict:
+    files = {name: build() for name, build in BOMBS.items()}
+    samples: list[float] = []
+    stop = asyncio.Event()
+
+    async def watch_memory() -> None:
+        while not stop.is_set():
+            samples.append(rss_mb(pid))
+            await asyncio.sleep(0.25)
+
+    start = rss_mb(pid)
+    watcher = asyncio.create_task(watch_memory())
+    runs = []
+    try:
+        for index in range(uploads):
+            for name, data in files.items():
+                if time.monotonic() > deadline:
+                    break
+                context = await browser.new_context()
+                try:
+                    page = await context.new_page()
+                    await page.goto(url)
+                    await page.get_by_role("heading", name="Data", level=1).wait_for()
+                    await page.wait_for_function(IDLE, timeout=timeout_ms)
+                    began = time.perf_counter()
+                    await page.get_by_test_id("stFileUploader").locator(
+                        "input[type=file]").set_input_files(
+                        files=[{"name": name, "mimeType": XLSX, "buffer": data}])
+                    outcome = await _outcome(page, name, timeout_ms)
+                    runs.append({"upload": index + 1, "file": name, "bytes": len(data),
+                                 "outcome": outcome,
+                                 "seconds": round(time.perf_counter() - began, 1),
+                                 "rss_after_mb": round(rss_mb(pid), 1)})
+                finally:
+                    await context.close()
+                print(f"   upload {index + 1}: {runs[-1]}", flush=True)
+        after_uploads = rss_mb(pid)
+        # the sessions are closed: wait for their TTL, the reaper and the trim
+        released = after_uploads
+        waited = time.monotonic() + release_seconds
+        while time.monotonic() < min(waited, deadline):
+            await asyncio.sleep(2.0)
+            released = rss_mb(pid)
+            if released - start <= 50:
+                break
+    finally:
+        stop.set()
+        await watcher
+    peak = max(samples + [start])
+    return {"files": {n: len(d) for n, d in files.items()}, "uploads": runs,
+            "rss_start_mb": round(start, 1), "rss_peak_mb": round(peak, 1),
+            "rss_after_uploads_mb": round(after_uploads, 1),
+            "rss_after_sessions_closed_mb": round(released, 1),
+            "peak_growth_mb": round(peak - start, 1),
+            "growth_left_mb": round(released - start, 1)}
+
+
 async def main_async(args) -> dict:
     from playwright.async_api import async_playwright
 
@@ -260,21 +345,32 @@ async def main_async(args) -> dict:
     deadline = time.monotonic() + args.max_seconds
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start_server(port, RESULTS / "soak-server.log")
+    server = start_server(port, RESULTS / "soak-server.log",
+                          options=("--server.disconnectedSessionTTL", str(SESSION_TTL)))
     report: dict = {"url": url, "chromium": args.chromium}
     try:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=args.chromium,
                                                        args=CHROMIUM_ARGS)
             try:
-                print(f"1. {args.reruns} consecutive reruns, one session ({url})", flush=True)
-                report["reruns"] = await rerun_soak(browser, url, server.pid, args.reruns,
-                                                    args.warmup, args.timeout * 1000, deadline)
-                print(f"2. {args.sessions} concurrent sessions for {args.duration:g} s",
-                      flush=True)
-                report["concurrent"] = await concurrent_soak(
-                    browser, url, server.pid, args.sessions, args.duration,
-                    args.timeout * 1000, deadline)
+                if "reruns" in args.phases:
+                    print(f"1. {args.reruns} consecutive reruns, one session ({url})",
+                          flush=True)
+                    report["reruns"] = await rerun_soak(browser, url, server.pid, args.reruns,
+                                                        args.warmup, args.timeout * 1000,
+                                                        deadline)
+                if "concurrent" in args.phases:
+                    print(f"2. {args.sessions} concurrent sessions for {args.duration:g} s",
+                          flush=True)
+                    report["concurrent"] = await concurrent_soak(
+                        browser, url, server.pid, args.sessions, args.duration,
+                        args.timeout * 1000, deadline)
+                if "bombs" in args.phases:
+                    print(f"3. bomb files, {args.bomb_uploads} sessions one after the other",
+                          flush=True)
+                    report["bombs"] = await bomb_soak(
+                        browser, url, server.pid, args.bomb_uploads, args.timeout * 1000,
+                        args.release_seconds, deadline)
             finally:
                 await browser.close()
         report["server_rss_final_mb"] = round(rss_mb(server.pid), 1)
@@ -283,19 +379,45 @@ async def main_async(args) -> dict:
     return report
 
 
-def verdict(report: dict, mem_limit: float) -> list[str]:
+def verdict(report: dict, mem_limit: float, bomb_limit: float = 300.0) -> list[str]:
     failures = []
-    reruns = report["reruns"]
-    if reruns["growth_after_warmup_mb"] >= mem_limit:
+    reruns = report.get("reruns")
+    if reruns and reruns["growth_after_warmup_mb"] >= mem_limit:
         failures.append(f"memory grew {reruns['growth_after_warmup_mb']} MB "
                         f"(limit {mem_limit:g} MB)")
     for part in ("reruns", "concurrent"):
-        if report[part]["errors"]:
+        if part in report and report[part]["errors"]:
             failures.append(f"{part}: {len(report[part]['errors'])} error(s)")
+    bombs = report.get("bombs")
+    if bombs:
+        if bombs["peak_growth_mb"] > bomb_limit:
+            failures.append(f"bomb files: peak growth {bombs['peak_growth_mb']} MB "
+                            f"(limit {bomb_limit:g} MB)")
+        if bombs["growth_left_mb"] > bomb_limit:
+            failures.append(f"bomb files: {bombs['growth_left_mb']} MB still held after the "
+                            f"sessions closed (limit {bomb_limit:g} MB)")
+        if any(run["outcome"] == "timeout" for run in bombs["uploads"]):
+            failures.append("bomb files: an upload neither loaded nor was refused in time")
     return failures
 
 
+def print_bombs(b: dict) -> None:
+    print(f"  bomb files {b['files']}: server RSS {b['rss_start_mb']} MB at start, peak "
+          f"{b['rss_peak_mb']} MB (+{b['peak_growth_mb']}), {b['rss_after_uploads_mb']} MB after "
+          f"the uploads, {b['rss_after_sessions_closed_mb']} MB after the sessions closed "
+          f"(+{b['growth_left_mb']})")
+    for run in b["uploads"]:
+        print(f"    upload {run['upload']} {run['file']}: {run['outcome']} in {run['seconds']} s, "
+              f"RSS {run['rss_after_mb']} MB")
+
+
 def print_report(report: dict, failures: list[str]) -> None:
+    if "bombs" in report:
+        print("\nSoak results")
+        print_bombs(report["bombs"])
+    if "reruns" not in report or "concurrent" not in report:
+        print("PASS" if not failures else "FAIL: " + "; ".join(failures))
+        return
     r, c = report["reruns"], report["concurrent"]
     print("\nSoak results")
     print(f"  reruns: {r['rerun_time'].get('count', 0)} ok, {len(r['errors'])} errors; server RSS "
@@ -325,13 +447,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mem-limit", type=float, default=50.0, help="MB")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per rerun")
     parser.add_argument("--max-seconds", type=float, default=1200.0, help="overall bound")
+    parser.add_argument("--bomb-uploads", type=int, default=3)
+    parser.add_argument("--bomb-limit", type=float, default=300.0, help="MB")
+    parser.add_argument("--release-seconds", type=float, default=90.0,
+                        help="longest wait for the closed sessions' memory to be released")
+    parser.add_argument("--phases", default="reruns,concurrent,bombs",
+                        help="comma-separated: reruns, concurrent, bombs")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     args = parser.parse_args(argv)
+    args.phases = {p.strip() for p in args.phases.split(",") if p.strip()}
     if not os.access(args.chromium, os.X_OK):
         print(f"Chromium not found at {args.chromium} (make chromium)", file=sys.stderr)
         return 2
     report = asyncio.run(main_async(args))
-    failures = verdict(report, args.mem_limit)
+    failures = verdict(report, args.mem_limit, args.bomb_limit)
     report["pass"] = not failures
     report["failures"] = failures
     (RESULTS / "soak.json").write_text(json.dumps(report, indent=2))

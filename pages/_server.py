@@ -14,9 +14,11 @@ the container, the tests and ``make soak``) before the server starts, and again,
   anonymous temporary file on disk; the spool limit is lifted, so an upload is held in memory
   from the socket to the engine (Streamlit's own streaming cap, ``server.maxUploadSize``, still
   refuses larger bodies while they arrive).
-* **Memory returned.** A daemon thread collects garbage and asks glibc to return free heap
-  pages to the system (``malloc_trim``) every :data:`TRIM_SECONDS`, so the memory of closed
-  sessions (their data and cached results) does not stay with the process.
+* **Memory returned.** Every :data:`TRIM_SECONDS` a daemon thread shuts down the sessions
+  whose browser left more than ``server.disconnectedSessionTTL`` ago (their session state,
+  per-session cache and uploaded files), collects garbage, and asks Arrow's memory pool and
+  glibc (``malloc_trim``) to return free pages to the system, so the memory of closed sessions
+  does not stay with the process.
 """
 
 from __future__ import annotations
@@ -66,15 +68,59 @@ def _malloc_trim():
 
 
 def trim_memory() -> bool:
-    """Collect garbage and return free heap memory to the system (glibc only); True if trimmed."""
+    """Collect garbage and return free memory to the system: Arrow's memory pool (mimalloc or
+    jemalloc keep freed pages: 0.8 GB after one 300 MB workbook) and glibc's heap
+    (``malloc_trim``). True if glibc trimmed."""
     gc.collect()
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        try:
+            arrow.default_memory_pool().release_unused()
+        except Exception:  # noqa: BLE001,S110 - an Arrow without release_unused: nothing to do
+            pass
     trim = _malloc_trim()
     return bool(trim(0)) if trim is not None else False
 
 
+def reap_closed_sessions() -> bool:
+    """Shut down the sessions whose browser left more than ``server.disconnectedSessionTTL``
+    ago. Streamlit keeps them (session state, uploaded files) until its next write to the
+    session store and then drops them without ``shutdown()``, which is what releases their
+    uploaded files, and an evicted session object can stay referenced; this shuts them down
+    and clears their state (the data, the per-session cache), on the server's event loop. Best effort: False when the
+    runtime is not there (or its internals changed)."""
+    try:
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return False
+        runtime = Runtime.instance()
+        store = runtime._session_mgr._session_storage._cache
+        loop = runtime._get_async_objs().eventloop
+        expire = store.expire
+    except Exception:  # noqa: BLE001 - another Streamlit: nothing to reap here
+        return False
+
+    def reap() -> None:
+        for _session_id, info in expire():
+            for release in (info.session.shutdown, info.session.session_state.clear):
+                try:  # shutdown drops its uploaded files; its state holds the data, caches
+                    release()
+                except Exception:  # noqa: BLE001,S110 - already shut down or cleared
+                    pass
+
+    try:
+        loop.call_soon_threadsafe(reap)
+    except RuntimeError:  # the loop is closed: the server is stopping
+        return False
+    return True
+
+
 def _trim_forever(event: threading.Event) -> None:
     while not event.wait(TRIM_SECONDS):
-        trim_memory()
+        reap_closed_sessions()
+        if not event.wait(1.0):  # after the sessions' memory was released on the loop
+            trim_memory()
 
 
 def harden() -> None:

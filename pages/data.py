@@ -40,6 +40,7 @@ UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet", "sav", "z
 UNITS = ["months", "days", "weeks", "years"]
 OPERATORS = ["=", "!=", "<", "<=", ">", ">="]
 NO_EVENT_VALUE = "0/1 coding (1 = event)"
+PREVIEW_CHARS = 200
 
 
 def _source() -> None:
@@ -74,8 +75,22 @@ def _source() -> None:
 
 def _preview(df: pd.DataFrame) -> None:
     st.subheader("2. Preview")
-    st.markdown(f"{len(df)} rows, {df.shape[1]} columns (first 100 rows shown).")
-    st.dataframe(df.head(100), hide_index=True, height=280)
+    st.markdown(f"{len(df)} rows, {df.shape[1]} columns (first 100 rows shown; texts longer "
+                f"than {PREVIEW_CHARS} characters cut).")
+    st.dataframe(_short_texts(df.head(100)), hide_index=True, height=280)
+
+
+def _short_texts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Long texts cut for the preview: a 1 MB cell would otherwise travel to the browser (and
+    sit in the server's memory as a message) for 100 rows at a time."""
+    frame = frame.copy()
+    for index in range(frame.shape[1]):
+        values = frame.iloc[:, index]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            frame.iloc[:, index] = values.map(
+                lambda v: v[:PREVIEW_CHARS] + "…" if isinstance(v, str)
+                and len(v) > PREVIEW_CHARS else v)
+    return frame
 
 
 def _endpoint_row(index: int, endpoint: dict, columns: list[str], df: pd.DataFrame) -> dict:

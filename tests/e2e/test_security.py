@@ -48,7 +48,7 @@ PARAMS = ("app_endpoint", "km_kind", "km_col", "km_rule", "km_cuts", "km_order",
           "km_composite_name", "km_reference", "km_landmarks", "km_rmst", "km_pairwise",
           "km_trend", "km_ci", "km_landmark_from", "km_response_col", "hr_terms",
           "hr_with_group", "cohort_biomarker", "cohort_category", "cohort_order", "data_where",
-          "data_time_unit")
+          "data_time_unit", "data_sha256")
 
 
 def _loopback(url: str) -> bool:
