@@ -105,3 +105,9 @@ def quartile_panel(result, column: str) -> None:
     st.caption(METHODS["quartiles"] + " If Q2–Q4 have similar hazard ratios, a 'Q1 vs rest' "
                "split is supported by the data; a gradient argues for keeping the marker "
                f"continuous ({md(column)} as a spline).")
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    from pages._legacy import opened_as_page
+
+    opened_as_page()

@@ -190,3 +190,9 @@ def prediction_panel(df: pd.DataFrame, spec, result) -> None:
                     alt="Kaplan–Meier curves with this patient's group highlighted")
     show_table(prediction_table(pred, time_unit()))
     st.caption(METHODS["prediction"])
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    from pages._legacy import opened_as_page
+
+    opened_as_page()

@@ -35,3 +35,9 @@ def deeper_parts(km_result, hr_result) -> tuple[dict, dict, list]:
     if _same_endpoint(screen_spec, km_spec):
         parts["screen"] = run_analysis(screen_spec)
     return deeper_report_parts(**parts)
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    from pages._legacy import opened_as_page
+
+    opened_as_page()

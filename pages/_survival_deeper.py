@@ -16,3 +16,9 @@ def landmark_differences_section(result) -> None:
     st.subheader("Survival difference from the reference group at the landmarks")
     show_table(landmark_difference_table(result, time_unit()))
     st.caption(METHODS["landmark_differences"])
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    from pages._legacy import opened_as_page
+
+    opened_as_page()

@@ -75,3 +75,29 @@ def require_r(*packages: str) -> str:
     if packages and not _r_has(tuple(packages)):
         missing_tool(f"R packages missing among {', '.join(packages)} ({R_PACKAGES_HINT})")
     return rscript
+
+
+#: AppTest script-run limits are raised to at least this many seconds (``APPTEST_TIMEOUT``):
+#: a limit is not a wait — a fast run returns at once — so a busy 2-core machine must not turn a
+#: slow run into a failure. Tests keep their own (lower) numbers; this is the floor for all.
+APPTEST_TIMEOUT = float(os.environ.get("APPTEST_TIMEOUT", "180"))
+
+
+def _generous_apptest_limits() -> None:
+    try:
+        from streamlit.testing.v1 import AppTest
+    except ImportError:  # pragma: no cover - streamlit is a dependency
+        return
+    original = AppTest._run
+    if getattr(original, "_floored", False):
+        return
+
+    def _run(self, widget_state=None, timeout=None):
+        limit = self.default_timeout if timeout is None else timeout
+        return original(self, widget_state, timeout=max(limit, APPTEST_TIMEOUT))
+
+    _run._floored = True
+    AppTest._run = _run
+
+
+_generous_apptest_limits()
