@@ -44,9 +44,10 @@ DEFAULT_LANDMARK = {"months": "36", "days": "1095", "weeks": "156", "years": "3"
 
 #: Session keys mirrored in the URL, with their type. Everything else stays server-side.
 MIRRORED: dict[str, type] = {
-    "app_endpoint": str, "km_kind": str, "km_col": str, "km_rule": str, "km_cuts": str,
+    "app_endpoint": str, "km_kind": str, "km_col": str, "km_cat": str, "km_rule": str, "km_cuts": str,
     "km_order": str, "km_composite": list, "km_composite_name": str, "km_reference": str,
-    "km_landmarks": str, "km_rmst": str, "km_pairwise": str, "km_trend": bool, "km_ci": bool,
+    "km_landmarks": str, "km_rmst": str, "km_pairwise": str, "km_trend": bool, "km_bands": str,
+    "km_display_unit": str, "km_landmarks_unit": str,
     "km_landmark_from": str, "km_response_col": str,
     "hr_terms": list, "hr_with_group": bool,
     "cohort_biomarker": str, "cohort_category": str, "cohort_order": str,
@@ -57,16 +58,18 @@ MIRRORED: dict[str, type] = {
 # --------------------------------------------------------------------------- entry
 def page_config() -> None:
     """Title, favicon and layout. Called before ``st.navigation``: without a favicon set first,
-    the browser takes the page's ``:material/...:`` icon as favicon, from Google's servers."""
+    the browser takes the page's ``:material/...:`` icon as favicon, from Google's servers.
+    The sidebar starts open on wide screens and closed on phones (``auto``)."""
     st.set_page_config(
         page_title="Cohort Explorer", page_icon=str(ICON), layout="wide",
-        initial_sidebar_state="expanded",
+        initial_sidebar_state="auto",
         menu_items={"About": "Cohort Explorer: Kaplan–Meier, log-rank and Cox models that "
                              "match R's survival package."})
 
 
-def frame() -> None:
-    """Page config, URL choices, the default dataset and the sidebar (run once per rerun)."""
+def frame(*, sidebar: bool = True) -> None:
+    """Page config, URL choices, the default dataset and the sidebar (run once per rerun);
+    presentation mode draws no sidebar at all (``sidebar=False``)."""
     page_config()
     from pages._auth import sign_in_gate  # optional OpenID Connect sign-in (docs/DEPLOYMENT.md)
 
@@ -83,6 +86,8 @@ def frame() -> None:
         if not known:
             st.session_state.pop("app_endpoint")
             endpoint = None
+    if not sidebar:  # presentation mode: the figure gets the whole window
+        return
     with st.sidebar:
         st.markdown("**Active dataset**")
         st.markdown(md(st.session_state.get("data_name", "none")))
@@ -260,7 +265,8 @@ def _reset_dataset_choices(unit: str) -> None:
     """
     # km_spec/hr_spec are analyses of the previous data: the Report page must not rerun them.
     for key in ("data_time_unit_w", "km_response_col", "km_response_col_w", "km_spec",
-                "hr_spec", "data_dates", "data_entry_col", "km_cr_col"):
+                "hr_spec", "data_dates", "data_entry_col", "km_cr_col", "km_display_unit",
+                "km_display_unit_w"):
         st.session_state.pop(key, None)
     st.session_state["km_landmark_from"] = ""  # landmark mode needs the old response column
     _default_landmarks(unit)
@@ -268,14 +274,58 @@ def _reset_dataset_choices(unit: str) -> None:
 
 def _default_landmarks(unit: str) -> None:
     st.session_state["km_landmarks"] = DEFAULT_LANDMARK.get(unit, "36")
+    st.session_state["km_landmarks_unit"] = unit
     st.session_state.pop("km_landmarks_w", None)
 
 
 def follow_time_unit() -> None:
     """``on_change`` of the Data page's time unit: a default landmark becomes the new unit's
-    default (36 months -> 1095 days); landmark times the user typed are kept."""
+    default (36 months -> 1095 days); landmark times the user typed are kept. The display
+    unit follows the data's again."""
     if st.session_state.get("km_landmarks") in DEFAULT_LANDMARK.values():
         _default_landmarks(st.session_state.get("data_time_unit_w") or "months")
+    else:
+        st.session_state["km_landmarks_unit"] = st.session_state.get("data_time_unit_w")
+    st.session_state.pop("km_display_unit", None)
+    st.session_state.pop("km_display_unit_w", None)
+
+
+def default_display_unit(data_unit: str) -> str:
+    """Times are shown in months for data in days or weeks, else in the data's unit."""
+    return "months" if data_unit in ("days", "weeks") else data_unit
+
+
+def landmarks_in(unit: str) -> None:
+    """Rewrite the landmark text (and RMST horizon) into ``unit`` when it was written in
+    another: a default becomes the unit's default (1095 days -> 36 months), typed values are
+    converted (36 months -> 3 years)."""
+    from cohort_explorer.present.labels import time_scale
+
+    written = st.session_state.get("km_landmarks_unit") or time_unit()
+    if written == unit:
+        return
+    text = st.session_state.get("km_landmarks", "")
+    if text in DEFAULT_LANDMARK.values() and DEFAULT_LANDMARK.get(written) == text:
+        converted = DEFAULT_LANDMARK.get(unit, text)
+    else:
+        converted = _convert_times(text, time_scale(written, unit))
+    st.session_state["km_landmarks"] = converted
+    st.session_state["km_rmst"] = _convert_times(st.session_state.get("km_rmst", ""),
+                                                 time_scale(written, unit))
+    for key in ("km_landmarks_w", "km_rmst_w"):
+        st.session_state.pop(key, None)
+    st.session_state["km_landmarks_unit"] = unit
+
+
+def _convert_times(text: str, factor: float) -> str:
+    out = []
+    for part in str(text or "").split(","):
+        try:
+            out.append(f"{float(part) * factor:.4g}")
+        except ValueError:
+            if part.strip():
+                out.append(part.strip())
+    return ", ".join(out)
 
 
 def ensure_dataset() -> None:

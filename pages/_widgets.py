@@ -20,6 +20,7 @@ KIND_NONE = "No grouping"
 KIND_BIOMARKER = "Biomarker (numeric)"
 KIND_CATEGORY = "Category"
 KIND_COMPOSITE = "Composite (any of several 0/1 flags)"
+RULE_LEVELS = {"quartiles": 4, "tertiles": 3, "median": 2, "q1-vs-rest": 2, "optimal": 2}
 RULES = {
     "Quartiles": "quartiles", "Tertiles": "tertiles", "Median split": "median",
     "Q1 vs rest": "q1-vs-rest", "Custom cut points": "cut",
@@ -39,6 +40,7 @@ class GroupChoice:
     description: str = "all patients"
     ordered: bool = False
     is_optimal: bool = False
+    levels: int = 1  # number of groups the choice makes (before the data say otherwise)
 
 
 def column_key(prefix: str, column: str) -> str:
@@ -117,10 +119,12 @@ def _biomarker(prefix: str, columns: list[str], allow_optimal: bool) -> GroupCho
             st.info("Enter one or more cut points, e.g. 0.5, 1.5.")
             return GroupChoice()
         spec = f"{column}:cut={cuts}"
+        levels = len(cuts.split(",")) + 1
     else:
         spec = f"{column}:{rule}"
+        levels = RULE_LEVELS[rule]
     return GroupChoice(group_by=spec, column=column, description=f"{column}, {rule_label.lower()}",
-                    ordered=rule != "optimal", is_optimal=rule == "optimal")
+                       ordered=rule != "optimal", is_optimal=rule == "optimal", levels=levels)
 
 
 def _category(prefix: str, df: pd.DataFrame, columns: list[str]) -> GroupChoice:
@@ -128,14 +132,20 @@ def _category(prefix: str, df: pd.DataFrame, columns: list[str]) -> GroupChoice:
         st.info("No categorical column (2–12 levels) in this dataset.")
         return GroupChoice()
     default = "cyto_risk" if "cyto_risk" in columns else columns[0]
-    column = persisted(st.selectbox, "Category", f"{prefix}_col", default, options=columns)
+    # Its own key: switching "Stratify by" back to a biomarker keeps the chosen marker. A link
+    # made before the category had its own key names it in ``{prefix}_col``.
+    if f"{prefix}_cat" not in st.session_state and f"{prefix}_col" in st.session_state:
+        st.session_state[f"{prefix}_cat"] = st.session_state[f"{prefix}_col"]
+    column = persisted(st.selectbox, "Category", f"{prefix}_cat", default, options=columns)
     order_default = ",".join(default_order(df[column]))
     follow_column(f"{prefix}_order", column, order_default)
     order = persisted(st.text_input, "Order of the groups (comma-separated; empty = sorted)",
                       f"{prefix}_order", order_default)
     order = ",".join(o.strip() for o in order.split(",") if o.strip())
     spec = f"{column}:order={order}" if order else column
-    return GroupChoice(group_by=spec, column=column, description=column, ordered=bool(order))
+    levels = len(order.split(",")) if order else int(df[column].dropna().nunique())
+    return GroupChoice(group_by=spec, column=column, description=column, ordered=bool(order),
+                       levels=levels)
 
 
 def _composite(prefix: str, df: pd.DataFrame) -> GroupChoice:
@@ -154,7 +164,8 @@ def _composite(prefix: str, df: pd.DataFrame) -> GroupChoice:
     if name in df.columns:
         name = f"{name}_any"
     return GroupChoice(group_by=name, derive=(f"{name}=any:{','.join(chosen)}",), column=name,
-                    description=f"{name} = any of {', '.join(chosen)}", ordered=True)
+                       description=f"{name} = any of {', '.join(chosen)}", ordered=True,
+                       levels=2)
 
 
 def group_builder(prefix: str, df: pd.DataFrame, suggestion, *,

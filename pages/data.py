@@ -16,7 +16,6 @@ from pages._common import (
     endpoints,
     follow_time_unit,
     md,
-    notice_synthetic,
     persisted,
     raw_dataset,
     session_cache,
@@ -241,7 +240,6 @@ def _filters(df: pd.DataFrame) -> None:
 
 begin_page()
 st.title("Data")
-notice_synthetic()
 _source()
 df = dataset()
 _preview(df)

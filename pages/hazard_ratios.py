@@ -20,6 +20,7 @@ from pages._common import (
     warnings_box,
 )
 from pages._competing import entry_notice
+from pages._figures import download_menu, forest_builder, is_phone
 from pages._hr_deeper import prediction_panel, screen_panel, strata_choice, subgroup_panel
 from pages._widgets import column_key, endpoint_select
 
@@ -27,6 +28,7 @@ from cohort_explorer.analysis.stratify import category_levels
 from cohort_explorer.errors import CohortError
 from cohort_explorer.present import plots
 from cohort_explorer.present.format import format_p
+from cohort_explorer.present.labels import hr_adjustment
 from cohort_explorer.present.tables import display_cox_table
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.grouping import parse_group_spec
@@ -149,9 +151,23 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
     cols[3].metric("Events per variable", f"{cox.events_per_variable:.1f}")
     st.markdown(f"Likelihood-ratio test: χ² = {cox.lr_test.statistic:.2f}, {cox.lr_test.df} df, "
                 f"**{format_p(cox.lr_test.p)}** · ties: Efron")
-    st.plotly_chart(plots.forest_figure(cox, theme=theme()), config=plots.PLOTLY_CONFIG,
-                    theme=None, key="hr_forest", alt="Forest plot of hazard ratios")
-    show_table(display_cox_table(cox))
+    build = forest_builder(result, spec)
+    phone = is_phone()
+    st.plotly_chart(build(font_size=11 if phone else 17),
+                    config={**plots.PLOTLY_CONFIG, "displayModeBar": not phone}, theme=None,
+                    key="hr_forest", alt="Forest plot of hazard ratios")
+    with st.container(horizontal=True, key="hr_figure_tools"):
+        if st.button("Present full screen", icon=":material/slideshow:", key="hr_present",
+                     help="The figure in large type; arrow keys move between the session's "
+                          "figures; Esc comes back here."):
+            st.session_state["app_present"] = {"figure": "forest",
+                                               "back": "pages/hazard_ratios.py"}
+            st.switch_page("pages/present.py")
+        download_menu(build, "forest", key="hr_export", axis_titles=False)
+    words = hr_adjustment(cox, spec, group_column=result.group_column)
+    st.markdown(f"Hazard ratios of this model are **{md(words)}**"
+                + (" (each term is adjusted for the others)." if words != "unadjusted" else "."))
+    show_table(display_cox_table(cox, spec.conf_level))
     _ph_section(result.ph_test)
 
 

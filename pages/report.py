@@ -9,7 +9,6 @@ from pages._common import (
     begin_page,
     dataset,
     end_page,
-    endpoints,
     filtered_dataset,
     md,
     run_analysis,
@@ -17,9 +16,18 @@ from pages._common import (
     theme,
     time_unit,
 )
+from pages._figures import (
+    SessionFigure,
+    display_scale,
+    display_unit,
+    download_menu,
+    endpoint_of,
+    session_figures,
+)
 from pages._report_deeper import deeper_parts
 from pages._review import fingerprint, r_script_download
 
+from cohort_explorer.analysis.model_rows import model_rows
 from cohort_explorer.errors import CohortError
 from cohort_explorer.present import exports, plots, report
 
@@ -32,13 +40,6 @@ def _endpoint_key(spec) -> tuple:
     return spec.time_col, spec.event_col, spec.event_value
 
 
-def _endpoint_of(spec) -> str:
-    """Name of the Data page's endpoint that ``spec`` analyses (its time column if none is)."""
-    return next((e["name"] for e in endpoints()
-                 if (e["time_col"], e["event_col"], e["event_value"]) == _endpoint_key(spec)),
-                spec.time_col)
-
-
 def _endpoint_notes(km_spec, hr_spec, endpoint: str):
     """Say when the analyses are not for the app-wide endpoint; the ``hr_spec`` to report."""
     chosen = st.session_state.get("app_endpoint")
@@ -47,7 +48,7 @@ def _endpoint_notes(km_spec, hr_spec, endpoint: str):
                 f"it for {md(chosen)}.", icon=":material/info:")
     if hr_spec is None or _endpoint_key(hr_spec) == _endpoint_key(km_spec):
         return hr_spec
-    cox_endpoint = _endpoint_of(hr_spec)
+    cox_endpoint = endpoint_of(hr_spec)
     update = (f"it is included once the Survival analysis is for {md(cox_endpoint)} too"
               if cox_endpoint == chosen
               else f"open the Hazard ratios page to fit it for {md(chosen or endpoint)}")
@@ -56,45 +57,17 @@ def _endpoint_notes(km_spec, hr_spec, endpoint: str):
     return None
 
 
-def _figures(km_result, hr_result, endpoint: str) -> dict:
-    figures = {"kaplan-meier": plots.km_figure(
-        km_result, time_unit=time_unit(), endpoint=endpoint,
-        group_title=km_result.group_column,
-        landmark=km_result.spec.landmarks[0] if km_result.spec.landmarks else None)}
-    if hr_result is not None and hr_result.cox is not None:
-        figures["forest"] = plots.forest_figure(hr_result.cox)
-        worst = next(iter((hr_result.ph_test.plottable() if hr_result.ph_test else {}).items()),
-                     None)
-        if worst is not None and worst[1] < 0.05:  # PH in doubt: show the evidence
-            figures["ph-residuals"] = plots.ph_residual_figure(hr_result.ph_test, worst[0])
-    if getattr(km_result, "competing", None) is not None:
-        figures["cumulative-incidence"] = plots.cif_figure(
-            km_result, time_unit=time_unit(), endpoint=endpoint,
-            group_title=km_result.group_column)
-    if km_result.cutpoint is not None:
-        figures["cutpoint"] = plots.cutpoint_figure(km_result.cutpoint,
-                                                    column=km_result.group_column)
-    return figures
-
-
-def _figure_downloads(figures: dict, key: str) -> None:
-    st.subheader("Figures (PNG and SVG, numbers at risk included)")
-    images = st.session_state.get("report_images")
-    if images is None or images[0] != key:
-        if st.button("Prepare PNG and SVG files", key="report_prepare", type="primary"):
-            try:
-                with st.spinner("Rendering figures with Chromium…"):
-                    rendered = plots.figure_images(figures)
-            except plots.StaticExportError as error:
-                show_error(error)
-                return
-            st.session_state["report_images"] = (key, rendered)
-            st.rerun()
-        return
-    for (name, fmt), data in sorted(images[1].items()):
-        st.download_button(f"Download {name}.{fmt}", data, file_name=f"{name}.{fmt}",
-                           mime="image/png" if fmt == "png" else "image/svg+xml",
-                           key=f"report_dl_{name}_{fmt}", on_click="ignore")
+def _figure_previews(figures) -> None:
+    st.subheader("Figures")
+    st.markdown("Each figure as it goes into the report; download it for a slide or a journal "
+                "(PNG 300 dpi, SVG or PDF; drawn when you click).")
+    for figure in figures:
+        with st.container(border=True, key=f"report_fig_{figure.name}"):
+            st.markdown(f"**{md(figure.caption)}**")
+            st.plotly_chart(figure.build(light=theme() == "light"), config=plots.PLOTLY_CONFIG,
+                            theme=None, key=f"report_preview_{figure.name}", alt=figure.caption)
+            download_menu(figure.build, figure.name, key=f"report_export_{figure.name}",
+                          axis_titles=figure.name == "kaplan-meier")
 
 
 def _table_downloads(km_result, hr_result) -> None:
@@ -133,28 +106,39 @@ def _patient_download() -> None:
                        on_click="ignore")
 
 
-def _html_download(km_result, hr_result, figures: dict, key: str, endpoint: str,
-                   extra: tuple = ({}, [])) -> None:
+def _html_download(km_result, hr_result, hr_spec, figures, endpoint: str,
+                   sections=()) -> None:
     st.subheader("HTML report")
-    images = st.session_state.get("report_images")
-    images = images[1] if images is not None and images[0] == key else {}
     notes = []
     if hr_result is not None and hr_result.cox is not None:
         notes += [f"Cox model: {w}" for w in hr_result.warnings if w not in km_result.warnings]
-
+    interactive = st.checkbox("Interactive figures (larger file, needs JavaScript; default: "
+                              "static SVG images)", key="report_interactive")
     # Everything from the session is read now: the download callback runs outside the page.
     dataset_name = st.session_state.get("data_name")
     synthetic = bool(st.session_state.get("data_synthetic"))
-    unit = time_unit()
+    unit, scale = display_unit(), display_scale()
     digest = fingerprint()
     appendix = st.checkbox("Append an independent cross-check with lifelines (KM, log-rank, "
                            "Cox)", value=True, key="report_cross_check")
     df = dataset()
+    drawn = {f.name: f.build(light=True) for f in figures}
+    captions = {f.name: f.caption for f in figures}
+    rows = None
+    if hr_result is not None and hr_result.cox is not None:
+        try:
+            rows = model_rows(df, hr_spec)
+        except CohortError:
+            rows = None
 
     def build() -> bytes:
-        result = km_result
-        if hr_result is not None and hr_result.cox is not None:
-            result = _with_cox(km_result, hr_result)
+        images = {}
+        if not interactive and drawn:
+            try:
+                images = plots.figure_images(drawn, ("svg",))
+            except plots.StaticExportError:
+                images = {}  # no Chromium: the interactive figures instead
+        cox = hr_result.cox if hr_result is not None else None
         check = None
         if appendix:
             from cohort_explorer.present.crosscheck import lifelines_cross_check
@@ -162,34 +146,18 @@ def _html_download(km_result, hr_result, figures: dict, key: str, endpoint: str,
             check = lifelines_cross_check(
                 df, km_result, hr_result if hr_result is not None and hr_result.cox else None)
         return report.html_report(
-            result, km_result.spec, dataset_name=dataset_name, synthetic=synthetic,
-            time_unit=unit, endpoint=endpoint, figures=figures, images=images, notes=notes,
-            fingerprint=digest, cross_check=check,
-            captions={"kaplan-meier": f"Kaplan–Meier estimate of {endpoint} with numbers at risk",
-                      "forest": "Hazard ratios (Cox model)",
-                      "cutpoint": "Maximally selected log-rank statistics",
-                      "cumulative-incidence": "Cumulative incidence (Aalen–Johansen) with a "
-                                              "competing event, numbers at risk",
-                      "ph-residuals": "Scaled Schoenfeld residuals of the term whose "
-                                      "proportional-hazards test has the smallest p (< 0.05)",
-                      **extra[0]},
-            sections=extra[1],
+            km_result, km_result.spec, dataset_name=dataset_name, synthetic=synthetic,
+            time_unit=unit, time_scale=scale, endpoint=endpoint, figures=drawn, images=images,
+            notes=notes, captions=captions, cox=cox, cox_spec=hr_spec, cox_rows=rows,
+            fingerprint=digest, cross_check=check, sections=sections,
         ).encode("utf-8")
 
-    st.markdown("The report holds the choices, figures, tables, warnings, the methods paragraph "
-                "and software versions in one file that opens offline."
-                + ("" if images else " Prepare the PNG/SVG files above to embed static images; "
-                   "otherwise the figures are embedded interactively."))
+    st.markdown("The report holds the choices in words, each section's patients, the figures, "
+                "tables, warnings, the methods paragraph and software versions in one file that "
+                "opens offline and reads on a phone.")
     st.download_button("Download the HTML report", build,
                        file_name=f"cohort-report-{_slug(endpoint)}.html", mime="text/html",
                        key="report_html", type="primary", on_click="ignore")
-
-
-def _with_cox(km_result, hr_result):
-    """The survival result with the Cox model of the Hazard ratios page (for the report)."""
-    import dataclasses
-
-    return dataclasses.replace(km_result, cox=hr_result.cox)
 
 
 begin_page()
@@ -202,7 +170,7 @@ if km_spec is None:
 else:
     dataset()
     km_result = run_analysis(km_spec)
-    endpoint = _endpoint_of(km_spec)  # the endpoint last analysed, not the one chosen since
+    endpoint = endpoint_of(km_spec)  # the endpoint last analysed, not the one chosen since
     hr_spec = _endpoint_notes(km_spec, st.session_state.get("hr_spec"), endpoint)
     hr_result = run_analysis(hr_spec) if hr_spec is not None else None
     if km_result is not None:
@@ -210,16 +178,19 @@ else:
                     f"{md(st.session_state.get('km_group_label', 'all patients'))}; "
                     f"{km_result.n} patients, {km_result.events} events.")
         try:
-            figures = _figures(km_result, hr_result, endpoint)
+            figures = session_figures() if hr_spec is not None else [
+                f for f in session_figures() if f.name in ("kaplan-meier", "cutpoint",
+                                                           "cumulative-incidence")]
             deeper_figures, deeper_captions, sections = deeper_parts(km_result, hr_result)
-            figures.update(deeper_figures)
+            figures += [SessionFigure(name, deeper_captions.get(name, name),
+                                      lambda fig=fig, **_: fig)
+                        for name, fig in deeper_figures.items()]
         except CohortError as error:
             show_error(error)
-            figures, deeper_captions, sections = {}, {}, []
-        key = f"{km_spec!r}|{hr_spec!r}|{theme()}"
-        _figure_downloads(figures, key)
+            figures, sections = [], []
+        _html_download(km_result, hr_result, hr_spec, figures, endpoint, sections)
+        _figure_previews(figures)
         _table_downloads(km_result, hr_result)
         _patient_download()
-        _html_download(km_result, hr_result, figures, key, endpoint, (deeper_captions, sections))
         r_script_download(dataset(), km_result, hr_result)
 end_page()

@@ -9,7 +9,9 @@ from pages._common import (
     DEFAULT_LANDMARK,
     begin_page,
     dataset,
+    default_display_unit,
     end_page,
+    landmarks_in,
     md,
     persisted,
     run_analysis,
@@ -20,11 +22,19 @@ from pages._common import (
     warnings_box,
 )
 from pages._competing import competing_controls, competing_section, entry_notice
+from pages._figures import (
+    display_scale,
+    display_unit,
+    download_menu,
+    is_phone,
+    km_builder,
+)
 from pages._survival_deeper import landmark_differences_section
 from pages._widgets import endpoint_select, group_builder
 
 from cohort_explorer.present import plots
-from cohort_explorer.present.format import format_p, format_time
+from cohort_explorer.present.format import format_p
+from cohort_explorer.present.labels import TIME_UNITS, hr_adjustment, unit_word
 from cohort_explorer.present.tables import (
     display_cox_table,
     display_group_table,
@@ -54,10 +64,17 @@ def _landmarks(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
+BANDS = {"Automatic (on for one or two groups)": None, "On": True, "Off": False}
+
+
 def _options(choice) -> dict:
-    unit = time_unit()
     left, middle, right = st.columns(3)
     with left:
+        unit = persisted(st.selectbox, "Show times in", "km_display_unit",
+                         default_display_unit(time_unit()), options=list(TIME_UNITS),
+                         help=f"The data's times are in {time_unit()}; axes, tables and "
+                              "landmarks use this unit.")
+        landmarks_in(unit)
         landmarks = persisted(st.text_input, f"Landmark times ({unit}, comma-separated)",
                               "km_landmarks", DEFAULT_LANDMARK.get(unit, "36"))
         rmst = persisted(st.text_input, f"Restricted mean survival up to ({unit}; empty = off)",
@@ -65,12 +82,19 @@ def _options(choice) -> dict:
     with middle:
         pairwise = persisted(st.selectbox, "Pairwise log-rank tests", "km_pairwise", "None",
                              options=list(PAIRWISE))
+        bands = persisted(st.selectbox, "Confidence bands", "km_bands", list(BANDS)[0],
+                          options=list(BANDS))
     with right:
-        show_ci = persisted(st.checkbox, "Show 95% confidence bands", "km_ci", True)
-        trend = persisted(st.checkbox, "Test for trend across ordered groups", "km_trend",
-                          choice.ordered)
-    return {"landmarks": _landmarks(landmarks), "pairwise": PAIRWISE[pairwise],
-            "show_ci": show_ci, "trend": trend, "rmst": _rmst_tau(rmst)}
+        trend = False
+        if choice.ordered and choice.levels >= 3:  # a trend needs three ordered groups
+            trend = persisted(st.checkbox, "Test for trend across the ordered groups",
+                              "km_trend", True)
+    scale = display_scale()  # data unit -> display unit
+    tau = _rmst_tau(rmst)
+    st.session_state["km_show_ci"] = BANDS[bands]
+    return {"landmarks": tuple(v / scale for v in _landmarks(landmarks)),
+            "pairwise": PAIRWISE[pairwise], "show_ci": BANDS[bands], "trend": trend,
+            "rmst": None if tau is None else tau / scale}
 
 
 def _rmst_tau(text: str) -> float | None:
@@ -81,7 +105,7 @@ def _rmst_tau(text: str) -> float | None:
     except ValueError:
         tau = float("nan")
     if not tau > 0:
-        st.error(f"RMST horizon {md(text)} must be a positive number of {md(time_unit())}.")
+        st.error(f"RMST horizon {md(text)} must be a positive number of {md(display_unit())}.")
         return None
     return tau
 
@@ -139,30 +163,41 @@ def _spec(endpoint, choice, options, reference=None) -> AnalysisSpec:
     ), **options.get("extra", {}))
 
 
-def _headline(result) -> None:
-    cols = st.columns(4)
-    cols[0].metric("Patients analysed", result.n)
-    cols[1].metric("Events", result.events)
-    cols[2].metric("Excluded rows", result.excluded.count)
-    follow = result.follow_up
-    median = getattr(follow, "median", None) if follow is not None else None
-    cols[3].metric(f"Median follow-up ({time_unit()})", format_time(median))
-    tests = []
+def key_line(result, endpoint: str) -> None:
+    """Patients, events, the group test and follow-up in one line above the chart."""
+    parts = [f"**{result.n} patients**, {result.events} events"]
     if result.logrank is not None:
         small = any(g.n < 10 or g.events == 0 for g in result.groups)
-        caution = " — caution: a group has fewer than 10 patients or no events" if small else ""
-        tests.append(f"**Log-rank {format_p(result.logrank.p)}** "
-                     f"(χ² = {result.logrank.statistic:.2f}, {result.logrank.df} df){caution}")
-    if result.trend is not None:
-        tests.append(f"Trend test {format_p(result.trend.p)}")
+        parts.append(f"**Log-rank {format_p(result.logrank.p)}**"
+                     + (f" (trend {format_p(result.trend.p)})" if result.trend else "")
+                     + (" — caution: a group has fewer than 10 patients or no events"
+                        if small else ""))
     if result.cutpoint is not None:
-        tests.append(f"Optimal cut {result.cutpoint.cutpoint:g}: corrected "
+        parts.append(f"optimal cut {result.cutpoint.cutpoint:g}: corrected "
                      f"{format_p(result.cutpoint.p_corrected)} (Lau94; the naive p is not valid)")
-    if tests:
-        st.markdown(" · ".join(tests))
+    follow = result.follow_up
+    if follow is not None and follow.median == follow.median:
+        parts.append("median follow-up " + md(unit_word(round(follow.median * display_scale(),
+                                                              1), display_unit())))
+    st.markdown(f"{md(endpoint)}: " + " · ".join(parts))
+
+
+def _notes(result, options) -> None:
+    """Why some numbers are missing or differ: exclusions, landmarks beyond follow-up."""
     if result.excluded.count:
         reasons = {k: v for k, v in result.excluded.reasons.items() if v}
-        st.markdown("Excluded: " + md("; ".join(f"{k}: {v}" for k, v in reasons.items())))
+        st.markdown(f"{result.excluded.count} rows are not in the analysis: "
+                    + md("; ".join(f"{k}: {v}" for k, v in reasons.items())) + ".")
+    for landmark in options["landmarks"]:
+        estimates = [lm.survival for g in result.groups for lm in g.landmarks
+                     if abs(lm.time - landmark) < 1e-9]
+        if estimates and all(e is None or e != e for e in estimates):
+            last = max(float(g.km.time[-1]) for g in result.groups if len(g.km.time))
+            when = unit_word(round(landmark * display_scale(), 2), display_unit())
+            st.info(f"No estimate at {md(when)}: follow-up ends at "
+                    f"{md(unit_word(round(last * display_scale(), 1), display_unit()))}. "
+                    "Choose an earlier landmark under *Change the analysis*.",
+                    icon=":material/info:")
 
 
 def _results(result, choice, options, endpoint) -> None:
@@ -171,19 +206,32 @@ def _results(result, choice, options, endpoint) -> None:
 
 
 def _result_sections(result, choice, options, endpoint) -> None:
+    unit, scale = display_unit(), display_scale()
+    show_table(display_group_table(result, unit, endpoint=endpoint["name"], time_scale=scale,
+                                   with_hr=True, conf_level=result.spec.conf_level))
+    build = km_builder(result, endpoint=endpoint["name"], group_title=choice.description,
+                       show_ci=options["show_ci"])
+    phone = is_phone()
+    with st.container(width=1100 if not phone else "stretch", key="km_chart_box"):
+        st.plotly_chart(build(width_hint=360 if phone else 1000,
+                              font_size=13 if phone else 17),
+                        config={**plots.PLOTLY_CONFIG, "displayModeBar": not phone},
+                        theme=None, key="km_chart",
+                        alt=f"Kaplan–Meier curves of {endpoint['name']} with numbers at risk")
+    with st.container(horizontal=True, key="km_figure_tools"):
+        if st.button("Present full screen", icon=":material/slideshow:", key="km_present",
+                     help="The figure and its key numbers in large type; arrow keys move "
+                          "between the session's figures; Esc comes back here."):
+            st.session_state["app_present"] = {"figure": "kaplan-meier",
+                                               "back": "pages/survival.py"}
+            st.switch_page("pages/present.py")
+        download_menu(build, "kaplan-meier", key="km_export")
+    key_line(result, endpoint["name"])
     warnings_box(result.warnings)
-    _headline(result)
-    figure = plots.km_figure(
-        result, time_unit=time_unit(), endpoint=endpoint["name"], group_title=choice.column,
-        landmark=options["landmarks"][0] if options["landmarks"] else None,
-        show_ci=options["show_ci"], theme=theme())
-    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="km_chart",
-                    alt="Kaplan–Meier curves with numbers at risk")
-    st.subheader("Median and landmark survival")
-    show_table(display_group_table(result, time_unit()))
+    _notes(result, options)
     if any(g.rmst is not None for g in result.groups):
         st.subheader("Restricted mean survival time")
-        show_table(display_rmst_table(result, time_unit()))
+        show_table(display_rmst_table(result, unit, time_scale=scale))
     if result.logrank is not None:
         st.subheader("Tests")
         show_table(display_tests_table(result))
@@ -191,7 +239,8 @@ def _result_sections(result, choice, options, endpoint) -> None:
         st.subheader("Pairwise log-rank tests")
         show_table(display_pairwise_table(result))
     if result.cox is not None:
-        st.subheader("Hazard ratios against the reference group")
+        words = hr_adjustment(result.cox, result.spec, group_column=result.group_column)
+        st.subheader(f"Hazard ratios against {md(result.groups[0].label)} (Cox, {words})")
         show_table(display_cox_table(result.cox))
     if result.cutpoint is not None:
         st.plotly_chart(plots.cutpoint_figure(result.cutpoint, column=choice.column,
@@ -203,7 +252,9 @@ def _result_sections(result, choice, options, endpoint) -> None:
 begin_page()
 st.title("Survival")
 df = dataset()
-with st.container(border=True):
+controls = st.expander("Change the analysis: endpoint, grouping, landmarks, time unit",
+                       icon=":material/tune:", key="km_controls")
+with controls:
     endpoint = endpoint_select("km")
     choice = group_builder("km", df, suggestion())
     options = _options(choice)
@@ -213,8 +264,9 @@ if endpoint is not None:
     result = run_analysis(_spec(endpoint, choice, options))
     if result is not None and len(result.groups) > 1:
         labels = [str(g.label) for g in result.groups]
-        reference = persisted(st.selectbox, "Reference group (hazard ratios, legend)",
-                              "km_reference", labels[0], options=labels)
+        with controls:
+            reference = persisted(st.selectbox, "Reference group (hazard ratios, legend)",
+                                  "km_reference", labels[0], options=labels)
         if reference != labels[0]:
             result = run_analysis(_spec(endpoint, choice, options, reference))
     if result is None:

@@ -65,7 +65,7 @@ def _survival(*, kind: str, column: str, endpoint: str | None = None, rule: str 
         at.selectbox(key="km_endpoint_w").set_value(endpoint)
     at.radio(key="km_kind_w").set_value(kind)
     _run(at)
-    at.selectbox(key="km_col_w").set_value(column)
+    at.selectbox(key="km_cat_w" if kind == "Category" else "km_col_w").set_value(column)
     if rule is not None:
         at.selectbox(key="km_rule_w").set_value(rule)
     return _run(at)
@@ -174,12 +174,12 @@ def test_response_grouping_warns_and_landmark_analysis_is_correct(capsys):
 def test_app_offers_the_landmark_analysis_in_one_click():
     at = _survival(endpoint="PFS", kind="Category", column="best_response")
     assert "immortal-time bias" in _shown(at)
-    before = next(m.value for m in at.metric if m.label == "Patients analysed")
+    before = at.table[0].value["N"].astype(int).sum()
     at.button(key="km_landmark_on").click()
     _run(at)
     shown = _shown(at)
     assert "Landmark analysis from 12" in shown and "immortal-time bias" not in shown
-    after = next(m.value for m in at.metric if m.label == "Patients analysed")
+    after = at.table[0].value["N"].astype(int).sum()
     df = pd.read_csv(SAMPLE_CSV)
     assert int(before) == 60 and int(after) == int((df["pfs_months"] > 12).sum())
     groups = at.table[0].value.iloc[:, 0].tolist()

@@ -212,7 +212,7 @@ def test_every_page_shows_hostile_text_inertly():
     checked = _check_page(at, "data")
     at.switch_page("pages/survival.py").run()
     at.radio(key="km_kind_w").set_value("Category").run()
-    at.selectbox(key="km_col_w").set_value(RISK_COL).run()
+    at.selectbox(key="km_cat_w").set_value(RISK_COL).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert len(at.get("plotly_chart")) >= 1
     checked += _check_page(at, "survival")

@@ -87,7 +87,10 @@ def test_engine_and_exports_write_nothing(sandbox, caplog, capfd):
     _assert_no_markers(caplog.text + out + err, "logs/output")
 
 
-def _app_session(sandbox, caplog, capfd, *, images: bool):
+def _app_session(sandbox, caplog, capfd, *, images: bool, monkeypatch):
+    from tests.app.apptest import spy_downloads
+
+    downloads = spy_downloads(monkeypatch)
     caplog.set_level(logging.DEBUG)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
@@ -96,14 +99,14 @@ def _app_session(sandbox, caplog, capfd, *, images: bool):
     assert at.session_state["data_name"] == "cohort.csv"
     at.switch_page("pages/survival.py").run()
     at.radio(key="km_kind_w").set_value("Category").run()
-    at.selectbox(key="km_col_w").set_value("cyto_risk").run()
+    at.selectbox(key="km_cat_w").set_value("cyto_risk").run()
     assert any(LABEL in str(t.value) for t in at.table)
     for page in ("pages/cohort.py", "pages/hazard_ratios.py", "pages/report.py"):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
-    if images:  # PNG/SVG through kaleido + Chromium: its profile must go too
-        at.button(key="report_prepare").click().run()
-        assert not at.exception and at.session_state["report_images"]
+    if images:  # static SVG figures of the report through kaleido + Chromium: its profile too
+        report = downloads["cohort-report-pfs.html"]()
+        assert b"data:image/svg+xml;base64," in report
     assert not at.exception
     del at
     gc.collect()
@@ -112,13 +115,13 @@ def _app_session(sandbox, caplog, capfd, *, images: bool):
     _assert_no_markers(caplog.text + out + err, "logs/output")
 
 
-def test_app_session_writes_nothing_and_logs_no_data(sandbox, caplog, capfd):
-    _app_session(sandbox, caplog, capfd, images=False)
+def test_app_session_writes_nothing_and_logs_no_data(sandbox, caplog, capfd, monkeypatch):
+    _app_session(sandbox, caplog, capfd, images=False, monkeypatch=monkeypatch)
 
 
-def test_app_image_export_writes_nothing_and_logs_no_data(sandbox, caplog, capfd):
+def test_app_image_export_writes_nothing_and_logs_no_data(sandbox, caplog, capfd, monkeypatch):
     require_chromium()  # fails in CI, skips (and says so) elsewhere: never a silent partial skip
-    _app_session(sandbox, caplog, capfd, images=True)
+    _app_session(sandbox, caplog, capfd, images=True, monkeypatch=monkeypatch)
 
 
 def _with_identifiers() -> pd.DataFrame:

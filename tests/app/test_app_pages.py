@@ -96,7 +96,7 @@ def test_survival_shows_the_engine_numbers(sample_result):
     at.selectbox(key="km_rule_w").set_value("Q1 vs rest")
     _run(at)
     shown = at.table[0].value.reset_index(drop=True)
-    expected = display_group_table(sample_result, "months")
+    expected = display_group_table(sample_result, "months", with_hr=True)
     assert shown.astype(str).values.tolist() == expected.astype(str).values.tolist()
     assert f"Log-rank {format_p(sample_result.logrank.p)}" in _texts(at)
     hr = display_cox_table(sample_result.cox)["Hazard ratio"].tolist()
@@ -112,7 +112,7 @@ def test_url_choices_restore_the_view(sample_result):
     assert at.selectbox(key="km_endpoint_w").value == "OS"
     assert at.selectbox(key="km_rule_w").value == "Q1 vs rest"
     assert at.text_input(key="km_landmarks_w").value == "24"
-    assert "Survival at 24 months" in at.table[0].value.columns
+    assert "OS at 24 months" in at.table[0].value.columns
 
 
 def test_upload_with_events_coded_1_2_runs_after_mapping_event_2():
@@ -194,7 +194,7 @@ def test_response_grouping_offers_a_landmark_analysis():
     at = _page(_start(), "pages/survival.py")
     at.radio(key="km_kind_w").set_value("Category")
     _run(at)
-    at.selectbox(key="km_col_w").set_value("best_response")
+    at.selectbox(key="km_cat_w").set_value("best_response")
     _run(at)
     assert any("immortal" in w.value for w in at.warning)
     at.button(key="km_landmark_on").click()
@@ -225,7 +225,7 @@ def test_subgroup_filter_changes_the_analysis_set():
     assert at.session_state["data_where"] == ["cyto_risk=standard"]
     at = _page(at, "pages/survival.py")
     standard = int((_sample()["cyto_risk"] == "standard").sum())
-    assert at.metric[0].value == str(standard)
+    assert at.table[0].value["N"].astype(int).sum() == standard
 
 
 @pytest.mark.parametrize("name", ["sample.xlsx", "sample.parquet"])
@@ -240,17 +240,29 @@ def test_binary_formats_upload(name):
     assert not at.error and at.session_state["data_shape"] == data.shape
 
 
-def test_report_renders_png_and_svg_with_chromium():
+def test_report_figures_and_html_are_drawn_on_click_with_chromium(monkeypatch):
+    """No "prepare" step: each figure file and the report's static SVG figures are rendered
+    when their button is clicked (deferred downloads); PNG files are 300 dpi."""
     require_chromium()
+    from PIL import Image
+    from tests.app.apptest import spy_downloads
+
+    downloads = spy_downloads(monkeypatch)
     at = _page(_start(), "pages/survival.py")
+    at = _page(at, "pages/hazard_ratios.py")
     at = _page(at, "pages/report.py")
-    at.button(key="report_prepare").click()
-    _run(at)
     labels = {b.label for b in at.download_button}
-    assert {"Download kaplan-meier.png", "Download kaplan-meier.svg"} <= labels
-    images = at.session_state["report_images"][1]
-    assert images[("kaplan-meier", "png")].startswith(b"\x89PNG")
-    assert b"Number at risk" in images[("kaplan-meier", "svg")]
+    assert {"Download kaplan-meier-slide.png", "Download forest-slide.png"} <= labels
+    png = downloads["kaplan-meier-slide.png"]()
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (4000, 2250)  # 13.33 x 7.5 in at 300 dpi
+        assert round(image.info["dpi"][0]) == 300
+    html = downloads["cohort-report-pfs.html"]().decode()
+    assert html.count("data:image/svg+xml;base64,") == 2 and "<script" not in html
+    assert "HR (95% CI), unadjusted" in html  # the survival table's HRs
+    assert "Cox proportional-hazards model (adjusted for cyto_risk)" in html
+    assert "time_col" not in html and "Median follow-up" in html
+    assert len(html) < 1_500_000
 
 
 def test_endpoint_is_one_choice_shown_in_the_sidebar():
@@ -287,5 +299,5 @@ def test_url_filter_and_time_unit_survive_the_first_dataset():
     at.query_params["data_time_unit"] = "weeks"
     _page(_run(at), "pages/survival.py")
     standard = int((_sample()["cyto_risk"] == "standard").sum())
-    assert at.metric[0].value == str(standard)
+    assert at.table[0].value["N"].astype(int).sum() == standard
     assert at.session_state["data_time_unit"] == "weeks"

@@ -87,7 +87,7 @@ def test_refused_files_keep_the_previous_session(sample_table):
     _upload(at, "mine.csv", MINE)
     digest = at.session_state["data_digest"]
     _choose_quartiles(at)
-    at.checkbox(key="km_ci_w").set_value(False)
+    at.selectbox(key="km_bands_w").set_value("Off")
     _run(at)
     _page(at, "pages/data.py")
     for name, fragments in UNREADABLE.items():
@@ -102,7 +102,7 @@ def test_refused_files_keep_the_previous_session(sample_table):
         assert at.dataframe[0].value.shape[0] == 60  # the preview still shows mine.csv
     _page(at, "pages/survival.py")
     assert at.selectbox(key="km_rule_w").value == "Quartiles"
-    assert at.checkbox(key="km_ci_w").value is False
+    assert at.selectbox(key="km_bands_w").value == "Off"
     assert _group_table(at) == sample_table
 
 
@@ -124,7 +124,8 @@ def test_readable_files_are_analysed(sample_table):
             assert not errors, (name, errors)
             assert _group_table(at) == sample_table, name
         if name == "negative_times.csv":
-            assert "Excluded: negative time: 3" in [_plain(m.value) for m in at.markdown]
+            assert "3 rows are not in the analysis: negative time: 3." in [
+                _plain(m.value) for m in at.markdown]
         if name in ("all_censored.csv", "duplicated_ids.csv"):
             fragment = "censored" if name == "all_censored.csv" else "repeat a patient ID"
             assert any(fragment in _plain(w.value) for w in at.warning), name
@@ -132,7 +133,8 @@ def test_readable_files_are_analysed(sample_table):
             assert len(errors) == 1 and "holds calendar dates" in errors[0]
         if name == "text_in_numeric.csv":  # ikzf1 holds text: not offered as a biomarker
             assert "ikzf1" not in at.selectbox(key="km_col_w").options
-            assert "Excluded: non-numeric time: 2" in [_plain(m.value) for m in at.markdown]
+            assert "2 rows are not in the analysis: non-numeric time: 2." in [
+                _plain(m.value) for m in at.markdown]
         assert len(errors) <= 1, (name, errors)
         assert errors or at.table, name
         _page(at, "pages/data.py")
@@ -226,7 +228,7 @@ def test_columns_with_a_colon_can_group_the_curves():
     _page(at, "pages/survival.py")
     at.radio(key="km_kind_w").set_value("Category")
     _run(at)
-    at.selectbox(key="km_col_w").set_value("Risk: cytogenetic")
+    at.selectbox(key="km_cat_w").set_value("Risk: cytogenetic")
     _run(at)
     assert not at.error, _errors(at)
     assert at.table[0].value.iloc[:, 0].tolist() == ["standard", "high"]  # known risk order
@@ -242,7 +244,7 @@ def test_columns_with_a_colon_can_group_the_curves():
     _page(at, "pages/cohort.py")
     at.radio(key="cohort_group_kind_w").set_value("Category")
     _run(at)
-    at.selectbox(key="cohort_group_col_w").set_value("Risk: cytogenetic")
+    at.selectbox(key="cohort_group_cat_w").set_value("Risk: cytogenetic")
     _run(at)
     assert not at.error, _errors(at)
-    assert "Risk: cytogenetic" in at.session_state["cohort_group_col"]
+    assert "Risk: cytogenetic" in at.session_state["cohort_group_cat"]

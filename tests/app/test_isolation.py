@@ -47,7 +47,7 @@ def _survival_by_risk(at: AppTest) -> AppTest:
     _page(at, "pages/survival.py")
     at.radio(key="km_kind_w").set_value("Category")
     _run(at)
-    cats = at.selectbox(key="km_col_w")
+    cats = at.selectbox(key="km_cat_w")
     cats.set_value(next(o for o in cats.options if o == "cyto_risk"))
     return _run(at)
 
@@ -65,12 +65,12 @@ def test_two_sessions_same_file_name_different_content():
 
     _survival_by_risk(alice)
     _page(bob, "pages/survival.py")
-    bob.checkbox(key="km_ci_w").set_value(False)
+    bob.selectbox(key="km_bands_w").set_value("Off")
     _run(bob)
     alice_table = alice.table[0].value.to_csv()
     assert "high_ALICE" in alice_table
     assert bob.radio(key="km_kind_w").value != "Category"  # Alice's choice did not leak
-    assert alice.checkbox(key="km_ci_w").value is True  # nor Bob's
+    assert alice.selectbox(key="km_bands_w").value.startswith("Automatic")  # nor Bob's
 
     for path in ("pages/data.py", "pages/cohort.py", "pages/survival.py",
                  "pages/hazard_ratios.py", "pages/report.py"):

@@ -19,7 +19,14 @@ import pandas as pd
 
 from cohort_explorer.present.competing import methods_sentences as competing_methods
 from cohort_explorer.present.competing import report_sections as competing_sections
-from cohort_explorer.present.format import escape, format_p
+from cohort_explorer.present.format import escape, format_p, is_missing
+from cohort_explorer.present.labels import hr_adjustment, unit_word
+from cohort_explorer.present.report_sections import (
+    choices_in_words,
+    cox_analysis_set,
+    km_analysis_set,
+    reference_levels,
+)
 from cohort_explorer.present.tables import (
     cox_table,
     display_cox_table,
@@ -64,7 +71,7 @@ def _spec_value(spec: Any, name: str, default: Any = None) -> Any:
 
 
 def methods_paragraph(result: Any, spec: Any = None, *, time_unit: str | None = None,
-                      synthetic: bool = False) -> str:
+                      synthetic: bool = False, time_scale: float = 1.0) -> str:
     """Plain-text methods paragraph naming exactly the methods used for ``result``.
 
     Parameters
@@ -101,11 +108,12 @@ def methods_paragraph(result: Any, spec: Any = None, *, time_unit: str | None = 
         "Median follow-up was estimated with the reverse Kaplan–Meier method.",
     ]
     if _spec_value(spec, "landmarks"):
-        times = ", ".join(f"{t:g}" for t in spec.landmarks)
+        times = ", ".join(f"{round(t * time_scale, 4):g}" for t in spec.landmarks)
         sentences.append(f"Survival probabilities are reported at {times} {time_unit or ''}."
                          .replace("  ", " "))
     if _spec_value(spec, "rmst_tau"):
-        sentences.append(f"Restricted mean survival time up to {spec.rmst_tau:g} "
+        sentences.append(f"Restricted mean survival time up to "
+                         f"{round(spec.rmst_tau * time_scale, 4):g} "
                          f"{time_unit or ''} is the area under the Kaplan–Meier curve (R "
                          "survfit rmean); differences from the reference group use the standard "
                          "error sqrt(se1² + se2²).".replace("  ", " "))
@@ -151,6 +159,9 @@ th{background:#eef1f5}.banner{background:#fff4d6;border:2px solid #8a6d00;paddin
 font-weight:bold}.warn{background:#fdecea;border-left:4px solid #a4262c;padding:.4rem .8rem}
 figure{margin:1rem 0}img{max-width:100%;height:auto}figcaption{font-size:.95rem}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:bold}
+table{max-width:100%}td,th{overflow-wrap:anywhere}.set{font-style:italic}
+@media (max-width:640px){body{font-size:15px;margin:1rem auto;padding:0 .5rem}
+table{font-size:.8rem}th,td{padding:.2rem .3rem}dl{display:block}dd{margin:0 0 .4rem 0}}
 """
 
 
@@ -192,9 +203,16 @@ def _choices_html(choices: Mapping[str, Any]) -> str:
     return f"<dl>{items}</dl>"
 
 
-def _cox_html(cox: Any, conf_level: float) -> list[str]:
-    parts = ["<h2>Cox proportional-hazards model</h2>",
-             _table_html(display_cox_table(cox, conf_level))]
+def _cox_html(cox: Any, conf_level: float, *, spec: Any = None, km_n: int = 0,
+              group_column: str | None = None, rows: Any = None) -> list[str]:
+    words = hr_adjustment(cox, spec, group_column=group_column)
+    parts = [f"<h2>Cox proportional-hazards model ({escape(words)})</h2>"]
+    if spec is not None:
+        parts.append(f"<p class='set'>{escape(cox_analysis_set(cox, spec, km_n, group_column=group_column))}</p>")
+    references = reference_levels(rows)
+    if references:
+        parts.append(f"<p>Reference levels: {escape(references)}.</p>")
+    parts.append(_table_html(display_cox_table(cox, conf_level)))
     extra = []
     if getattr(cox, "lr_test", None) is not None:
         extra.append(f"Likelihood-ratio test {format_p(cox.lr_test.p)}")
@@ -207,21 +225,31 @@ def _cox_html(cox: Any, conf_level: float) -> list[str]:
     return parts
 
 
-def _results_html(result: Any, spec: Any, time_unit: str | None, synthetic: bool) -> list[str]:
+def _results_html(result: Any, spec: Any, time_unit: str | None, synthetic: bool, *,
+                  endpoint: str | None = None, time_scale: float = 1.0,
+                  cox: Any = None) -> list[str]:
     conf_level = _spec_value(spec, "conf_level", 0.95)
     parts = ["<h2>Survival by group</h2>",
-             _table_html(display_group_table(result, time_unit, conf_level)),
+             f"<p class='set'>{escape(km_analysis_set(result))}</p>",
+             _table_html(display_group_table(result, time_unit, conf_level, endpoint=endpoint,
+                                             time_scale=time_scale, with_hr=True)),
              "<h2>Tests</h2>", _table_html(display_tests_table(result))]
     if getattr(result, "pairwise", None):
         parts += ["<h3>Pairwise log-rank tests</h3>",
                   _table_html(display_pairwise_table(result))]
     if any(getattr(g, "rmst", None) is not None for g in result.groups):
         parts += ["<h2>Restricted mean survival time</h2>",
-                  _table_html(display_rmst_table(result, time_unit or ""))]
-    if getattr(result, "cox", None) is not None:
-        parts += _cox_html(result.cox, conf_level)
+                  _table_html(display_rmst_table(result, time_unit or "",
+                                                 time_scale=time_scale))]
+    if cox is not None:
+        parts += _cox_html(cox["model"], conf_level, spec=cox.get("spec"), km_n=result.n,
+                           group_column=result.group_column, rows=cox.get("rows"))
+    elif getattr(result, "cox", None) is not None:
+        parts += _cox_html(result.cox, conf_level, spec=spec, km_n=result.n,
+                           group_column=result.group_column)
     parts += competing_sections(result, time_unit, conf_level, _table_html)
-    methods = methods_paragraph(result, spec, time_unit=time_unit, synthetic=synthetic)
+    methods = methods_paragraph(result, spec, time_unit=time_unit, synthetic=synthetic,
+                                time_scale=time_scale)
     parts += ["<h2>Methods</h2>", f"<p>{escape(methods)}</p>"]
     software = getattr(result, "software", None) or {}
     if software:
@@ -257,6 +285,10 @@ def html_report(
     fingerprint: str | None = None,
     cross_check: Any = None,
     sections: Sequence[tuple[str, str, pd.DataFrame]] = (),
+    time_scale: float = 1.0,
+    cox: Any = None,
+    cox_spec: Any = None,
+    cox_rows: Any = None,
 ) -> str:
     """A self-contained HTML report of one analysis.
 
@@ -285,6 +317,12 @@ def html_report(
         The lifelines cross-check (:mod:`cohort_explorer.present.crosscheck`), as an appendix.
     sections : sequence of (title, method sentence, table)
         Further tables (the deeper analyses, ``present.report_deeper``), each with its method.
+    time_scale : float
+        Factor from the data's time unit to ``time_unit`` (the display unit).
+    cox, cox_spec, cox_rows : optional
+        A Cox model fitted apart from ``result`` (the Hazard ratios page), its spec and its
+        ``model_rows``: reported in its own section, labelled adjusted (for what), while the
+        survival table keeps the unadjusted hazard ratios of ``result``.
 
     Returns
     -------
@@ -298,10 +336,8 @@ def html_report(
     csp = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'"
            + ("; script-src 'unsafe-inline' 'unsafe-eval'" if uses_scripts else ""))
     if choices is None and spec is not None:
-        choices = {f: getattr(spec, f) for f in ("time_col", "event_col", "event_value",
-                                                 "group_by", "where", "covariates",
-                                                 "reference", "landmarks", "conf_type",
-                                                 "competing", "entry_col", "dates")}
+        choices = choices_in_words(spec, endpoint=endpoint, time_unit=time_unit,
+                                   time_scale=time_scale)
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<meta http-equiv='Content-Security-Policy' content=\"{csp}\">",
@@ -312,9 +348,15 @@ def html_report(
     if synthetic:
         parts.append(f"<p class='banner' role='note'>{escape(SYNTHETIC_NOTICE)}</p>")
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    follow = getattr(result, "follow_up", None)
+    median_follow = "" if follow is None or is_missing(follow.median) else (
+        f"{unit_word(round(follow.median * time_scale, 1), time_unit)} (IQR "
+        f"{round(follow.q1 * time_scale, 1):g}–{round(follow.q3 * time_scale, 1):g}; "
+        "reverse Kaplan–Meier)")
     summary = {"Dataset": dataset_name, "Endpoint": endpoint, "Patients analysed": result.n,
                "Events": result.events, "Excluded": getattr(result.excluded, "count", 0),
-               "Filtered out": getattr(result, "filtered", 0), "Generated": stamp}
+               "Filtered out": getattr(result, "filtered", 0),
+               "Median follow-up": median_follow, "Generated": stamp}
     if fingerprint:
         summary["Dataset SHA-256"] = fingerprint
     parts += ["<h2>Data</h2>", _choices_html(summary)]
@@ -331,7 +373,10 @@ def html_report(
     parts += _figures_html(figures, captions, images)
     for heading, method, table in sections:
         parts += [f"<h2>{escape(heading)}</h2>", f"<p>{escape(method)}</p>", _table_html(table)]
-    parts += _results_html(result, spec, time_unit, synthetic)
+    parts += _results_html(result, spec, time_unit, synthetic, endpoint=endpoint,
+                           time_scale=time_scale,
+                           cox=None if cox is None else {"model": cox, "spec": cox_spec,
+                                                         "rows": cox_rows})
     if cross_check is not None:
         from cohort_explorer.present.crosscheck import cross_check_frame
 

@@ -22,6 +22,7 @@ from cohort_explorer.present.format import (
     format_time,
     is_missing,
 )
+from cohort_explorer.present.labels import group_name, hr_adjustment, landmark_title
 
 __all__ = [
     "display_rmst_table",
@@ -123,23 +124,58 @@ def km_table(result: Any) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _scaled(value: Any, scale: float) -> float:
+    return np.nan if is_missing(value) else float(value) * scale
+
+
+def _group_hrs(result: Any, conf_level: float) -> tuple[str, dict[str, str]]:
+    """Column title (``HR (95% CI), unadjusted``) and each group's HR against the first."""
+    cox = getattr(result, "cox", None)
+    column = getattr(result, "group_column", None)
+    if cox is None or not column or len(result.groups) < 2:
+        return "", {}
+    words = hr_adjustment(cox, getattr(result, "spec", None), group_column=column)
+    terms = {t.term: t for t in cox.terms}
+    out = {str(result.groups[0].label): "reference"}
+    for group in result.groups[1:]:
+        term = terms.get(f"{column}={group.label}")
+        if term is None:
+            continue
+        out[str(group.label)] = ("not estimable" if not term.estimable or is_missing(term.hr)
+                                 else f"{format_number(term.hr)} "
+                                      f"({format_number(term.lower)}–{format_number(term.upper)})")
+    return f"HR ({conf_level * 100:g}% CI), {words}", out
+
+
 def display_group_table(result: Any, time_unit: str | None = None,
-                        conf_level: float = 0.95) -> pd.DataFrame:
-    """:func:`group_table` formatted for reading: medians and landmark survival with CIs."""
+                        conf_level: float = 0.95, *, endpoint: str | None = None,
+                        time_scale: float = 1.0, with_hr: bool = False) -> pd.DataFrame:
+    """:func:`group_table` formatted for reading: medians and landmark survival with CIs.
+
+    Times are shown in ``time_unit`` (``time_scale`` converts the data's unit into it); the
+    landmark columns name the endpoint (``PFS at 3 years``); groups carry their cut-offs.
+    ``with_hr`` adds each group's hazard ratio against the reference, the column saying
+    whether it is unadjusted or adjusted (and for what).
+    """
+    hr_title, hrs = _group_hrs(result, conf_level) if with_hr else ("", {})
     rows = []
     for group in result.groups:
         median = group.median
-        estimate = getattr(median, "estimate", np.nan)
+        estimate = _scaled(getattr(median, "estimate", np.nan), time_scale)
         median_text = "not reached" if is_missing(estimate) else format_time(estimate)
-        median_ci = format_ci(getattr(median, "lower", np.nan), getattr(median, "upper", np.nan),
+        median_ci = format_ci(_scaled(getattr(median, "lower", np.nan), time_scale),
+                              _scaled(getattr(median, "upper", np.nan), time_scale),
                               1, conf_level=conf_level)
-        row = {"Group": str(group.label), "N": int(group.n), "Events": int(group.events),
+        row = {"Group": group_name(group), "N": int(group.n), "Events": int(group.events),
                f"Median ({time_unit or 'time'})": f"{median_text} ({median_ci})"}
         for landmark in group.landmarks or ():
-            label = _landmark_label(landmark.time, time_unit)
-            row[f"Survival at {label}"] = format_survival(
+            title = landmark_title(landmark.time, endpoint=endpoint, time_unit=time_unit,
+                                   scale=time_scale)
+            row[title] = format_survival(
                 landmark.survival, landmark.lower, landmark.upper, conf_level=conf_level)
-            row[f"At risk at {label}"] = int(landmark.at_risk)
+            row[f"At risk at {title.split(' at ', 1)[1]}"] = int(landmark.at_risk)
+        if hr_title:
+            row[hr_title] = hrs.get(str(group.label), "")
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -182,8 +218,10 @@ def display_cox_table(cox: Any, conf_level: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Term", "Hazard ratio", "p", "Note"])
 
 
-def display_rmst_table(result: Any, time_unit: str = "") -> pd.DataFrame:
-    """Restricted mean survival time per group and its difference from the reference group."""
+def display_rmst_table(result: Any, time_unit: str = "", *,
+                       time_scale: float = 1.0) -> pd.DataFrame:
+    """Restricted mean survival time per group and its difference from the reference group
+    (times in ``time_unit``; ``time_scale`` converts the data's unit into it)."""
     differences = {d.group: d for d in (getattr(result, "rmst_differences", None) or ())}
     unit = f" ({time_unit})" if time_unit else ""
     rows = []
@@ -191,12 +229,14 @@ def display_rmst_table(result: Any, time_unit: str = "") -> pd.DataFrame:
         if g.rmst is None:
             continue
         d = differences.get(g.label)
+        k = time_scale
         rows.append({
-            "Group": str(g.label),
-            f"RMST up to {format_number(g.rmst.tau)}{unit}":
-                f"{format_number(g.rmst.estimate)} ({format_ci(g.rmst.lower, g.rmst.upper)})",
+            "Group": group_name(g),
+            f"RMST up to {format_number(g.rmst.tau * k)}{unit}":
+                f"{format_number(g.rmst.estimate * k)} "
+                f"({format_ci(g.rmst.lower * k, g.rmst.upper * k)})",
             "Difference from reference": "reference" if d is None else
-                f"{format_number(d.estimate)} ({format_ci(d.lower, d.upper)})",
+                f"{format_number(d.estimate * k)} ({format_ci(d.lower * k, d.upper * k)})",
             "p": "" if d is None else format_p(d.p, prefix=False),
         })
     return pd.DataFrame(rows)

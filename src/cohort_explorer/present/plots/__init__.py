@@ -21,7 +21,13 @@ from cohort_explorer.present.plots.deeper import (
     subgroup_forest_figure,
 )
 from cohort_explorer.present.plots.forest import forest_figure
-from cohort_explorer.present.plots.images import StaticExportError, chromium_path, figure_images
+from cohort_explorer.present.plots.images import (
+    EXPORT_SIZES,
+    StaticExportError,
+    chromium_path,
+    export_figure,
+    figure_images,
+)
 from cohort_explorer.present.plots.km import at_risk_at, km_figure, time_ticks
 from cohort_explorer.present.plots.ph import ph_residual_figure
 from cohort_explorer.present.plots.theme import LINE_STYLES, OKABE_ITO, PLOTLY_CONFIG
@@ -45,5 +51,7 @@ __all__ = [
     "time_ticks",
     "at_risk_at",
     "figure_images",
+    "export_figure",
+    "EXPORT_SIZES",
     "chromium_path",
 ]

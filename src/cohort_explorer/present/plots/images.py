@@ -9,15 +9,65 @@ Re-exported by :mod:`cohort_explorer.present.plots`.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import shutil
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
 
-__all__ = ["StaticExportError", "chromium_path", "figure_images"]
+__all__ = ["StaticExportError", "chromium_path", "figure_images", "EXPORT_SIZES", "ExportSize",
+           "export_figure"]
+
+
+@dataclass(frozen=True)
+class ExportSize:
+    """A figure size for a slide or a journal: CSS pixels (96 per inch) and a base font."""
+
+    label: str
+    width: int
+    height: int
+    font_size: int
+
+
+#: Sizes offered for figure files: a 16:9 slide (13.33 x 7.5 in) and the single (89 mm) and
+#: double (183 mm) column widths of most journals, with fonts of 7-9 pt at print size.
+EXPORT_SIZES = {
+    "slide": ExportSize("Slide 16:9 (13.3 × 7.5 in)", 1280, 720, 20),
+    "single": ExportSize("Single column (89 mm)", 336, 300, 9),
+    "double": ExportSize("Double column (183 mm)", 692, 460, 11),
+}
+
+
+def _with_dpi(png: bytes, dpi: int) -> bytes:
+    """The PNG with its resolution recorded (pHYs), so a journal reads it as ``dpi``."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        out = io.BytesIO()
+        image.save(out, format="PNG", dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def export_figure(fig: go.Figure, fmt: str, *, width: int, height: int, dpi: int = 300) -> bytes:
+    """One figure file: ``png`` at ``dpi`` (pixels = CSS size × dpi / 96), ``svg`` or ``pdf``.
+
+    Raises
+    ------
+    StaticExportError
+        No Chromium, an unknown format, or the export failed.
+    """
+    if fmt not in ("png", "svg", "pdf"):
+        raise StaticExportError(f"unknown figure format {fmt!r}: use png, svg or pdf")
+    fig = go.Figure(fig)
+    fig.update_layout(width=width, height=height)
+    images = figure_images({"figure": fig}, (fmt,), width=width, height=height,
+                           scale=dpi / 96)
+    data = images[("figure", fmt)]
+    return _with_dpi(data, dpi) if fmt == "png" else data
 
 
 class StaticExportError(RuntimeError):
@@ -43,7 +93,8 @@ async def _render(figures, formats, width, height, scale, path):
     async with kaleido.Kaleido(n=1, path=path, mathjax=False, timeout=60) as renderer:
         for name, fig in figures.items():
             for fmt in formats:
-                opts = {"format": fmt, "width": width, "height": fig.layout.height or height,
+                opts = {"format": fmt, "width": fig.layout.width or width,
+                        "height": fig.layout.height or height,
                         "scale": scale if fmt == "png" else 1}
                 out[(name, fmt)] = await renderer.calc_fig(fig, opts=opts)
     return out

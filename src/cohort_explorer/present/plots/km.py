@@ -314,7 +314,8 @@ def km_figure(
     if landmark is not None and np.isfinite(landmark):
         _landmark_marks(fig, groups, float(landmark), time_scale, theme, time_unit, font_size)
     default_title = " by ".join(escape(t) for t in (endpoint or "Survival", group_title) if t)
-    subtitle = _test_text(result)
+    subtitle = " · ".join(p for p in (f"{int(result.n)} patients, {int(result.events)} events"
+                                      if hasattr(result, "n") else "", _test_text(result)) if p)
     if getattr(result, "cox", None) is not None and len(groups) > 1:
         subtitle += (" · " if subtitle else "") + f"Cox HRs {hr_words}"
     title_px, sub_px = round(font_size * 1.15 * 1.5), round((font_size - 1) * 1.45)

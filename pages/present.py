@@ -1,0 +1,66 @@
+"""Presentation mode: one figure of the session and its key numbers, full screen, in large type.
+
+Opened from a figure's "Present full screen" button. The navigation and the sidebar are hidden
+(``app.py``); the arrow keys move between the session's figures (Kaplan–Meier, cut point,
+forest plot, residual plot); Esc goes back to the page it came from, where every choice is as
+it was (choices live in the session, this page changes none of them).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from pages._common import begin_page, end_page, md
+from pages._figures import session_figures
+
+from cohort_explorer.present import plots
+
+#: Type sizes for a meeting room at 1920 x 1080: figure text 26 px (>= 24), numbers 36 px+.
+FONT_SIZE = 26
+FIGURE_HEIGHT = 760
+
+
+def _leave(back: str) -> None:
+    st.session_state.pop("app_present", None)
+    st.switch_page(back)
+
+
+def _toolbar(names: list[str], captions: dict[str, str], current: str, back: str) -> str:
+    index = names.index(current)
+    with st.container(horizontal=True, key="present_toolbar", vertical_alignment="center"):
+        if st.button("Previous figure", icon=":material/arrow_back:", shortcut="Left",
+                     key="present_prev", disabled=len(names) < 2):
+            index = (index - 1) % len(names)
+        if st.button("Next figure", icon=":material/arrow_forward:", shortcut="Right",
+                     key="present_next", disabled=len(names) < 2):
+            index = (index + 1) % len(names)
+        if st.button("Back to the analysis", icon=":material/close:", shortcut="Esc",
+                     key="present_exit", type="primary"):
+            _leave(back)
+        st.markdown(f"Figure {index + 1} of {len(names)}: {md(captions[names[index]])}")
+    return names[index]
+
+
+begin_page()
+state = dict(st.session_state.get("app_present") or {})
+back = state.get("back", "pages/survival.py")
+figures = {f.name: f for f in session_figures()}
+if not figures:
+    st.title("Presentation")
+    st.info("No figure yet: open the Survival page and choose a grouping first.")
+    if st.button("Back", key="present_back_empty"):
+        _leave(back)
+else:
+    names = list(figures)
+    current = state.get("figure") if state.get("figure") in figures else names[0]
+    current = _toolbar(names, {n: f.caption for n, f in figures.items()}, current, back)
+    st.session_state["app_present"] = {**state, "figure": current, "back": back}
+    shown = figures[current]
+    if shown.numbers:
+        with st.container(horizontal=True, key="present_numbers", gap="medium"):
+            for number in shown.numbers:
+                st.metric(md(number.label), number.value, delta=number.detail or None,
+                          delta_color="off", delta_arrow="off", border=True, width="content")
+    figure = shown.build(font_size=FONT_SIZE, width_hint=1800, height=FIGURE_HEIGHT)
+    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="present_chart",
+                    alt=shown.caption)
+end_page()

@@ -1,0 +1,160 @@
+"""Browser checks of issue 8 (a clinician's screens): results first, readable, accessible.
+
+At 1440×900, 1920×1080, 1024×768 and 390×844 (a phone) in light and dark: the Kaplan–Meier
+chart starts in the upper half of the window on the two desktop sizes, no legend or table text
+is clipped, every text of the figure has a contrast of at least 4.5:1 against the figure's
+background (read from the drawn SVG), the cut-offs of the groups are printed, and axe-core
+finds no WCAG 2.2 A/AA violation. Presentation mode: large type, arrow keys between figures,
+Esc back with the choices kept. Screenshots go to ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+from tests.conftest import SAMPLE_CSV
+from tests.e2e.test_journeys import _axe, _choose, _no_failure, _settled
+from tests.test_figure_labels import contrast
+
+from cohort_explorer.analysis import analyze
+from cohort_explorer.present.labels import interval_text
+from cohort_explorer.spec import AnalysisSpec
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1440, 900), (1920, 1080), (1024, 768), (390, 844)]
+PHONE_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+               "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+
+_SVG_TEXT = """(chart) => {
+  const svgs = [...chart.querySelectorAll('svg.main-svg')];
+  const background = getComputedStyle(svgs[0]).backgroundColor;
+  const texts = svgs.flatMap(s => [...s.querySelectorAll('text')])
+    .filter(t => t.textContent.trim() && t.getBBox().width > 0)
+    .map(t => ({text: t.textContent, fill: getComputedStyle(t).fill,
+                size: parseFloat(getComputedStyle(t).fontSize)}));
+  const outer = svgs[0].getBoundingClientRect();
+  const legend = chart.querySelector('g.legend');
+  const box = legend ? legend.getBoundingClientRect() : null;
+  return {background, texts, svgRight: outer.right, svgLeft: outer.left,
+          legendRight: box ? box.right : null, legendLeft: box ? box.left : null};
+}"""
+
+_CLIPPED_CELLS = """() => [...document.querySelectorAll('[data-testid="stTable"] td, '
+  + '[data-testid="stTable"] th, [data-testid="stMarkdownContainer"] p')]
+  .filter(c => c.scrollWidth > c.clientWidth + 1 && getComputedStyle(c).overflowX !== 'visible')
+  .map(c => c.textContent)"""
+
+
+def _hex(rgb: str) -> str:
+    r, g, b = (int(v) for v in re.findall(r"\d+", rgb)[:3])
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+def _context(browser, width: int, height: int, scheme: str):
+    phone = width < 500
+    return browser.new_context(viewport={"width": width, "height": height},
+                               color_scheme=scheme, is_mobile=phone, has_touch=phone,
+                               user_agent=PHONE_AGENT if phone else None, accept_downloads=True)
+
+
+def _open_survival(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/survival")
+    expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
+    _settled(page)
+    expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_survival_results_first_readable_and_accessible(browser, app_url, artifacts, size,
+                                                        scheme):
+    width, height = size
+    context = _context(browser, width, height, scheme)
+    page = context.new_page()
+    try:
+        _open_survival(page, app_url)
+        chart = page.get_by_test_id("stPlotlyChart").first
+        if size in SIZES[:2]:  # desktop and tumor-board screens: the answer on the first screen
+            assert chart.bounding_box()["y"] < height / 2
+        drawn = chart.evaluate(_SVG_TEXT)
+        background = _hex(drawn["background"])
+        low = [(t["text"], t["fill"]) for t in drawn["texts"]
+               if contrast(_hex(t["fill"]), background) < 4.5]
+        assert low == []
+        assert drawn["legendLeft"] >= drawn["svgLeft"] - 1
+        assert drawn["legendRight"] <= drawn["svgRight"] + 1  # the legend is not cut
+        assert page.evaluate(_CLIPPED_CELLS) == []
+        result = analyze(pd.read_csv(SAMPLE_CSV), AnalysisSpec(
+            "pfs_months", "pfs_event", group_by="ikzf1:quartiles", landmarks=(36.0,)))
+        intervals = [getattr(g, "interval", None) for g in result.groups]
+        if all(intervals):  # the engine's cut-offs (groups[].interval) are printed
+            for group, interval in zip(result.groups, intervals, strict=True):
+                expect(chart.get_by_text(re.compile(
+                    rf"^{group.label} \({re.escape(interval_text(interval))}\)"))).to_be_visible()
+                expect(page.get_by_test_id("stTable").first).to_contain_text(
+                    interval_text(interval))
+        _no_failure(page)
+        page.screenshot(path=str(artifacts / f"survival-{width}x{height}-{scheme}.png"))
+        violations = _axe(page, f"survival {width}x{height} {scheme}")
+    finally:
+        context.close()
+    assert violations == [], violations
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_presentation_mode_is_large_navigable_and_keeps_the_choices(browser, app_url,
+                                                                    artifacts, scheme):
+    context = _context(browser, 1920, 1080, scheme)
+    page = context.new_page()
+    try:
+        _open_survival(page, app_url)
+        page.get_by_text("Change the analysis").click()
+        _choose(page, "Split", "Median split")
+        page.get_by_role("link", name="Hazard ratios").click()
+        expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_be_visible()
+        _settled(page)
+        page.get_by_role("link", name="Survival").click()
+        _settled(page)
+        page.get_by_role("button", name="Present full screen").click()
+        expect(page.get_by_text("Figure 1 of 2")).to_be_visible()
+        _settled(page)
+        expect(page.get_by_test_id("stSidebar")).to_have_count(0)  # the figure gets the room
+        chart = page.get_by_test_id("stPlotlyChart").first
+        expect(chart.get_by_text("Number at risk")).to_be_visible()
+        drawn = chart.evaluate(_SVG_TEXT)
+        small = [(t["text"], t["size"]) for t in drawn["texts"] if t["size"] < 24]
+        assert small == []  # axis, legend, at-risk and every other text >= 24 px
+        sizes = page.get_by_test_id("stMetricValue").evaluate_all(
+            "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+        assert sizes and min(sizes) >= 36  # key numbers
+        page.screenshot(path=str(artifacts / f"present-km-1920x1080-{scheme}.png"))
+        violations = _axe(page, f"presentation {scheme}")
+        page.keyboard.press("ArrowRight")
+        expect(page.get_by_text("Figure 2 of 2")).to_be_visible()
+        _settled(page)
+        expect(page.get_by_test_id("stPlotlyChart").first.get_by_text("HR (95% CI)"))\
+            .to_be_visible()
+        page.screenshot(path=str(artifacts / f"present-forest-1920x1080-{scheme}.png"))
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
+        _settled(page)
+        expect(page.get_by_test_id("stSidebar")).to_be_visible()
+        assert "km_rule=Median+split" in page.url or "km_rule=Median%20split" in page.url
+        expect(page.get_by_test_id("stPlotlyChart").first.get_by_text("High, n = 30",
+                                                                      exact=False)).to_be_visible()
+        _no_failure(page)
+    finally:
+        context.close()
+    assert violations == [], violations
+
+
+def test_data_url_opens_the_data_page(page: Page, app_url: str):
+    page.goto(f"{app_url}/data")
+    expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
+    _settled(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_text("Synthetic data")).to_have_count(1)  # once, in the sidebar
