@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 from pages._common import endpoints, md, persisted
+from pages._links import check_choice
 
 from cohort_explorer.sample import ISS_ORDER, RESPONSE_ORDER
 
@@ -135,7 +136,10 @@ def _category(prefix: str, df: pd.DataFrame, columns: list[str]) -> GroupChoice:
     # Its own key: switching "Stratify by" back to a biomarker keeps the chosen marker. A link
     # made before the category had its own key names it in ``{prefix}_col``.
     if f"{prefix}_cat" not in st.session_state and f"{prefix}_col" in st.session_state:
-        st.session_state[f"{prefix}_cat"] = st.session_state[f"{prefix}_col"]
+        legacy = st.session_state[f"{prefix}_col"]
+        check_choice(f"{prefix}_col", legacy in columns)
+        if legacy in columns:
+            st.session_state[f"{prefix}_cat"] = legacy
     column = persisted(st.selectbox, "Category", f"{prefix}_cat", default, options=columns)
     order_default = ",".join(default_order(df[column]))
     follow_column(f"{prefix}_order", column, order_default)

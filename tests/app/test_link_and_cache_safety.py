@@ -68,7 +68,7 @@ def test_bad_link_values_are_ignored_with_a_note_never_an_exception():
     assert at.session_state["app_endpoint"] == "PFS"  # the default, not the link's text
     sidebar = " ".join(plain(m.value) for m in at.sidebar.markdown)
     assert "phish" not in sidebar and "Active endpoint:** PFS" in sidebar
-    assert at.metric  # the analysis ran
+    assert at.table  # the analysis ran
 
 
 def test_overlong_link_values_are_ignored():
@@ -82,7 +82,7 @@ def test_overlong_link_values_are_ignored():
 def test_a_link_column_that_does_not_exist_is_noted():
     at = _session(km_kind="Category", km_col="no_such_column")
     at = _page(at, "pages/survival.py")
-    assert "km_cat" in _link_notes(at)  # an older link's km_col names the category
+    assert "km_col" in _link_notes(at)  # a link's km_col names the category
     assert at.selectbox(key="km_cat_w").value == "cyto_risk"
 
 
