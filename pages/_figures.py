@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
-from pages._common import begin_page, dataset, endpoints, md, run_analysis, theme, time_unit
+from pages._common import dataset, endpoints, md, run_analysis, theme, time_unit
 
 from cohort_explorer.analysis.model_rows import model_rows
 from cohort_explorer.errors import CohortError
@@ -184,4 +184,6 @@ def download_menu(build: Callable[..., object], name: str, *, key: str,
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
-    begin_page()
+    from pages._legacy import opened_as_page
+
+    opened_as_page()
