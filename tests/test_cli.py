@@ -48,9 +48,9 @@ def test_text_output_is_readable_and_has_no_arrays(capsys):
                        "pfs_event", "--group-by", "ikzf1:q1-vs-rest", "--landmark", "36",
                        "--output", "text")
     assert code == 0
-    assert "Q1: n=" in out and "Q2-Q4: n=" in out
+    assert "ikzf1 Q1 (≤ 0.643): n=" in out and "ikzf1 Q2-Q4 (> 0.643): n=" in out
     assert "survival at 36:" in out and "Log-rank: chi2 =" in out
-    assert "ikzf1=Q2-Q4: HR 3.35 (95% CI 1.00–11.27), p = 0.050" in out
+    assert "ikzf1=Q2-Q4: HR 3.35 (95% CI 1.00–11.27), p = 0.050 (unadjusted)" in out
     assert "[" not in out.replace("[IQR", "")
 
 

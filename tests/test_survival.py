@@ -124,8 +124,11 @@ def test_landmark_survival_matches_R(dataset, curve, key):
     beyond = np.asarray(times) > record["curves"][curve]["last_time"]
     for field, name in [("survival", "surv"), ("lower", "lower"), ("upper", "upper")]:
         ours = np.array([getattr(lm, field) for lm in landmarks])
-        # R (extend = TRUE) carries the last value forward; we report null there
-        theirs = np.where(beyond, np.nan, r_array(expected[name]))
+        # R (extend = TRUE) carries the last value forward; we report null there, except a
+        # curve that has dropped to 0, which stays 0 with NA bounds (as R reports them)
+        reference = r_array(expected[name])
+        dropped = beyond & (r_array(expected["surv"]) == 0)
+        theirs = np.where(beyond & ~dropped, np.nan, reference)
         np.testing.assert_allclose(ours, theirs, rtol=RTOL, err_msg=field)
 
 
@@ -218,7 +221,8 @@ def test_one_patient_with_event():
     assert np.isnan(median_follow_up([4.0], [1]).median)  # no one censored
     landmarks = landmark_survival(km, [0.0, 4.0, 5.0])
     assert [lm.survival for lm in landmarks][:2] == [1.0, 0.0]
-    assert np.isnan(landmarks[2].survival) and landmarks[2].at_risk == 0
+    assert landmarks[2].survival == 0.0 and landmarks[2].at_risk == 0  # R extend=TRUE
+    assert np.isnan(landmarks[2].lower) and np.isnan(landmarks[2].upper)
 
 
 def test_time_zero_is_valid():

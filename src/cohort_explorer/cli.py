@@ -16,6 +16,7 @@ from cohort_explorer import __version__, cli_engine, cli_extras
 from cohort_explorer.cli_deeper import add_deeper_options, deeper_spec_fields, deeper_text
 from cohort_explorer.cli_review import add_review_options, review
 from cohort_explorer.errors import CohortError, ColumnError, DataFileError, OptionError
+from cohort_explorer.present.cutoffs import group_labels, term_adjustment
 from cohort_explorer.present.format import format_hr, format_p, format_survival, format_time
 
 if TYPE_CHECKING:  # the engine (numpy, pandas, scipy) loads only after the options are parsed
@@ -162,9 +163,11 @@ def _text_header(result: AnalysisResult) -> list[str]:
 def _text_groups(result: AnalysisResult, level: float) -> list[str]:
     ci = f"{level * 100:g}% CI"
     lines = []
-    for g in result.groups:
+    numeric = any(g.interval is not None for g in result.groups)
+    names = group_labels(result.groups, result.group_column if numeric else None)
+    for g, name in zip(result.groups, names, strict=True):
         m = g.median
-        lines.append(f"{g.label}: n={g.n}, events={g.events}, median {format_time(m.estimate)} "
+        lines.append(f"{name}: n={g.n}, events={g.events}, median {format_time(m.estimate)} "
                      f"({ci} {format_time(m.lower)}–{format_time(m.upper)})")
         for lm in g.landmarks:
             shown = format_survival(lm.survival, lm.lower, lm.upper, conf_level=level)
@@ -200,7 +203,9 @@ def _text_cox(result: AnalysisResult, level: float) -> list[str]:
     lines = ["", f"Cox model (Efron ties), n={cox.n}, events={cox.events}, "
                  f"concordance {cox.concordance:.3f}"]
     for t in cox.terms:
-        shown = (f"{format_hr(t.hr, t.lower, t.upper, conf_level=level)}, {format_p(t.p)}"
+        adjusted = term_adjustment(t.term, result.group_column, cox.adjusted_for)
+        shown = (f"{format_hr(t.hr, t.lower, t.upper, conf_level=level)}, {format_p(t.p)} "
+                 f"({adjusted})"
                  if t.estimable
                  else f"not estimable: {t.reason}")
         lines.append(f"  {t.term}: {shown}")

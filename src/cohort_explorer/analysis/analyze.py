@@ -27,6 +27,13 @@ from cohort_explorer.analysis.competing import competing_results, entry_tests
 from cohort_explorer.analysis.deeper import DEEPER_KEYS, deeper_analyses, drop_unasked
 from cohort_explorer.analysis.design import build_design
 from cohort_explorer.analysis.extras import apply_dates, check_options, date_warnings, restrict
+from cohort_explorer.analysis.intervals import GroupInterval, grouping_intervals
+from cohort_explorer.analysis.notices import (
+    duplicate_id_notices,
+    group_notices,
+    ph_notices,
+    run_notices,
+)
 from cohort_explorer.analysis.stratify import (
     Grouping,
     cut_grouping,
@@ -34,7 +41,6 @@ from cohort_explorer.analysis.stratify import (
     move_reference,
     numeric_column,
 )
-from cohort_explorer.data.identifiers import is_id_column_name
 from cohort_explorer.errors import CohortError, OptionError
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.terms import parse_covariate
@@ -46,7 +52,6 @@ __all__ = ["GroupResult", "Excluded", "RMSTDifference", "AnalysisResult", "analy
 
 
 
-RESPONSE_WORDS = ("response", "resp", "remission")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class GroupResult(Result):
     landmarks: tuple[stats.Landmark, ...]
     rmst: stats.RMST | None
     km: stats.KaplanMeier
+    #: The grouping column's values in this group (numeric groupings), else None.
+    interval: GroupInterval | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,9 @@ class AnalysisResult(Result):
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON contract (``docs/methods.md``): optional parts only when asked for."""
         out = jsonable({k: v for k, v in self.__dict__.items() if k != "spec"})
+        out["notices"] = [jsonable(n.to_dict()) if hasattr(n, "to_dict")
+                          else {"code": "warning", "severity": "warning", "fields": {},
+                                "message": str(n)} for n in self.warnings]
         for group in out["groups"]:
             if group["rmst"] is None:
                 del group["rmst"]
@@ -155,7 +165,20 @@ def _grouping(aset: AnalysisSet, spec: AnalysisSpec) -> tuple[Grouping, Any, tup
     return move_reference(grouping, spec.reference), found, grouping.labels
 
 
-def _group_result(label, time, event, spec: AnalysisSpec, entry=None) -> GroupResult:
+def _intervals(aset: AnalysisSet, spec: AnalysisSpec, grouping: Grouping,
+               natural: tuple[str, ...]) -> dict[str, GroupInterval]:
+    """The interval of each group of a numeric grouping (``groups[].interval``), by label."""
+    if spec.group_by is None:
+        return {}
+    gspec = group_spec(aset.data, spec.group_by)
+    if gspec.kind not in ("quartiles", "tertiles", "median", "q1-vs-rest", "cut", "optimal"):
+        return {}
+    x = numeric_column(aset.data, gspec.column).to_numpy()
+    return grouping_intervals(gspec.kind, natural, grouping.breaks, x)
+
+
+def _group_result(label, time, event, spec: AnalysisSpec, entry=None,
+                  interval: GroupInterval | None = None) -> GroupResult:
     if entry is None:
         km = stats.kaplan_meier(time, event, conf_level=spec.conf_level, conf_type=spec.conf_type)
     else:
@@ -172,6 +195,7 @@ def _group_result(label, time, event, spec: AnalysisSpec, entry=None) -> GroupRe
         landmarks=stats.landmark_survival(km, list(spec.landmarks)),
         rmst=rmst,
         km=km,
+        interval=interval,
     )
 
 
@@ -193,43 +217,6 @@ def _rmst_differences(groups: tuple[GroupResult, ...], conf_level: float):
     return tuple(out)
 
 
-def _group_warnings(groups: tuple[GroupResult, ...], spec: AnalysisSpec) -> list[str]:
-    warnings = []
-    if len(groups) > 1:
-        for g in groups:
-            if g.n < 10:
-                warnings.append(
-                    f"Group {g.label} has only {g.n} patients: estimates are imprecise; "
-                    "read its p-value and hazard ratio with caution."
-                )
-            if g.events == 0:
-                warnings.append(
-                    f"Group {g.label} has no events: its median is not reached and its hazard "
-                    "ratio is not estimable."
-                )
-    if spec.rmst_tau is not None:
-        warnings += [
-            f"RMST: tau {spec.rmst_tau:g} is beyond the last follow-up time of group {g.label}; "
-            "the curve is carried forward (as R does)."
-            for g in groups if g.rmst is not None and g.rmst.truncated
-        ]
-    return warnings
-
-
-def _duplicate_id_warnings(df: pd.DataFrame) -> list[str]:
-    """Warn (counts only, no values) when a patient-ID column repeats an ID."""
-    out = []
-    for column in df.columns:
-        if is_id_column_name(column):
-            repeated = int(df[column].dropna().duplicated().sum())
-            if repeated:
-                out.append(
-                    f"{repeated} row(s) repeat a patient ID already seen in '{column}'. The "
-                    "analysis assumes one row per patient: remove or merge the repeated rows."
-                )
-    return out
-
-
 def _ph_test(aset: AnalysisSet, design: pd.DataFrame, cox, term_groups):
     """R ``cox.zph(transform = "km")`` of the fitted model, or None when nothing is testable."""
     if not any(t.estimable for t in cox.terms):
@@ -239,20 +226,6 @@ def _ph_test(aset: AnalysisSet, design: pd.DataFrame, cox, term_groups):
                                          term_groups=term_groups)
     except (CohortError, np.linalg.LinAlgError):
         return None
-
-
-def _ph_warnings(ph) -> list[str]:
-    """A warning naming the terms whose Schoenfeld test (R ``cox.zph``) has p < 0.05."""
-    violated = [] if ph is None else [label for label, test in ph.terms if test.p < 0.05]
-    if not violated:
-        return []
-    return [f"Proportional hazards may not hold for {', '.join(violated)} (scaled Schoenfeld "
-            "residuals, R cox.zph, p < 0.05): the hazard ratio averages an effect that changes "
-            "over time; look at the Kaplan-Meier curves and the proportional-hazards check."]
-
-
-def _is_post_baseline(column: str) -> bool:
-    return any(word in column.lower() for word in RESPONSE_WORDS)
 
 
 def _trend(aset, labels: np.ndarray, natural: tuple[str, ...], spec: AnalysisSpec):
@@ -321,17 +294,18 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec, *, progress=None) -> AnalysisR
     terms = [parse_covariate(t) for t in spec.covariates]
     aset, extras = restrict(analysis_set(df, spec, terms), spec, date_reasons)
     grouping, found_cut, natural = _grouping(aset, spec)
+    intervals = _intervals(aset, spec, grouping, natural)
     groups = tuple(
         _group_result(label, aset.time[grouping.codes == i], aset.event[grouping.codes == i], spec,
-                      None if extras.entry is None else extras.entry[grouping.codes == i])
+                      None if extras.entry is None else extras.entry[grouping.codes == i],
+                      intervals.get(label))
         for i, label in enumerate(grouping.labels)
     )
-    warnings = _duplicate_id_warnings(aset.data) + _group_warnings(groups, spec)
     events = int(aset.event.sum())
-    if events == 0:
-        warnings.append("All patients are censored: no medians, tests or hazard ratios.")
-    if len(groups) == 1 and spec.group_by:
-        warnings.append(f"Only one group in {grouping.column}: no log-rank test.")
+    run = run_notices(events=events, n_groups=len(groups), spec=spec, column=grouping.column,
+                      found_cut=found_cut, competing=None)
+    warnings = duplicate_id_notices(aset.data) + group_notices(groups, spec.rmst_tau)
+    warnings += run["early"]
     tests = (_tests(aset, grouping, natural, spec) if extras.entry is None
              else entry_tests(aset, extras, grouping, natural, spec))
     cox = ph_test = None
@@ -340,26 +314,17 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec, *, progress=None) -> AnalysisR
         strata = aset.data[spec.strata].astype(str).to_numpy() if spec.strata else None
         cox = fit_cox(aset.time, aset.event, design, term_groups=term_groups,
                       conf_level=spec.conf_level, entry=extras.entry, strata=strata)
-        cox = replace(cox, strata=spec.strata)
+        cox = replace(cox, strata=spec.strata, adjusted_for=tuple(spec.covariates))
         ph_test = (None if extras.entry is not None or spec.strata
                    else _ph_test(aset, design, cox, term_groups))
-        warnings += list(cox.warnings) + _ph_warnings(ph_test)
-    if spec.group_by and _is_post_baseline(grouping.column) and spec.landmark_from is None:
-        warnings.append(
-            f"Grouping by {grouping.column} (measured after time zero) risks immortal-time bias: "
-            "patients must survive long enough to respond. Use a landmark analysis."
-        )
-    if found_cut is not None:
-        warnings.append(
-            f"The cut point {found_cut.cutpoint:g} was chosen to maximise the log-rank statistic; "
-            f"its naive log-rank p is not valid alone. Corrected p (Lau94) = {found_cut.p_corrected:.3g}."
-        )
+        warnings += list(cox.warnings) + ph_notices(ph_test)
+    warnings += run["late"]
     competing, fine_gray = competing_results(aset, grouping, extras, spec, design)
     warnings += date_warnings(date_reasons, spec)
     if competing is not None:
-        warnings.append(f"{competing.competing} is a competing event: the Cox model is "
-                        "cause-specific (competing events censored); the cumulative incidence "
-                        "gives the probability of the event of interest.")
+        warnings += run_notices(events=events, n_groups=len(groups), spec=spec,
+                                column=grouping.column, found_cut=None,
+                                competing=competing.competing)["competing"]
     extra = deeper_analyses(df, aset, spec, terms, grouping, natural, groups, found_cut, progress)
     warnings += extra.pop("warnings")
     follow_up = stats.median_follow_up(aset.time, aset.event)

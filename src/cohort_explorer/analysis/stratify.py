@@ -170,7 +170,7 @@ def _quantile_grouping(spec: GroupSpec, x: np.ndarray) -> Grouping:
     return Grouping(spec.column, tuple(labels), cut_groups(x, list(breaks)), tuple(breaks))
 
 
-def _cut_labels(breaks: list[float]) -> list[str]:
+def cut_labels(breaks: list[float]) -> list[str]:
     text = [format_number(b) for b in breaks]
     labels = [f"<={text[0]}"]
     labels += [f"({lo}, {hi}]" for lo, hi in zip(text[:-1], text[1:], strict=True)]
@@ -178,9 +178,12 @@ def _cut_labels(breaks: list[float]) -> list[str]:
     return labels
 
 
+_cut_labels = cut_labels  # the name other modules import
+
+
 def cut_grouping(column: str, x: np.ndarray, breaks: list[float]) -> Grouping:
     """Custom cut points: ``<=b1``, ``(b1, b2]``, ..., ``>bk``; empty intervals dropped."""
-    labels = _cut_labels(breaks)
+    labels = cut_labels(breaks)
     codes = cut_groups(x, breaks)
     used = sorted(set(codes[codes >= 0].tolist()))
     remap = np.full(len(labels) + 1, -1)

@@ -15,7 +15,7 @@ import pandas as pd
 
 __all__ = [
     "DATE_PATTERN", "PSEUDONYMOUS", "find_identifier_columns", "identifier_reason",
-    "is_id_column_name", "tokens",
+    "is_id_column_name", "patient_id_column", "tokens",
 ]
 
 #: Reasons starting with this mark a pseudonymous study ID (info), not an identifier (warning).
@@ -96,7 +96,12 @@ _ID_NAMES = {
     "number",
     "code",
 }
-_ID_CONTEXT = {"patient", "pt", "pat", "subject", "subj", "study", "case", "participant"}
+_ID_CONTEXT = {"patient", "pt", "pat", "subject", "subj", "study", "case", "participant",
+               "sample", "specimen"}
+#: Words that make an ID column the patient's (not a sample's, a study's or a centre's).
+_PATIENT_WORDS = {"patient", "pt", "pat", "subject", "subj", "participant", "case", "pid",
+                  "patid", "patientid", "subjid", "subjectid", "usubjid", "caseid", "pseudonym"}
+_NOT_PATIENT_WORDS = {"sample", "specimen", "study", "centre", "center", "site", "trial"}
 
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(\.[\w-]+)+$")
 _PHONE = re.compile(r"^(\+|00|0|\()[\d\s()./-]{6,}$")
@@ -231,9 +236,14 @@ def _by_value(values: pd.Series) -> str | None:
     return None
 
 
+def _is_constant(values: pd.Series) -> bool:
+    present = values.dropna()
+    return len(present) >= 2 and present.nunique() <= 1
+
+
 def _as_id(values: pd.Series, words: list[str]) -> str | None:
     text = _sample_text(values, 1000)
-    if len(text) < 2:
+    if len(text) < 2 or _is_constant(values):  # a study or centre code is the same in every row
         return None
     unique_share = text.nunique() / len(text)
     if _is_id_name(words) and _share(text, _LONG_NUMBER) >= 0.5:
@@ -288,3 +298,24 @@ def find_identifier_columns(df: pd.DataFrame) -> dict[str, str]:
         if reason:
             found[str(column)] = reason
     return found
+
+
+def patient_id_column(df: pd.DataFrame) -> str | None:
+    """The column that identifies the patient (for repeated-patient checks), or None.
+
+    An ID-like column name (:func:`is_id_column_name`) whose values are not all the same; one
+    naming the patient (``patient_id``, ``PATIENT_ID``, ``Patient ID``, ``USUBJID``) wins over a
+    generic ``id``; sample, specimen, study, centre and site IDs are never the patient's (a
+    patient may have several samples; a study code is the same in every row).
+    """
+    generic = None
+    for column in df.columns:
+        words = tokens(str(column))
+        if not _is_id_name(words) or set(words) & _NOT_PATIENT_WORDS:
+            continue
+        if _is_constant(df[column]):
+            continue
+        if set(words) & _PATIENT_WORDS or "".join(words) in _PATIENT_WORDS:
+            return str(column)
+        generic = generic or str(column)
+    return generic

@@ -21,6 +21,7 @@ __all__ = [
     "format_p",
     "format_number",
     "format_hr",
+    "ci_digits",
     "format_ci",
     "format_percent",
     "format_survival",
@@ -115,7 +116,23 @@ def format_hr(hr: Any, lower: Any, upper: Any, *, conf_level: float = 0.95) -> s
     """
     if is_missing(hr):
         return "HR not estimable"
-    return f"HR {format_number(hr)} ({format_ci(lower, upper, conf_level=conf_level)})"
+    digits = ci_digits(hr, lower, upper)
+    return (f"HR {format_number(hr, digits)} "
+            f"({format_ci(lower, upper, digits, conf_level=conf_level)})")
+
+
+def ci_digits(estimate: Any, lower: Any, upper: Any, digits: int = 2, most: int = 4) -> int:
+    """Decimals (``digits`` or more, up to ``most``) that keep an estimate and its bounds apart.
+
+    ``1.056 (1.051–1.062)`` is never shown as ``1.06 (1.05–1.06)``: values that differ are
+    given enough decimals to differ on screen.
+    """
+    values = [float(v) for v in (estimate, lower, upper) if not is_missing(v)]
+    for d in range(digits, most + 1):
+        distinct = {v for v in values}
+        if len({format_number(v, d) for v in distinct}) == len(distinct):
+            return d
+    return most
 
 
 def format_percent(value: Any, decimals: int = 1) -> str:

@@ -95,7 +95,8 @@ class Estimate(Result):
 
 @dataclass(frozen=True)
 class Landmark(Result):
-    """S(t) with its CI and the number still at risk (time >= t); NaN beyond the last time."""
+    """S(t) with its CI and the number still at risk (time >= t); NaN beyond the last time
+    (0 with NaN bounds when the curve has already dropped to 0)."""
 
     time: float
     survival: float
@@ -246,7 +247,8 @@ def landmark_survival(km: KaplanMeier, times: Sequence[float]) -> tuple[Landmark
     S(t) is right-continuous (an event at t counts), ``at_risk`` is the number with time >=
     t. Before the first listed time S = 1 with bounds 1 (R's ``survfit0`` origin row). For t
     beyond the curve's last time the entry is kept with survival, lower and upper NaN and
-    ``at_risk`` 0 (R's ``extend = TRUE`` would carry the last value forward).
+    ``at_risk`` 0 (R's ``extend = TRUE`` would carry the last value forward) — unless the
+    curve has dropped to 0, when survival is 0 (bounds NaN), as R ``extend = TRUE`` gives.
 
     Parameters
     ----------
@@ -267,7 +269,9 @@ def landmark_survival(km: KaplanMeier, times: Sequence[float]) -> tuple[Landmark
     row = np.searchsorted(grid, times, side="right") - 1
     risk = np.append(km.at_risk, 0)[np.searchsorted(km.time, times, side="left")]
     beyond = times > km.time[-1]
-    surv, lower, upper = (np.where(beyond, np.nan, v[row]) for v in values)
+    dropped = beyond & (km.survival[-1] == 0)  # R extend=TRUE: 0, bounds NA
+    surv = np.where(dropped, 0.0, np.where(beyond, np.nan, values[0][row]))
+    lower, upper = (np.where(beyond, np.nan, v[row]) for v in values[1:])
     return tuple(
         Landmark(float(t), float(s), float(lo), float(up), int(r))
         for t, s, lo, up, r in zip(times, surv, lower, upper, risk, strict=True)

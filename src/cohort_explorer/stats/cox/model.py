@@ -30,14 +30,16 @@ from cohort_explorer.stats.cox.fit import (
     newton_raphson,
     timefix,
 )
+from cohort_explorer.stats.cox.notices import fit_notices
 from cohort_explorer.stats.cox.strata import within_strata
 from cohort_explorer.stats.cox.zph import efron_terms, km_transform, zph_residuals, zph_scores
 from cohort_explorer.stats.distributions import chi2_sf, norm_ppf, norm_sf
+from cohort_explorer.thresholds import EPV_MIN
 
 __all__ = ["CoxTerm", "TestStatistic", "CoxResult", "PHResiduals", "PHTest", "fit_cox",
            "proportional_hazards_test"]
 
-EPV_WARNING = 10.0
+EPV_WARNING = EPV_MIN  # kept for importers; the threshold lives in cohort_explorer.thresholds
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class CoxResult(Result):
     converged: bool
     warnings: tuple[str, ...]
     strata: str | None = None  # the column of a stratified model (R strata(S)), set by analyze
+    #: The --covariates terms as given (() = the grouping alone, i.e. unadjusted); set by analyze.
+    adjusted_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -364,16 +368,9 @@ def fit_cox(time, event, design: pd.DataFrame, *,
     time, event, x, names, groups, fit, reasons = _raw_fit(time, event, design, term_groups,
                                                            entry, strata)
     n, events, p = time.size, int(event.sum()), len(names)
-    warnings = []
-    if not fit.converged:
-        warnings.append(f"the Cox model did not converge in {fit.iterations} iterations; "
-                        "estimates are unreliable")
-    for j, reason in sorted(reasons.items()):
-        warnings.append(f"{names[j]}: {reason}")
     epv = events / p
-    if epv < EPV_WARNING:
-        warnings.append(f"only {epv:.1f} events per variable ({events} events, {p} "
-                        "coefficients); fewer than 10 risks overfitting the Cox model")
+    warnings = fit_notices(fit.converged, fit.iterations, [(names[j], r) for j, r in
+                                                           sorted(reasons.items())], events, p)
     df = int(np.sum(np.diag(fit.var) != 0)) if fit.rank < p else p
     lr = _chi2(2 * (fit.loglik - fit.loglik_null), df)
     lp = x @ fit.coef - fit.means @ fit.coef
