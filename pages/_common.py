@@ -29,6 +29,7 @@ from cohort_explorer.analysis import AnalysisResult, analyze
 from cohort_explorer.analysis.stratify import apply_where
 from cohort_explorer.data.roles import suggest_roles
 from cohort_explorer.errors import CohortError
+from cohort_explorer.present.messages import app_message
 from cohort_explorer.spec import AnalysisSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,8 +131,9 @@ def end_page() -> None:
 
 # --------------------------------------------------------------------------- text
 def show_error(error: Exception) -> None:
-    """A user-fixable error as one readable message (never a traceback)."""
-    st.error(md(str(error)), icon=":material/error:")
+    """A user-fixable error as one readable message (never a traceback), in the app's words
+    (``app_message``: plain language, no command-line options)."""
+    st.error(md(app_message(error)), icon=":material/error:")
 
 
 # --------------------------------------------------------------------------- persistent widgets
@@ -229,12 +231,12 @@ def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = 
     replacing = "data_digest" in st.session_state  # not the session's first dataset (the URL's)
     failed = st.session_state.get("data_failed")
     if failed is not None and failed[:2] == (digest, sheet):  # not parsed again on every rerun
-        show_error(CohortError(failed[2]))
+        show_error(failed[2])
         return False
     try:
         df = _read(digest, name, sheet, data)
     except CohortError as error:
-        st.session_state["data_failed"] = (digest, sheet, str(error))
+        st.session_state["data_failed"] = (digest, sheet, error)
         show_error(error)
         return False
     # The session's first dataset keeps the filter and time unit a shared link carried.
@@ -424,9 +426,10 @@ def notice_synthetic() -> None:
 
 
 def warnings_box(messages: Sequence[str]) -> None:
-    """Engine warnings, each escaped, in one warning box."""
+    """Engine warnings in the app's words (``app_message``), each escaped, in one box."""
     if messages:
-        st.warning("\n".join(f"- {md(m)}" for m in messages), icon=":material/warning:")
+        st.warning("\n".join(f"- {md(app_message(m))}" for m in messages),
+                   icon=":material/warning:")
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode

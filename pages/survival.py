@@ -35,6 +35,7 @@ from pages._widgets import endpoint_select, group_builder
 from cohort_explorer.present import plots
 from cohort_explorer.present.format import format_p
 from cohort_explorer.present.labels import TIME_UNITS, hr_adjustment, unit_word
+from cohort_explorer.present.messages import message_code
 from cohort_explorer.present.tables import (
     display_cox_table,
     display_group_table,
@@ -127,7 +128,7 @@ def _landmark_controls(result, choice, df) -> None:
     """Immortal-time guard: one click to a landmark analysis grouped by response reached by L."""
     if _landmark_exit():
         return
-    if not any("immortal" in w for w in result.warnings):
+    if not any(message_code(w) == "immortal_time" for w in result.warnings):
         return
     numeric = [c for c in df.columns if c != choice.column and "resp" in c.lower()
                and df[c].dtype.kind in "if"]

@@ -310,7 +310,9 @@ def test_suggest_roles_r_lung_style_time_status_1_2():
                 "futime": [30, 25, 46, 90],
                 "death": [1, 1, 0, 0],
             },
-            (Endpoint("p", "ptime", "pstat", None), Endpoint("Survival", "futime", "death", None)),
+            # an endpoint is never named "p" (issue 8): ptime/pstat is progression
+            (Endpoint("Progression", "ptime", "pstat", None),
+             Endpoint("Survival", "futime", "death", None)),
             id="mgus2",
         ),
         pytest.param(

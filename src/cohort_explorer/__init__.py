@@ -37,6 +37,7 @@ _EXPORTS = {
     "OptionError": "cohort_explorer.errors",
     "LimitError": "cohort_explorer.errors",
     "read_table": "cohort_explorer.io",
+    "read_upload": "cohort_explorer.io",
     "list_sheets": "cohort_explorer.io",
     "suggest_roles": "cohort_explorer.data.roles",
     "find_identifier_columns": "cohort_explorer.data.identifiers",

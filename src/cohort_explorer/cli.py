@@ -63,6 +63,9 @@ def _add_data_options(parser: argparse.ArgumentParser, *, required: bool) -> Non
     parser.add_argument("--derive", action="append", default=[], metavar="NAME=any:COL1,COL2")
     parser.add_argument("--where", action="append", default=[], metavar="EXPR")
     parser.add_argument("--sheet", help="XLSX sheet name or 0-based index (default: the first)")
+    parser.add_argument("--samples", metavar="FILE",
+                        help="cBioPortal data_clinical_sample.txt to join to DATA (the patient "
+                             "file) on PATIENT_ID; each patient gets their first sample")
     parser.add_argument("--max-size", type=_positive, metavar="MB",
                         help="refuse files larger than this (no limit by default)")
     parser.add_argument("--output", choices=("json", "text"), default="json")
@@ -118,14 +121,19 @@ def _split_event(text: str) -> tuple[str, str | None]:
 
 
 def _read(args, columns=None) -> object:
-    from cohort_explorer.io import read_table
+    from cohort_explorer.io import read_upload
 
-    path = Path(args.data)
-    if not path.is_file():
-        raise DataFileError(f"No such file: {args.data}")
+    paths = [Path(args.data)] + ([Path(args.samples)] if getattr(args, "samples", None) else [])
+    for path in paths:
+        if not path.is_file():
+            raise DataFileError(f"No such file: {path}")
     max_bytes = int(args.max_size * 1024 * 1024) if args.max_size else None
     sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
-    return read_table(path, filename=path.name, sheet=sheet, max_bytes=max_bytes, columns=columns)
+    df = read_upload([(path.name, path) for path in paths], sheet=sheet, max_bytes=max_bytes,
+                     columns=columns)
+    for notice in df.attrs.get("notices", ()):
+        print(f"cohort-explorer: note: {notice}", file=sys.stderr)
+    return df
 
 
 def _spec(args) -> AnalysisSpec:

@@ -163,7 +163,8 @@ def test_landmark_mode_can_be_left_when_its_analysis_fails():
     at = _page(_landmark_mode(), "pages/data.py")
     at.session_state["km_response_col"] = "no_such_column"  # e.g. removed from the session
     at = _page(at, "pages/survival.py")
-    assert [plain(e.value) for e in at.error] == ["No column 'no_such_column' in the data"]
+    assert [plain(e.value) for e in at.error] == [
+        "The data has no column 'no_such_column'. Choose one of the columns of this file."]
     at.button(key="km_landmark_off").click()
     at = _run(at)
     assert not at.error and at.session_state["km_spec"].landmark_from is None

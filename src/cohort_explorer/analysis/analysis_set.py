@@ -61,7 +61,8 @@ def _check_columns(df: pd.DataFrame, columns: list[str]) -> None:
         if column not in df.columns:
             close = difflib.get_close_matches(column, [str(c) for c in df.columns], n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ColumnError(f"No column '{column}' in the data{hint}")
+            raise ColumnError(f"No column '{column}' in the data{hint}", code="unknown_column",
+                              fields={"column": column, "close": close})
 
 
 def _group_validity(df: pd.DataFrame, spec: GroupSpec) -> np.ndarray:

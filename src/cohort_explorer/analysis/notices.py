@@ -76,7 +76,7 @@ def ph_notices(ph) -> list[Notice]:
 
 def cox_notices(cox) -> list[Notice]:
     """The Cox fit's own warnings (convergence, not estimable terms, events per variable)."""
-    return [w if isinstance(w, Notice) else Notice(w, "cox") for w in cox.warnings]
+    return list(cox.warnings)  # already coded (stats.cox.notices)
 
 
 def is_post_baseline(column: str) -> bool:

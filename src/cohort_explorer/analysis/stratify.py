@@ -165,7 +165,8 @@ def _quantile_grouping(spec: GroupSpec, x: np.ndarray) -> Grouping:
         raise OptionError(
             f"too many ties in {spec.column} for {spec.kind}; use :median or :cut="
             if spec.kind != "median"
-            else f"too many ties in {spec.column} for a median split; use :cut="
+            else f"too many ties in {spec.column} for a median split; use :cut=",
+            code="quantile_ties", fields={"column": spec.column, "kind": spec.kind},
         )
     return Grouping(spec.column, tuple(labels), cut_groups(x, list(breaks)), tuple(breaks))
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer.errors import ColumnError
+from cohort_explorer.io.text import BRACKETED_MISSING
 
 __all__ = [
     "TIME_REASONS",
@@ -25,8 +26,11 @@ __all__ = [
 TIME_REASONS = ("missing time", "non-numeric time", "negative time", "infinite time")
 
 _MISSING_TEXT = frozenset(
-    {"", "na", "n/a", "n.a.", "nan", "null", "none", ".", "?", "#n/a", "#nv", "<na>", "missing"}
+    {"", "na", "n/a", "n.a.", "nan", "null", "none", ".", "?", "#n/a", "#nv", "<na>", "missing",
+     *(word.lower() for word in BRACKETED_MISSING)}
 )
+#: cBioPortal status values ``N:LABEL`` (``1:DECEASED``, ``0:LIVING``): the event is N = 1.
+N_LABEL = re.compile(r"^\s*(\d+)\s*:\s*\S")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d+,\d*|,\d+)$")
 _TRUE_WORDS = {"true": "1", "false": "0", "t": "1", "f": "0"}
 _MAX_LISTED = 6
@@ -118,7 +122,8 @@ def _event_coding_error(values: pd.Series, column: str) -> ColumnError:
             f"Event column '{column}' has a different value in almost every row "
             f"({len(shown)} different values), so it is not an event flag. Choose the column "
             "that records whether the event happened (0/1, true/false, or "
-            f"--event {shlex.quote('COLUMN=VALUE')})."
+            f"--event {shlex.quote('COLUMN=VALUE')}).",
+            code="event_not_a_flag", fields={"column": column, "distinct": len(shown)},
         )
     listed = ", ".join(shown[:_MAX_LISTED])
     if len(shown) > _MAX_LISTED:
@@ -127,8 +132,48 @@ def _event_coding_error(values: pd.Series, column: str) -> ColumnError:
     return ColumnError(
         f"Event column '{column}' has values {listed}; expected 0/1 or true/false. "
         f"Use --event {shlex.quote(column + '=VALUE')} to say which value is the event "
-        f"(e.g. --event {example})."
+        f"(e.g. --event {example}).",
+        code="event_coding",
+        fields={"column": column, "values": shown[:_MAX_LISTED], "distinct": len(shown),
+                "suggested": _likely_event_value(shown)},
     )
+
+
+def is_n_label_column(values: pd.Series) -> bool:
+    """True when every non-missing value is a cBioPortal ``N:LABEL`` status (``1:DECEASED``)."""
+    present = [v for v in pd.unique(values.dropna()) if normalise_value(v) is not None]
+    return bool(present) and all(N_LABEL.match(str(v)) for v in present)
+
+
+def _n_label_numbers(values: pd.Series, normalised: np.ndarray, column: str,
+                     check_mixed: bool) -> np.ndarray | None:
+    """The N of each ``N:LABEL`` value (NaN elsewhere), or None when the column is not N:LABEL.
+
+    With ``check_mixed``, ``N:LABEL`` values mixed with others (``1:DECEASED`` beside
+    ``dead``) raise ``ColumnError`` (code ``event_mixed_n_label``): which are events cannot
+    be known. Without it a mixed column is not N:LABEL.
+    """
+    present = [u for u in pd.unique(normalised) if u is not None]
+    number = {u: m.group(1).lstrip("0") or "0" for u in present if (m := N_LABEL.match(u))}
+    if not number:
+        return None
+    if len(number) < len(present):
+        if not check_mixed:
+            return None
+        uniques = [v for v in pd.unique(values.dropna()) if normalise_value(v) is not None]
+        labelled = sorted({display_value(v) for v in uniques if normalise_value(v) in number},
+                          key=sort_key)
+        other = sorted({display_value(v) for v in uniques if normalise_value(v) not in number},
+                       key=sort_key)
+        raise ColumnError(
+            f"Event column '{column}' mixes cBioPortal status values ({', '.join(labelled[:3])}) "
+            f"with other values ({', '.join(other[:_MAX_LISTED])}); make every value N:LABEL "
+            f"(1 = event, 0 = censored) or use --event {shlex.quote(column + '=VALUE')}.",
+            code="event_mixed_n_label",
+            fields={"column": column, "n_label_values": labelled[:_MAX_LISTED],
+                    "other_values": other[:_MAX_LISTED]},
+        )
+    return pd.Series(normalised, dtype=object).map(number).to_numpy(dtype=object)
 
 
 def coerce_event(
@@ -144,7 +189,9 @@ def coerce_event(
         The value that marks an event (``--event COL=VALUE``). Values are compared as text
         after normalising numbers (``"2"`` matches ``2`` and ``2.0``), stripping spaces and
         ignoring case (``"Dead"`` matches ``dead``). Other non-missing values are censored.
-        Without it the column must hold 0/1 or true/false (also ``"0.0"``/``"1.0"``).
+        Without it the column must hold 0/1 or true/false (also ``"0.0"``/``"1.0"``), or
+        cBioPortal ``N:LABEL`` statuses (``1:DECEASED``, ``0:LIVING``): an event exactly when
+        N = 1; ``[Not Available]``-style values are missing.
     column : str
         The column's name, for the error message.
 
@@ -157,18 +204,25 @@ def coerce_event(
     Raises
     ------
     ColumnError
-        Without ``event_value``, when any value is not 0/1 or true/false; the message lists
-        the values found and suggests ``--event COL=VALUE``.
+        Without ``event_value``, when any value is not 0/1 or true/false (code
+        ``event_coding``; the message lists the values found and suggests
+        ``--event COL=VALUE``), or N:LABEL values are mixed with others (code
+        ``event_mixed_n_label``).
     """
     normalised = normalised_values(values)
     missing = np.array([v is None for v in normalised], dtype=bool)
-    if event_value is None:
+    wanted = None if event_value is None else normalise_value(event_value)
+    exact = wanted is not None and bool((normalised == wanted).any())
+    numbers = None if exact else _n_label_numbers(values, normalised, column, event_value is None)
+    if numbers is not None:
+        # cBioPortal N:LABEL: the event is exactly N = 1 (``--event COL=1`` means the same).
+        events = np.where(numbers == (wanted or "1"), 1.0, 0.0)
+    elif event_value is None:
         bad = ~missing & ~pd.Series(normalised).isin(["0", "1"]).to_numpy()
         if bad.any():
             raise _event_coding_error(values, column)
         events = np.where(normalised == "1", 1.0, 0.0)
     else:
-        wanted = normalise_value(event_value)
         events = np.where(normalised == wanted, 1.0, 0.0)
     events[missing] = np.nan
     return events, {"missing event": int(missing.sum())}

@@ -243,19 +243,20 @@ def _is_constant(values: pd.Series) -> bool:
 
 def _as_id(values: pd.Series, words: list[str]) -> str | None:
     text = _sample_text(values, 1000)
-    if len(text) < 2 or _is_constant(values):  # a study or centre code is the same in every row
+    if len(text) < 2 or text.nunique() <= 1:  # a study or centre code is the same in every row
         return None
     unique_share = text.nunique() / len(text)
     if _is_id_name(words) and _share(text, _LONG_NUMBER) >= 0.5:
         return "the values look like hospital record numbers (7 or more digits)"
-    study_code = _share(text.str.replace(r"\.0$", "", regex=True), _STUDY_CODE) >= 0.9
+    whole = text.str.replace(r"\.0$", "", regex=True)  # 12.0 -> 12 (numbers read as floats)
+    study_code = _share(whole, _STUDY_CODE) >= 0.9
     if _is_id_name(words) and unique_share >= 0.5:
         return f"{PSEUDONYMOUS} (study code such as '{text.iloc[0]}')"
     if (
         study_code
         and unique_share >= 0.95
         and len(text) >= 5
-        and not text.str.match(r"^\d+$").all()
+        and not whole.str.match(r"^\d+$").all()
     ):
         return f"{PSEUDONYMOUS} (study code such as '{text.iloc[0]}')"
     return None

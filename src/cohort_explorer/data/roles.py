@@ -16,10 +16,13 @@ from cohort_explorer.data.coding import (
     EVENT_WORDS,
     coerce_time,
     display_value,
+    is_n_label_column,
     normalise_value,
     normalised_values,
 )
 from cohort_explorer.data.identifiers import find_identifier_columns
+from cohort_explorer.errors import Notice
+from cohort_explorer.thresholds import FEW_LEVELS_MAX
 
 __all__ = ["Endpoint", "RoleSuggestion", "suggest_roles"]
 
@@ -40,9 +43,22 @@ _UNIT_WORDS = {
     "yrs": "years",
     "yr": "years",
     "y": "years",
+    "weeks": "weeks",
+    "week": "weeks",
+    "wks": "weeks",
+    "wk": "weeks",
+    # German
+    "monate": "months",
+    "monat": "months",
+    "mon": "months",
+    "jahre": "years",
+    "jahr": "years",
+    "tage": "days",
+    "tag": "days",
+    "wochen": "weeks",
 }
 _TIME_LONG = "months|month|days|time|years|yrs|mths"
-_TIME_SHORT = "mos|mo|mth|day|d|year|yr|y|t|dur|duration|weeks|wks|wk"
+_TIME_SHORT = "mos|mo|mth|day|d|year|yr|y|t|dur|duration|weeks|wks|wk|monate|monat|jahre|jahr|tage|tag|wochen"
 _EVENT_LONG = "events|event|status|stat|censored|censor|cens"
 _EVENT_SHORT = "evt|ev|e|ind|indicator|flag|dead|death"
 
@@ -70,7 +86,58 @@ def _split_suffix(name: str, long_words: str, short_words: str) -> tuple[str, st
     return name[: best[0]], best[1]
 
 _NOT_DURATIONS = re.compile(r"^(age|birth|dob|diagnosis|dx|calendar|enrol|enroll|study)(_|$)")
-_BARE_EVENTS = {"death", "dead", "died", "deceased", "vital_status", "vitalstatus", "vital"}
+#: Endpoint phrases (as prefix keys) and the endpoint they name; "" = generic survival.
+_ENDPOINT_PHRASES = {
+    "overall_survival": "os",
+    "overall": "os",
+    "progression_free_survival": "pfs",
+    "progression_free": "pfs",
+    "progress_free_survival": "pfs",
+    "progress_free": "pfs",
+    "disease_free_survival": "dfs",
+    "disease_free": "dfs",
+    "disease_specific_survival": "dss",
+    "disease_specific": "dss",
+    "event_free_survival": "efs",
+    "event_free": "efs",
+    "relapse_free_survival": "rfs",
+    "relapse_free": "rfs",
+    "recurrence_free_survival": "rfs",
+    "recurrence_free": "rfs",
+    "time_to_progression": "ttp",
+    "vital": "",
+    "survival_status": "",
+    "gesamtüberleben": "os",
+    "überleben": "",
+    "überlebenszeit": "",
+    "nachbeobachtung": "",
+    "follow_up_time": "",
+}
+#: Event column names without a time suffix: "Vital status", "dead/alive", "Progressed/died".
+_EVENT_NAMES = {
+    "vital_status": "",
+    "vitalstatus": "",
+    "vital": "",
+    "dead_alive": "",
+    "alive_dead": "",
+    "dead_or_alive": "",
+    "alive_or_dead": "",
+    "death": "",
+    "dead": "",
+    "died": "",
+    "deceased": "",
+    "verstorben": "",
+    "tod": "",
+    "progressed_died": "pfs",
+    "progressed_or_died": "pfs",
+    "progression_death": "pfs",
+    "progression_or_death": "pfs",
+    "died_progressed": "pfs",
+    "relapsed_died": "rfs",
+    "relapse_or_death": "rfs",
+}
+#: Readable names of endpoint prefixes that are not abbreviations to upper-case.
+_ENDPOINT_NAMES = {"p": "Progression"}
 _GENERIC_PREFIXES = {"", "fu", "surv", "survival", "follow_up", "followup", "follow"}
 _KNOWN_ENDPOINTS = {
     "os",
@@ -121,30 +188,84 @@ class RoleSuggestion(Result):
     group_candidates: tuple[str, ...]
     biomarker_candidates: tuple[str, ...]
     identifier_columns: tuple[str, ...]
+    #: Without an endpoint: columns that could be the time / the event (best first), and a
+    #: ``no_endpoint_found`` notice. Nothing is pre-filled: the user chooses.
+    time_candidates: tuple[str, ...] = ()
+    event_candidates: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
 
 
 def parse_time_name(name: str) -> tuple[str, str | None] | None:
+    """``(endpoint prefix, unit)`` of a follow-up time column's name, or None.
+
+    ``pfs_months`` -> ``("pfs", "months")``; ``Overall Survival (Months)`` -> ``("os",
+    "months")``; ``PFS (days from dx)`` -> ``("pfs", "days")``; ``OS_Monate`` -> ``("os",
+    "months")``. Ages and calendar years (``age_years``, ``diagnosis_year``) are not times; a
+    long suffix glued to an unknown word (``protime``) is not one either.
+    """
+    bracketed = _bracketed(name.strip())
+    if bracketed is not None:
+        outer, inner_text = bracketed
+        words = re.split(r"[^\wäöü]+", inner_text.strip().lower())
+        unit = _UNIT_WORDS.get(words[0]) if words else None
+        prefix = _prefix_key(outer)
+        if unit is None or not prefix or _NOT_DURATIONS.match(prefix):
+            return None  # "(mg/dl)", "(s)": a measurement, not a follow-up time
+        inner = parse_time_name(outer)  # "Survival time (months)"
+        return (inner[0] if inner is not None else _endpoint_key(prefix)), unit
     split = _split_suffix(name.strip(), _TIME_LONG, _TIME_SHORT)
     if split is None:
         return None
     prefix, suffix = _prefix_key(split[0]), split[1]
     if _NOT_DURATIONS.match(prefix):  # age_years, birth_year, diagnosis_year: not follow-up
         return None
-    return prefix, _UNIT_WORDS.get(suffix)
+    raw = name.strip()
+    if not _glued_prefix_ok(split[0], raw[len(split[0]):]):
+        return None
+    return _endpoint_key(prefix), _UNIT_WORDS.get(suffix)
+
+
+def _bracketed(name: str) -> tuple[str, str] | None:
+    """``("Overall Survival", "Months")`` for ``Overall Survival (Months)``, else None (linear)."""
+    if not name.endswith((")", "]")):
+        return None
+    opening = max(name.rfind("("), name.rfind("["))
+    if opening < 0:
+        return None
+    return name[:opening].rstrip(), name[opening + 1:-1]
+
+
+def _glued_prefix_ok(raw_prefix: str, raw_suffix: str) -> bool:
+    """``futime``, ``ostime``, ``ptime``, ``RelapseTime``: yes; ``protime``, ``lifetime``: no.
+
+    A long suffix glued to its prefix (no separator, no camel-case boundary) counts only
+    after a known endpoint, a generic follow-up word or one or two letters.
+    """
+    if not raw_prefix or raw_prefix[-1] in " ._-/":
+        return True
+    if raw_prefix[-1].islower() and raw_suffix[:1].isupper():
+        return True
+    key = _prefix_key(raw_prefix)
+    return len(key) <= 2 or key in _KNOWN_ENDPOINTS or key in _GENERIC_PREFIXES
+
+
+def _endpoint_key(prefix: str) -> str:
+    """``overall_survival`` -> ``os``; ``vital`` -> "" (generic); others unchanged."""
+    return _ENDPOINT_PHRASES.get(prefix, prefix)
 
 
 def _parse_event_name(name: str) -> tuple[str, bool] | None:
-    lower = name.strip().lower()
-    if lower in _BARE_EVENTS:
-        return "", False
+    key = _prefix_key(name.strip())
+    if key in _EVENT_NAMES:
+        return _EVENT_NAMES[key], False
     split = _split_suffix(name.strip(), _EVENT_LONG, _EVENT_SHORT)
     if split is None:
         return None
-    return _prefix_key(split[0]), split[1].startswith("cens")
+    return _endpoint_key(_prefix_key(split[0])), split[1].startswith("cens")
 
 
 def _prefix_key(prefix: str) -> str:
-    return re.sub(r"[\s._-]+", "_", prefix.lower()).strip("_")
+    return re.sub(r"[\s._/-]+", "_", prefix.lower()).strip("_")
 
 
 def _endpoint_name(prefix: str, time_col: str) -> str:
@@ -152,6 +273,8 @@ def _endpoint_name(prefix: str, time_col: str) -> str:
         return "Survival"
     if prefix in _KNOWN_ENDPOINTS:
         return prefix.upper()
+    if prefix in _ENDPOINT_NAMES:
+        return _ENDPOINT_NAMES[prefix]
     split = _split_suffix(time_col.strip(), _TIME_LONG, _TIME_SHORT)
     return (split[0] if split else prefix).strip(" ._-") or "Survival"
 
@@ -199,6 +322,9 @@ def _pair_endpoints(df: pd.DataFrame, times: list, events: list) -> list[Endpoin
         endpoints.append(Endpoint(_endpoint_name(prefix, time[0]), time[0], event_col, value))
     generic_times = [t for t in times if t[0] not in used_times and t[1] in _GENERIC_PREFIXES]
     generic_events = [e for e in leftover if e[1] in _GENERIC_PREFIXES]
+    if not (len(generic_times) == 1 and generic_events):
+        # "Vital status" / "dead/alive" beside an OS time without its own event: overall survival
+        generic_times = [t for t in times if t[0] not in used_times and t[1] == "os"][:1]
     if len(generic_times) == 1 and generic_events:
         time_col, prefix = generic_times[0][0], generic_times[0][1]
         event_col, _, censor_flag = generic_events[0]
@@ -224,24 +350,53 @@ def _distinct(values: pd.Series) -> int:
 
 
 def _is_group(values: pd.Series) -> bool:
+    """Text with 2-12 levels; numbers with 2-FEW_LEVELS_MAX levels (ECOG 0-4, edema 0/0.5/1)."""
     if pd.api.types.is_bool_dtype(values):
         return True
     if pd.api.types.is_numeric_dtype(values):
-        present = values.dropna()
-        whole = bool(np.all(np.mod(present.to_numpy(dtype=float), 1) == 0))
-        return whole and 2 <= _distinct(present) <= 5
+        return 2 <= _distinct(values.dropna()) <= FEW_LEVELS_MAX
     if pd.api.types.is_datetime64_any_dtype(values):
         return False
     return 2 <= _distinct(values) <= 12
 
 
 def _is_biomarker(values: pd.Series) -> bool:
+    """Numbers with more than FEW_LEVELS_MAX distinct values (fewer are offered as groups)."""
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
         return False
+    return _distinct(values.dropna()) > FEW_LEVELS_MAX
+
+
+def _could_be_time(values: pd.Series) -> bool:
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
     present = values.dropna()
-    return _distinct(present) > 5 or (
-        _distinct(present) > 2 and not np.all(np.mod(present.to_numpy(dtype=float), 1) == 0)
-    )
+    return len(present) > 0 and bool((present >= 0).all()) and _distinct(present) > FEW_LEVELS_MAX
+
+
+def _could_be_event(values: pd.Series) -> bool:
+    present = values.dropna()
+    return 1 <= _distinct(present) <= 2 or is_n_label_column(values)
+
+
+def _no_endpoint(df: pd.DataFrame, times: list, events: list, excluded: set[str]):
+    """Columns that could be the time and the event, and the ``no_endpoint_found`` notice."""
+    named_times = [t[0] for t in times]
+    named_events = [e[0] for e in events]
+    columns = [str(c) for c in df.columns if str(c) not in excluded]
+    time_candidates = named_times + [c for c in columns
+                                     if c not in named_times and c not in named_events
+                                     and _could_be_time(df[c])]
+    event_candidates = named_events + [c for c in columns
+                                       if c not in named_events and c not in named_times
+                                       and _could_be_event(df[c])]
+    notice = Notice(
+        "No endpoint found: no pair of follow-up time and event columns was recognised by "
+        "name. Choose the time column and the event column.",
+        "no_endpoint_found",
+        {"time_candidates": time_candidates[:10], "event_candidates": event_candidates[:10]},
+        severity="info")
+    return tuple(time_candidates), tuple(event_candidates), (notice,)
 
 
 def _with_text_names(df: pd.DataFrame) -> pd.DataFrame:
@@ -267,11 +422,14 @@ def suggest_roles(df: pd.DataFrame) -> RoleSuggestion:
     -------
     RoleSuggestion
         Endpoints, the time unit guessed from the names (else the values: a 99th percentile
-        of the times > 400 suggests days, > 25 months), grouping candidates (text with 2-12 levels, whole numbers
-        with 2-5 levels, booleans), biomarker candidates (other numeric columns) and
-        identifier columns (see :func:`cohort_explorer.data.identifiers.find_identifier_columns`).
-        Times, events, outcome codes (``*_cause``) and identifiers are never offered as groups
-        or biomarkers.
+        of the times > 400 suggests days, > 25 months), grouping candidates (text with 2-12
+        levels, numbers with 2-5 levels such as ECOG or edema 0/0.5/1, booleans), biomarker
+        candidates (numbers with more levels) and identifier columns (see
+        :func:`cohort_explorer.data.identifiers.find_identifier_columns`; never a time or
+        event column). Times, events, outcome codes (``*_cause``) and identifiers are never
+        offered as groups or biomarkers. Without an endpoint nothing is guessed from column
+        positions: ``time_candidates`` / ``event_candidates`` and a ``no_endpoint_found``
+        notice let the app ask.
     """
 
     df = _with_text_names(df)
@@ -282,8 +440,12 @@ def suggest_roles(df: pd.DataFrame) -> RoleSuggestion:
         first = endpoints[0].time_col
         time_unit = next((t[2] for t in times if t[0] == first), None)
         time_unit = time_unit or _unit_from_values(df[first])
-    identifiers = tuple(find_identifier_columns(df))
     outcome = {t[0] for t in times} | {e[0] for e in events}
+    # A column recognised as a time or an event is never an identifier.
+    identifiers = tuple(c for c in find_identifier_columns(df) if c not in outcome)
+    candidates: tuple = ((), (), ())
+    if not endpoints:
+        candidates = _no_endpoint(df, times, events, set(identifiers))
     others = [
         str(c)
         for c in df.columns
@@ -297,4 +459,7 @@ def suggest_roles(df: pd.DataFrame) -> RoleSuggestion:
         group_candidates=tuple(c for c in others if _is_group(df[c])),
         biomarker_candidates=tuple(c for c in others if _is_biomarker(df[c])),
         identifier_columns=identifiers,
+        time_candidates=candidates[0],
+        event_candidates=candidates[1],
+        notices=candidates[2],
     )

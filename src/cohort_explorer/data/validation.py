@@ -89,7 +89,8 @@ def _resolve(df: pd.DataFrame, name: str, role: str) -> str:
     close += [c for c in names if c.lower() == base.lower() and c not in close]
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
-    raise ColumnError(f"No column '{name}' ({role}) in the data.{hint} Columns: {shown}.")
+    raise ColumnError(f"No column '{name}' ({role}) in the data.{hint} Columns: {shown}.",
+                      code="unknown_column", fields={"column": name, "role": role, "close": close})
 
 
 def _rows(count: int) -> str:

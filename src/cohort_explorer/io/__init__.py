@@ -7,5 +7,7 @@ from cohort_explorer.io.reader import (
     list_sheets,
     read_table,
 )
+from cohort_explorer.io.upload import read_upload
 
-__all__ = ["DEFAULT_APP_MAX_BYTES", "FORMATS", "read_table", "list_sheets", "detect_format"]
+__all__ = ["DEFAULT_APP_MAX_BYTES", "FORMATS", "read_table", "read_upload", "list_sheets",
+           "detect_format"]

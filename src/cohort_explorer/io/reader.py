@@ -31,6 +31,7 @@ import pandas as pd
 
 from cohort_explorer.errors import DataFileError
 from cohort_explorer.io.binary import read_parquet, read_statistical, read_xlsx, xlsx_sheet_names
+from cohort_explorer.io.cbioportal import decode_head, split_metadata
 from cohort_explorer.io.columns import clean_name as _clean_name
 from cohort_explorer.io.columns import subset_picker
 from cohort_explorer.io.text import (
@@ -420,7 +421,12 @@ def read_table(
             str(exc).replace("This file", label).replace("This is", f"{label} is")
         ) from None
     decimal_comma = True
+    meta = None
     if kind == "csv":
+        head = decode_head(data)  # a cBioPortal file's four '#' rows are metadata, not data
+        split = split_metadata(head, label) if head is not None else None
+        if split is not None:
+            data, meta = split[0].encode("utf-8"), split[1]
         wanted = None if columns is None else subset_picker(columns)
         df, delimiter = read_delimited(data, label, wanted)
         decimal_comma = delimiter != ","
@@ -429,6 +435,8 @@ def read_table(
             df = _finalize(df, label, decimal_comma)
             if len(df) == parsed:  # no row blank in the wanted columns: same rows as a full read
                 df.attrs["format"] = kind
+                if meta is not None:
+                    df.attrs.update(meta.attrs())
                 return df
             df, delimiter = read_delimited(data, label)  # blank rows are judged on every column
     elif kind == "xlsx":
@@ -446,6 +454,8 @@ def read_table(
     df = _finalize(df, label, decimal_comma)
     df.attrs.update(attrs)
     df.attrs["format"] = kind
+    if meta is not None:
+        df.attrs.update(meta.attrs())
     return df
 
 

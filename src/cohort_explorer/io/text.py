@@ -16,6 +16,7 @@ import pandas as pd
 from cohort_explorer.errors import DataFileError
 
 __all__ = [
+    "BRACKETED_MISSING",
     "EXTRA_NA_VALUES",
     "SNIFF_BYTES",
     "decode_to_utf8",
@@ -30,7 +31,10 @@ SNIFF_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 # Missing-value spellings on top of pandas' defaults ("", "NA", "N/A", "NaN", "null", "#N/A", ...).
 # Deliberately not "-": FISH results are often coded "+"/"-".
-EXTRA_NA_VALUES = (".", "?", "na", "n.a.", "N.A.", "#NV", "#NA")
+#: cBioPortal's missing-value words (``[Not Available]``, ...), as written in its files.
+BRACKETED_MISSING = ("[Not Available]", "[Not Applicable]", "[Unknown]", "[Not Evaluated]",
+                     "[Not Reported]", "[Not Specified]", "[Discrepancy]")
+EXTRA_NA_VALUES = (".", "?", "na", "n.a.", "N.A.", "#NV", "#NA", *BRACKETED_MISSING)
 _CHUNK = 4 * 1024 * 1024
 _ASCII = bytes(range(128))
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"

@@ -1,0 +1,154 @@
+"""The app's wording of the engine's coded errors and notices: plain language, no CLI flags.
+
+The CLI prints ``str(error)`` (its own wording, with options such as ``--event``); the app calls
+:func:`app_message`, which words the same ``code`` and ``fields`` for a clinician and says
+what to do in the app. Pages never look at message text: they use ``.code`` (e.g. to offer the
+event values as buttons for ``event_coding``). A code without an entry here falls back to the
+engine's text with command-line options taken out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["APP_WORDING", "app_message", "message_code"]
+
+
+def _values(values: Any, limit: int = 6) -> str:
+    items = [str(v) for v in (values or [])][:limit]
+    return ", ".join(items)
+
+
+def _event_coding(f: Mapping[str, Any]) -> str:
+    return (f"Which value of '{f['column']}' means the event happened? The column holds "
+            f"{_values(f.get('values'))}; choose the value that marks the event (for example "
+            f"{f.get('suggested')}).")
+
+
+def _mixed(f: Mapping[str, Any]) -> str:
+    return (f"'{f['column']}' mixes cBioPortal status values ({_values(f.get('n_label_values'))}) "
+            f"with other values ({_values(f.get('other_values'))}). Correct those cells so that "
+            "every value reads like 1:DECEASED or 0:LIVING, or choose which value means the event.")
+
+
+def _ties(f: Mapping[str, Any]) -> str:
+    return (f"Too many patients share the same value of {f['column']} to split it into "
+            f"{f.get('kind', 'quantile')} groups. Split it at the median or at cut-offs you "
+            "choose instead.")
+
+
+APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    # errors
+    "event_coding": _event_coding,
+    "event_not_a_flag": lambda f: (
+        f"'{f['column']}' has a different value in almost every row, so it cannot record whether "
+        "the event happened. Choose the column that does (for example a status or event column)."),
+    "event_mixed_n_label": _mixed,
+    "unknown_column": lambda f: (
+        f"The data has no column '{f['column']}'. Choose one of the columns of this file."),
+    "quantile_ties": _ties,
+    "cbioportal_header": lambda f: (
+        f"This cBioPortal file's header rows (the lines starting with '#') are damaged: "
+        f"{f.get('problem')}. Download the file from cBioPortal again, or delete the '#' lines "
+        "and upload it as a plain table."),
+    "cbioportal_sample_without_patient": lambda f: (
+        "This is a cBioPortal sample file: one row per sample and no survival data. Upload it "
+        "together with the study's data_clinical_patient.txt (select both files), or upload the "
+        "patient file alone."),
+    "cbioportal_pair": lambda f: (
+        "Two files can only be read together when they are a cBioPortal patient file and its "
+        "sample file. Upload one table instead."),
+    "no_file": lambda f: "Upload a table with one row per patient.",
+    "too_many_files": lambda f: (
+        "Upload one table, or a cBioPortal patient file together with its sample file."),
+    # notices of an analysis
+    "small_group": lambda f: (
+        f"Group {f['group']} has only {f['n']} patients, so its estimates are imprecise: read its "
+        "p-value and hazard ratio with caution."),
+    "group_without_events": lambda f: (
+        f"No events in group {f['group']}: its median is not reached and its hazard ratio cannot "
+        "be estimated."),
+    "rmst_beyond_follow_up": lambda f: (
+        f"The restricted mean horizon ({f['tau']:g}) lies beyond the last follow-up of group "
+        f"{f['group']}; its curve is carried forward to the horizon."),
+    "repeated_patient_id": lambda f: (
+        f"{f['repeated']} row(s) repeat a patient already seen in '{f['column']}'. The analysis "
+        "needs one row per patient: remove or merge the repeated rows."),
+    "ph_violation": lambda f: (
+        f"The effect of {', '.join(f['terms'])} may change over time (proportional-hazards check "
+        f"p < {f['alpha']:g}): the hazard ratio is an average. Look at the Kaplan–Meier curves "
+        "and the proportional-hazards check."),
+    "low_events_per_variable": lambda f: (
+        f"Only {f['epv']:.1f} events per variable in the Cox model ({f['events']} events for "
+        f"{f['coefficients']} coefficients; at least {f['minimum']:g} are advised): the model may "
+        "be overfitted. Use fewer covariates."),
+    "cox_not_converged": lambda f: (
+        "The Cox model did not converge: its estimates are unreliable. Use fewer covariates or "
+        "merge sparse groups."),
+    "term_not_estimable": lambda f: f"{f['term']}: {f['reason']}.",
+    "all_censored": lambda f: (
+        "Every patient is censored (no events): there are no medians, tests or hazard ratios."),
+    "one_group": lambda f: (
+        f"All patients fall into one group of {f['column']}, so there is nothing to compare."),
+    "immortal_time": lambda f: (
+        f"{f['column']} is measured after time zero: grouping by it risks immortal-time bias "
+        "(patients must live long enough to respond). Use the landmark analysis."),
+    "optimal_cut_selected": lambda f: (
+        f"The cut-off {f['cutpoint']:g} was chosen to give the largest log-rank difference, so "
+        f"the plain log-rank p is too optimistic; the corrected p (Lau 1994) is "
+        f"{f['p_corrected']:.3g}."),
+    "competing_cause_specific": lambda f: (
+        f"{f['competing']} is a competing event: the hazard ratios are cause-specific (competing "
+        "events counted as censored); the cumulative incidence gives the probability of the "
+        "event of interest."),
+    # reading and mapping
+    "cbioportal_first_sample": lambda f: (
+        f"Patient and sample files joined: each of the {f['patients']} patients has the values "
+        f"of their first sample ({f['patients_with_several_samples']} patient(s) have more than "
+        f"one sample; {f['patients_without_sample']} have none)."),
+    "no_endpoint_found": lambda f: (
+        "No follow-up time and event columns were recognised by their names. Choose the column "
+        "with the follow-up time and the column that says whether the event happened."),
+}
+
+_CLI_FLAG = re.compile(r"\s*\(?(?:[Uu]se |e\.g\. |see )?--[a-z][a-z-]*(?:\s+\S+)?\)?")
+
+
+def message_code(obj: Any) -> str | None:
+    """The code of an error or notice (None for plain text)."""
+    return getattr(obj, "code", None)
+
+
+def app_message(obj: Any) -> str:
+    """Plain-language text of a coded error or notice for the app (never a CLI option).
+
+    Parameters
+    ----------
+    obj : CohortError, Notice or str
+        Anything the engine raised or returned as a warning.
+
+    Returns
+    -------
+    str
+        The wording of :data:`APP_WORDING` for its code with its fields; otherwise the
+        engine's text without ``--option`` hints.
+    """
+    code, fields = message_code(obj), getattr(obj, "fields", None) or {}
+    wording = APP_WORDING.get(code) if code else None
+    if wording is not None:
+        try:
+            return wording(fields)
+        except (KeyError, TypeError, ValueError):
+            pass  # fields of another shape: fall back to the engine's text
+    return _without_flags(str(obj))
+
+
+def _without_flags(text: str) -> str:
+    """The engine's text with command-line hints such as ``Use --event 'x=VALUE'`` removed."""
+    sentences = re.split(r"(?<=[.;])\s+", text)
+    kept = [s for s in sentences if "--" not in s]
+    if not kept:
+        return _CLI_FLAG.sub("", text).strip()
+    return " ".join(kept).strip()

@@ -1,0 +1,125 @@
+"""Issue 8: errors and warnings are coded objects; the CLI words them with its options, the app
+in plain language (present.messages.app_message) — never with a command-line flag."""
+
+from __future__ import annotations
+
+import ast
+
+import pandas as pd
+import pytest
+
+from cohort_explorer import AnalysisSpec, analyze, read_table
+from cohort_explorer.errors import CohortError, Notice
+from cohort_explorer.io import read_upload
+from cohort_explorer.present.messages import APP_WORDING, app_message
+from tests.conftest import ROOT, SAMPLE_CSV
+
+DF = read_table(SAMPLE_CSV)
+SRC = ROOT / "src" / "cohort_explorer"
+
+
+def _codes_in_source() -> set[str]:
+    """Every code the engine can attach: ``code="..."`` keywords and ``Notice(text, "code")``."""
+    codes = set()
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            for kw in node.keywords:
+                if kw.arg == "code" and isinstance(kw.value, ast.Constant):
+                    codes.add(kw.value.value)
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            if name == "Notice" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+                codes.add(node.args[1].value)
+    return codes
+
+
+def test_every_code_the_engine_uses_has_app_wording():
+    codes = _codes_in_source()
+    assert {"event_coding", "event_mixed_n_label", "small_group", "cbioportal_header",
+            "no_endpoint_found", "low_events_per_variable"} <= codes
+    assert codes - set(APP_WORDING) == set()
+
+
+def _error(df: pd.DataFrame, **spec) -> CohortError:
+    with pytest.raises(CohortError) as caught:
+        analyze(df, AnalysisSpec(**spec))
+    return caught.value
+
+
+def test_event_coding_error_cli_words_it_with_flags_the_app_without():
+    df = DF.assign(pfs_event=DF["pfs_event"] + 1)
+    error = _error(df, time_col="pfs_months", event_col="pfs_event")
+    assert error.code == "event_coding"
+    assert error.fields == {"column": "pfs_event", "values": ["1", "2"], "distinct": 2,
+                            "suggested": "2"}
+    assert "Use --event pfs_event=VALUE" in str(error)  # the CLI's text, unchanged
+    text = app_message(error)
+    assert "--" not in text and "Which value of 'pfs_event' means the event" in text
+    assert "1, 2" in text
+
+
+@pytest.mark.parametrize(("spec", "code"), [
+    ({"time_col": "pfs_months", "event_col": "nope"}, "unknown_column"),
+    ({"time_col": "pfs_months", "event_col": "pfs_event", "group_by": "del17p:quartiles"},
+     "quantile_ties"),
+])
+def test_errors_have_codes_and_plain_app_wording(spec, code):
+    error = _error(DF, **spec)
+    assert error.code == code
+    assert "--" not in app_message(error) and ":cut" not in app_message(error)
+
+
+def test_notices_of_real_analyses_are_worded_for_the_app():
+    cases = [
+        AnalysisSpec(time_col="pfs_months", event_col="pfs_event", group_by="ikzf1:optimal",
+                     covariates=("age", "cyto_risk:cat", "iss_stage:cat")),
+        AnalysisSpec(time_col="pfs_months", event_col="pfs_event", group_by="best_response"),
+    ]
+    seen = set()
+    for spec in cases:
+        for warning in analyze(DF, spec).warnings:
+            assert isinstance(warning, Notice) and warning.code in APP_WORDING
+            text = app_message(warning)
+            assert text and "--" not in text and "{" not in text
+            seen.add(warning.code)
+    assert {"optimal_cut_selected", "low_events_per_variable", "small_group",
+            "immortal_time"} <= seen
+
+
+def test_reading_errors_are_worded_for_the_app():
+    sample = ROOT / "tests" / "data" / "cbioportal_pbc" / "data_clinical_sample.txt"
+    with pytest.raises(CohortError) as caught:
+        read_upload([(sample.name, sample.read_bytes())])
+    assert "select both files" in app_message(caught.value)
+    with pytest.raises(CohortError) as caught:
+        read_table(b"#A\tB\n#a\tb\nA\tB\n1\t2\n", filename="x.txt")
+    assert "2 '#' rows instead of 4" in app_message(caught.value)
+
+
+def test_plain_text_without_a_code_loses_its_command_line_hints():
+    text = "Column 'x' is odd. Use --event 'x=VALUE' to say which value is the event."
+    assert app_message(text) == "Column 'x' is odd."
+    assert app_message(Notice("Only text.", "unheard_of")) == "Only text."
+
+
+def test_no_page_matches_a_warning_text():
+    """Pages decide by code (message_code), never by searching the engine's wording."""
+    for path in (ROOT / "pages").glob("*.py"):
+        source = path.read_text()
+        for needle in ('in w for w in', "in w.lower()", 'in str(error)', 'str(e).startswith'):
+            assert needle not in source, (path.name, needle)
+
+
+def test_no_endpoint_found_is_a_notice_with_candidates_not_a_guess():
+    from cohort_explorer import suggest_roles
+
+    df = pd.DataFrame({"Patient": [f"P{i}" for i in range(8)],
+                       "a": [3.0, 8, 1, 12, 40, 5, 7, 22], "b": [0, 1, 1, 0, 1, 0, 0, 1],
+                       "arm": list("ABABABAB")})
+    roles = suggest_roles(df)
+    assert roles.endpoints == ()
+    (notice,) = roles.notices
+    assert notice.code == "no_endpoint_found"
+    assert roles.time_candidates == ("a",) and roles.event_candidates[0] == "b"
+    assert "Choose" in app_message(notice)
