@@ -152,7 +152,9 @@ def test_events_coded_1_2_are_recognised_and_a_wrong_coding_explained():
     _page(at, "pages/survival.py")
     errors = _errors(at)
     assert len(errors) == 1
-    assert "'pfs_event' has values 1, 2" in errors[0] and "pfs_event=VALUE" in errors[0]
+    # the app's words (no command-line option): which value is the event, the values found
+    assert "Which value of 'pfs_event' means the event happened?" in errors[0]
+    assert "1, 2" in errors[0] and "--event" not in errors[0]
 
 
 def test_second_sheet_can_be_chosen(sample_table):

@@ -111,6 +111,10 @@ def test_categorical_covariate_of_a_float_column_uses_the_engine_levels():
 
 
 # --------------------------------------------------------------------------- 4. invalid filter
+NOT_A_NUMBER = ("The filter cyto_risk<standard compares with 'standard', which is not a number: "
+                "use = or ≠ for a category, or compare with a number.")
+
+
 def test_invalid_subgroup_filter_is_refused_on_the_data_page():
     at = _start()
     at.selectbox(key="data_filter_col").set_value("cyto_risk")
@@ -121,8 +125,7 @@ def test_invalid_subgroup_filter_is_refused_on_the_data_page():
     at.button(key="data_filter_add").click()
     at = _run(at)
     assert at.session_state["data_where"] == []
-    assert [plain(e.value) for e in at.error] == [
-        "--where cyto_risk<standard: 'standard' is not a number"]
+    assert [plain(e.value) for e in at.error] == [NOT_A_NUMBER]
     at = _page(at, "pages/cohort.py")
     assert not at.error and at.table  # Table 1 of every patient
 
@@ -130,7 +133,7 @@ def test_invalid_subgroup_filter_is_refused_on_the_data_page():
 def test_a_filter_that_does_not_fit_the_data_is_an_error_not_a_traceback():
     at = _page(_start(), "pages/survival.py")  # the Report page has an analysis
     at.session_state["data_where"] = ["cyto_risk<standard"]  # e.g. kept from another dataset
-    message = "--where cyto_risk<standard: 'standard' is not a number"
+    message = NOT_A_NUMBER  # the app's words for the engine's filter_not_a_number
     for path in ("pages/cohort.py", "pages/report.py"):
         at = _page(at, path)
         assert [plain(e.value) for e in at.error] == [message], path

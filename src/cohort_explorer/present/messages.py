@@ -49,6 +49,12 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "unknown_column": lambda f: (
         f"The data has no column '{f['column']}'. Choose one of the columns of this file."),
     "quantile_ties": _ties,
+    "filter_syntax": lambda f: (
+        f"The filter '{f['filter']}' cannot be read: use a column, a comparison (=, ≠, <, ≤, >, ≥) "
+        "and a value."),
+    "filter_not_a_number": lambda f: (
+        f"The filter {f['filter']} compares with '{f['value']}', which is not a number: use = or "
+        "≠ for a category, or compare with a number."),
     "cbioportal_header": lambda f: (
         f"This cBioPortal file's header rows (the lines starting with '#') are damaged: "
         f"{f.get('problem')}. Download the file from cBioPortal again, or delete the '#' lines "
@@ -68,18 +74,18 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"Group {f['group']} has only {f['n']} patients, so its estimates are imprecise: read its "
         "p-value and hazard ratio with caution."),
     "group_without_events": lambda f: (
-        f"No events in group {f['group']}: its median is not reached and its hazard ratio cannot "
-        "be estimated."),
+        f"Group {f['group']} has no events: its median is not reached and its hazard ratio "
+        "cannot be estimated."),
     "rmst_beyond_follow_up": lambda f: (
         f"The restricted mean horizon ({f['tau']:g}) lies beyond the last follow-up of group "
         f"{f['group']}; its curve is carried forward to the horizon."),
     "repeated_patient_id": lambda f: (
-        f"{f['repeated']} row(s) repeat a patient already seen in '{f['column']}'. The analysis "
-        "needs one row per patient: remove or merge the repeated rows."),
+        f"{f['repeated']} row(s) repeat a patient ID already seen in '{f['column']}'. The "
+        "analysis needs one row per patient: remove or merge the repeated rows."),
     "ph_violation": lambda f: (
-        f"The effect of {', '.join(f['terms'])} may change over time (proportional-hazards check "
-        f"p < {f['alpha']:g}): the hazard ratio is an average. Look at the Kaplan–Meier curves "
-        "and the proportional-hazards check."),
+        f"Proportional hazards may not hold for {', '.join(f['terms'])}: the effect seems to "
+        f"change over time (check p < {f['alpha']:g}), so the hazard ratio is an average. Look at "
+        "the Kaplan–Meier curves and the proportional-hazards check."),
     "low_events_per_variable": lambda f: (
         f"Only {f['epv']:.1f} events per variable in the Cox model ({f['events']} events for "
         f"{f['coefficients']} coefficients; at least {f['minimum']:g} are advised): the model may "

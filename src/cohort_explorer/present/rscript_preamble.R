@@ -75,7 +75,9 @@ check_groups <- function(title, d, labels, conf_type, conf_level, app) {
         t <- a$landmarks$time[k]
         s <- summary(fit, times = t, extend = TRUE)
         beyond <- t > max(fit$time)  # the app gives no survival past a group's last time
-        r <- if (beyond) c(NA, NA, NA, 0) else c(s$surv, s$lower, s$upper, s$n.risk)
+        # past a group's last time: no survival, unless the curve dropped to 0 (0, bounds NA)
+        r <- if (beyond) c(if (min(fit$surv) == 0) 0 else NA, NA, NA, 0)
+             else c(s$surv, s$lower, s$upper, s$n.risk)
         check(q(paste0("survival at ", t, " (estimate, lower, upper, at risk)")),
               c(a$landmarks$survival[k], a$landmarks$lower[k], a$landmarks$upper[k],
                 a$landmarks$at_risk[k]), r)

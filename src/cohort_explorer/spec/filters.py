@@ -35,7 +35,8 @@ def shown(text: str, limit: int = _SHOWN) -> str:
 def _usage(text: str, detail: str = "") -> OptionError:
     return OptionError(
         f"--where {shown(text)}: {detail}expected COL=VALUE, COL!=VALUE, COL<V, COL<=V, COL>V "
-        "or COL>=V (a column name containing = < > ! or ` goes between backticks: `LDH>ULN`=1)"
+        "or COL>=V (a column name containing = < > ! or ` goes between backticks: `LDH>ULN`=1)",
+        code="filter_syntax", fields={"filter": shown(text)},
     )
 
 
