@@ -228,6 +228,9 @@ def _ph_test(aset: AnalysisSet, design: pd.DataFrame, cox, term_groups):
         return None
 
 
+_ph_warnings = ph_notices  # the name engines.pushdown imports
+
+
 def _trend(aset, labels: np.ndarray, natural: tuple[str, ...], spec: AnalysisSpec):
     """Trend over the groups in their natural order; "not reached by L" has no rank."""
     ranked = [label for label in natural

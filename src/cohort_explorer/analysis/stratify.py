@@ -314,8 +314,8 @@ def _where_mask(series: pd.Series, op: str, value: str, text: str) -> np.ndarray
         bound = float(value)
     except ValueError:
         raise OptionError(f"--where {shown(text)}: '{shown(value)}' is not a number",
-                          code="filter_not_a_number", fields={"filter": shown(text), "value": shown(value)}
-                          ) from None
+                          code="filter_not_a_number",
+                          fields={"filter": shown(text), "value": shown(value)}) from None
     x = pd.to_numeric(series, errors="coerce").to_numpy(float)
     with np.errstate(invalid="ignore"):
         return {"<": x < bound, "<=": x <= bound, ">": x > bound, ">=": x >= bound}[op]
@@ -328,6 +328,7 @@ def apply_where(df: pd.DataFrame, conditions: tuple[str, ...] | list[str]) -> pd
         column, op, value = parse_where(text)
         if column not in df.columns:
             raise ColumnError(f"--where {shown(text)}: no column '{shown(column)}' in the data",
-                              code="unknown_column", fields={"column": shown(column), "filter": shown(text)})
+                              code="unknown_column",
+                              fields={"column": shown(column), "filter": shown(text)})
         mask &= _where_mask(df[column], op, value, text)
     return df if mask.all() else df.loc[mask]

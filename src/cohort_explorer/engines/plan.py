@@ -50,6 +50,8 @@ class Plan:
     group_text: bool = False
     group_levels: list = field(default_factory=list)  # category: [(label, [raw values])]
     breaks: list = field(default_factory=list)  # quantile: upper bounds of all but the last
+    group_kind_rule: str = ""  # quantile: quartiles | tertiles | median | q1-vs-rest
+    extent: tuple = ()  # quantile: (minimum, maximum) of the grouping column
     terms: list[Term] = field(default_factory=list)
     params: dict = field(default_factory=dict)
 

@@ -26,16 +26,19 @@ from cohort_explorer.analysis.analyze import (
     _rmst_differences,
     software_versions,
 )
+from cohort_explorer.analysis.intervals import grouping_intervals
+from cohort_explorer.analysis.notices import run_notices
 from cohort_explorer.analysis.stratify import category_levels, match_level
 from cohort_explorer.engines.plan import Plan, Term
 from cohort_explorer.engines.reduce import AggregateRiskSets, logrank_from_counts, merge_times
-from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.errors import ColumnError, Notice, OptionError
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.grouping import QUANTILE_KINDS
 from cohort_explorer.spec.terms import parse_covariate
 from cohort_explorer.stats.cox import model as cox_model
 from cohort_explorer.stats.cox.concordance import concordance_counts
 from cohort_explorer.stats.cox.fit import iterate, timefix
+from cohort_explorer.stats.cox.notices import fit_notices
 from cohort_explorer.stats.km import _fit as km_from_table
 from cohort_explorer.stats.km_core import km_table_from_counts, read_only
 from cohort_explorer.stats.landmark_diff import landmark_differences
@@ -89,7 +92,7 @@ def _quantile_breaks(source, plan: Plan, kind: str, column: str):
         probs, labels = np.array([0.25]), ["Q1", "Q2-Q4"]
     virtual = (n - 1) * probs
     below = np.floor(virtual).astype(int)
-    wanted = sorted({int(i) + 1 for i in below} | {min(int(i) + 2, n) for i in below} | {n})
+    wanted = sorted({int(i) + 1 for i in below} | {min(int(i) + 2, n) for i in below} | {1, n})
     values = source.order_stats(plan, wanted, n)
     breaks = [_lerp(values[int(lo) + 1], values[min(int(lo) + 2, n)], float(v - lo))
               for lo, v in zip(below, virtual, strict=True)]
@@ -98,6 +101,7 @@ def _quantile_breaks(source, plan: Plan, kind: str, column: str):
         raise OptionError(f"too many ties in {column} for {kind}; use :median or :cut="
                           if kind != "median" else
                           f"too many ties in {column} for a median split; use :cut=")
+    plan.extent = (float(values[1]), float(values[n]))  # for groups[].interval
     return breaks, labels
 
 
@@ -123,7 +127,7 @@ def _grouping(source, plan: Plan, spec: AnalysisSpec, columns: dict[str, str]) -
     if gspec.kind in ("quartiles", "tertiles", "median", "q1-vs-rest"):
         if columns[gspec.column] != "numeric":
             raise ColumnError(f"Column '{gspec.column}' must be numeric for this rule")
-        plan.group_kind = "quantile"
+        plan.group_kind, plan.group_kind_rule = "quantile", gspec.kind
         plan.breaks, plan.labels = _quantile_breaks(source, plan, gspec.kind, gspec.column)
         plan.codes = list(range(len(plan.labels)))
     elif gspec.kind == "category":
@@ -190,6 +194,8 @@ def _groups(source, plan: Plan, spec: AnalysisSpec):
     rows = source.query(plan.counts_sql(), plan.params)
     table = np.array([(g, t, n, e) for g, t, n, e in rows], dtype=float).reshape(-1, 4)
     groups, per_code = [], {}
+    intervals = ({} if plan.group_kind != "quantile" else grouping_intervals(
+        plan.group_kind_rule, tuple(plan.labels), tuple(plan.breaks), np.array(plan.extent)))
     for label, code in zip(plan.labels, plan.codes, strict=True):
         part = table[table[:, 0] == code]
         part = part[np.argsort(part[:, 1], kind="stable")]
@@ -205,7 +211,7 @@ def _groups(source, plan: Plan, spec: AnalysisSpec):
                                   events=int(part[:, 3].sum()),
                                   median=stats.survival_quantile(km, 0.5),
                                   landmarks=stats.landmark_survival(km, list(spec.landmarks)),
-                                  rmst=rmst, km=km))
+                                  rmst=rmst, km=km, interval=intervals.get(str(label))))
     return tuple(groups), table
 
 
@@ -290,20 +296,17 @@ def _cox(source, plan: Plan, spec: AnalysisSpec, events: int):
     for j in np.flatnonzero(cox_model._infinite_rule(fit)):
         reasons.setdefault(int(j), "the coefficient keeps growing as the likelihood levels off "
                                    "(monotone likelihood): hazard ratio infinite, not estimable")
-    warnings = [] if fit.converged else [
-        f"the Cox model did not converge in {fit.iterations} iterations; estimates are unreliable"]
-    warnings += [f"{names[j]}: {reason}" for j, reason in sorted(reasons.items())]
     epv = events / p
-    if epv < cox_model.EPV_WARNING:
-        warnings.append(f"only {epv:.1f} events per variable ({events} events, {p} "
-                        "coefficients); fewer than 10 risks overfitting the Cox model")
+    warnings = fit_notices(fit.converged, fit.iterations,
+                           [(names[j], r) for j, r in sorted(reasons.items())], events, p)
     df = int(np.sum(np.diag(fit.var) != 0)) if fit.rank < p else p
     result = cox_model.CoxResult(
         terms=cox_model._terms(fit, names, reasons, spec.conf_level),
         lr_test=cox_model._chi2(2 * (fit.loglik - fit.loglik_null), df),
         wald_tests=cox_model._wald_tests(fit, names, groups, reasons), concordance=math.nan,
         n=n, events=events, ties="efron", events_per_variable=float(epv),
-        converged=fit.converged, warnings=tuple(warnings))
+        converged=fit.converged, warnings=tuple(warnings),
+        adjusted_for=tuple(spec.covariates))
     return result, fit.means, names, groups
 
 
@@ -335,10 +338,11 @@ def _row_level(source, plan, cox, means, names, groups, n, sample_rows, seed):
                                                      term_groups=groups)
         except (ColumnError, OptionError, np.linalg.LinAlgError):
             ph = None
-    note = [] if len(sample) == n else [
+    note = [] if len(sample) == n else [Notice(
         f"The concordance and the proportional-hazards test were computed on a random sample "
         f"of {len(sample):,} of the {n:,} patients (seed {seed}); every other number uses all "
-        "patients."]
+        "patients.", "rows_sampled", {"sample": len(sample), "n": n, "seed": seed},
+        severity="info")]
     return concordance, ph, note
 
 
@@ -364,11 +368,8 @@ def analyze_pushdown(source, spec: AnalysisSpec, *, sample_rows: int = SAMPLE_RO
         raise ColumnError(f"Nothing to analyse: every row was excluded ({detail})")
     groups, table = _groups(source, plan, spec)
     events = int(table[:, 3].sum())
-    warnings = []
-    if events == 0:
-        warnings.append("All patients are censored: no medians, tests or hazard ratios.")
-    if len(groups) == 1 and spec.group_by:
-        warnings.append(f"Only one group in {plan.group_col}: no log-rank test.")
+    warnings = run_notices(events=events, n_groups=len(groups), spec=spec,
+                           column=plan.group_col or "", found_cut=None)["early"]
     logrank = _logrank(table, plan.codes) if len(groups) > 1 else None
     cox, means, names, term_groups = _cox(source, plan, spec, events)
     ph = None

@@ -109,6 +109,9 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"{f['competing']} is a competing event: the hazard ratios are cause-specific (competing "
         "events counted as censored); the cumulative incidence gives the probability of the "
         "event of interest."),
+    "rows_sampled": lambda f: (
+        f"The concordance and the proportional-hazards check use a random sample of "
+        f"{f['sample']:,} of the {f['n']:,} patients; every other number uses all patients."),
     # reading and mapping
     "cbioportal_first_sample": lambda f: (
         f"Patient and sample files joined: each of the {f['patients']} patients has the values "
