@@ -190,12 +190,15 @@ def _notes(result, options) -> None:
         st.markdown(f"{result.excluded.count} rows are not in the analysis: "
                     + md("; ".join(f"{k}: {v}" for k, v in reasons.items())) + ".")
     for landmark in options["landmarks"]:
-        estimates = [lm.survival for g in result.groups for lm in g.landmarks
-                     if abs(lm.time - landmark) < 1e-9]
-        if estimates and all(e is None or e != e for e in estimates):
-            last = max(float(g.km.time[-1]) for g in result.groups if len(g.km.time))
+        missing = [g for g in result.groups for lm in g.landmarks
+                   if abs(lm.time - landmark) < 1e-9 and (lm.survival is None
+                                                          or lm.survival != lm.survival)]
+        if missing:  # a curve that dropped to 0 has the estimate 0 (R extend=TRUE)
+            last = max(float(g.km.time[-1]) for g in missing if len(g.km.time))
             when = unit_word(round(landmark * display_scale(), 2), display_unit())
-            st.info(f"No estimate at {md(when)}: follow-up ends at "
+            which = ("" if len(missing) == len(result.groups)
+                     else " for " + ", ".join(md(str(g.label)) for g in missing))
+            st.info(f"No estimate at {md(when)}{which}: follow-up ends at "
                     f"{md(unit_word(round(last * display_scale(), 1), display_unit()))}. "
                     "Choose an earlier landmark under *Change the analysis*.",
                     icon=":material/info:")

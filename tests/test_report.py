@@ -43,7 +43,8 @@ def test_format_estimates_with_ci():
     assert fmt.format_hr(1.914, 1.02, 3.581) == "HR 1.91 (95% CI 1.02–3.58)"
     assert fmt.format_hr(np.nan, np.nan, np.nan) == "HR not estimable"
     assert fmt.format_survival(0.8619, 0.701, 0.94) == "86.2% (95% CI 70.1–94.0)"
-    assert fmt.format_survival(1.0, np.nan, np.nan) == "100.0% (95% CI NA–NA)"
+    assert fmt.format_survival(1.0, np.nan, np.nan) == "100.0%"  # no interval: none shown
+    assert fmt.format_survival(0.0, None, None) == "0.0%"  # a curve that dropped to 0
     assert fmt.format_percent(0.514, 0) == "51%"
     assert fmt.format_time(36.0, "months") == "36 months"
     assert fmt.format_time(np.nan) == "NA"

@@ -152,6 +152,8 @@ def format_survival(
     def bound(value: Any) -> str:
         return NA if is_missing(value) else f"{float(value) * 100:.{decimals}f}"
 
+    if is_missing(lower) and is_missing(upper):  # e.g. 0 after the curve dropped to 0
+        return format_percent(survival, decimals)
     level = f"{conf_level * 100:g}%"
     return f"{format_percent(survival, decimals)} ({level} CI {bound(lower)}–{bound(upper)})"
 
