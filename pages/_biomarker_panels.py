@@ -53,7 +53,8 @@ def bootstrap_panel(cut_spec, cut, column: str) -> None:
             st.info("Bootstrap cancelled; nothing was kept.", icon=":material/cancel:")
         if not st.button("Run the bootstrap", key="bio_boot_run", type="primary"):
             return
-        st.button("Cancel", key="bio_boot_cancel")
+        cancel = st.empty()
+        cancel.button("Cancel", key="bio_boot_cancel")
         bar = st.progress(0.0, text=f"0 of {resamples} resamples")
 
         def progress(done: int, total: int) -> None:
@@ -68,6 +69,7 @@ def bootstrap_panel(cut_spec, cut, column: str) -> None:
             show_error(error)
             return
         bar.empty()
+        cancel.empty()
         stored = (key, result.cutpoint.bootstrap, cut_spec)
         st.session_state["bio_boot"] = stored
     boot = stored[1]

@@ -38,8 +38,8 @@ def cut_explorer_figure(cutpoint: Any, *, column: str, quartiles: Sequence[float
     fig.add_vline(x=float(cutpoint.cutpoint), line={"dash": "dash", "width": 2,
                                                     "color": group_colour(1, theme)})
     for index, value in enumerate(quartiles):
-        fig.add_vline(x=float(value), line={"dash": "dot", "width": 1,
-                                            "color": group_colour(7, theme)},
+        fig.add_vline(x=float(value), line={"dash": "dot", "width": 1.5,
+                                            "color": group_colour(6, theme)},
                       annotation_text=f"Q{index + 1}|Q{index + 2}", annotation_position="bottom")
     base_layout(fig, theme, height=440)
     fig.add_annotation(
@@ -93,9 +93,9 @@ def spline_figure(spline: Any, *, theme: str = "light") -> go.Figure:
     if rug.size:
         fig.add_trace(go.Scatter(x=rug, y=np.full(rug.size, 0.0), yaxis="y2", mode="markers",
                                  marker={"symbol": "line-ns-open", "size": 12,
-                                         "color": group_colour(7, theme)},
+                                         "color": rgba(group_colour(0, theme), 0.6)},
                                  name="patients", hoverinfo="skip"))
-    fig.add_hline(y=1.0, line={"dash": "dash", "width": 1, "color": group_colour(7, theme)})
+    fig.add_hline(y=1.0, line={"dash": "dash", "width": 1, "color": group_colour(6, theme)})
     base_layout(fig, theme, height=440)
     adjusted = (", adjusted for " + escape(", ".join(spline.adjusted_for))
                 if spline.adjusted_for else "")
@@ -147,7 +147,7 @@ def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_colu
         if term is not None and not term.estimable:
             fig.add_annotation(x=0, xref="x domain", y=yy, text="not estimable",
                                showarrow=False, xanchor="left")
-    fig.add_vline(x=1.0, line={"dash": "dash", "width": 1, "color": group_colour(7, theme)})
+    fig.add_vline(x=1.0, line={"dash": "dash", "width": 1, "color": group_colour(6, theme)})
     base_layout(fig, theme, height=max(320, 34 * len(rows) + 120))
     fig.update_layout(xaxis={"type": "log", "title": {"text": "Hazard ratio vs the reference "
                                                               "group (log scale)"}},
