@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import streamlit as st
 from pages._common import data_key, dataset, md, show_error, theme
+from pages._figure_cache import cached_figure
 from pages._text import show_table
 
 from cohort_explorer.analysis import analyze
@@ -28,8 +29,9 @@ def cut_panel(result, column: str) -> None:
     """The maxstat curve with the HR per candidate, the selected cut and quartile lines."""
     cut = result.cutpoint
     st.subheader("Where would a cut go? (maximally selected log-rank statistic)")
-    st.plotly_chart(plots.cut_explorer_figure(cut, column=column, quartiles=cut.quartiles,
-                                              theme=theme()),
+    figure = cached_figure("cut", repr(result.spec), lambda: plots.cut_explorer_figure(
+        cut, column=column, quartiles=cut.quartiles, theme=theme()))
+    st.plotly_chart(figure,
                     config=plots.PLOTLY_CONFIG, theme=None, key="bio_cut_plot",
                     alt="Standardised log-rank statistic and hazard ratio at every cut")
     st.markdown(f"Selected cut **{cut.cutpoint:g}** ({cut.n_below} patients at or below, "
@@ -64,6 +66,9 @@ def bootstrap_panel(cut_spec, cut, column: str) -> None:
             result = analyze(dataset(), replace(cut_spec, bootstrap=resamples, seed=seed),
                              progress=progress)
         except BootstrapCancelled:
+            cancel.empty()
+            bar.empty()
+            st.info("Bootstrap cancelled; nothing was kept.", icon=":material/cancel:")
             return
         except CohortError as error:
             show_error(error)
@@ -73,8 +78,9 @@ def bootstrap_panel(cut_spec, cut, column: str) -> None:
         stored = (key, result.cutpoint.bootstrap, cut_spec)
         st.session_state["bio_boot"] = stored
     boot = stored[1]
-    st.plotly_chart(plots.bootstrap_figure(boot, cutpoint=cut.cutpoint, column=column,
-                                           theme=theme()),
+    figure = cached_figure("bootstrap", stored[0], lambda: plots.bootstrap_figure(
+        boot, cutpoint=cut.cutpoint, column=column, theme=theme()))
+    st.plotly_chart(figure,
                     config=plots.PLOTLY_CONFIG, theme=None, key="bio_boot_plot",
                     alt="Histogram of the cut selected in each bootstrap resample")
     st.markdown(md(bootstrap_verdict(boot, column)))
@@ -86,7 +92,9 @@ def spline_panel(result) -> None:
     """HR vs the marker's median along a restricted cubic spline, with its band and rug."""
     sp = result.spline
     st.subheader("Is the effect linear? (restricted cubic spline)")
-    st.plotly_chart(plots.spline_figure(sp, theme=theme()), config=plots.PLOTLY_CONFIG,
+    figure = cached_figure("spline", repr(result.spec),
+                           lambda: plots.spline_figure(sp, theme=theme()))
+    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG,
                     theme=None, key="bio_spline_plot",
                     alt="Hazard ratio against the marker's median along a spline")
     st.markdown(f"p for non-linearity **{format_p(sp.p_nonlinear, prefix=False)}** · "
@@ -101,7 +109,9 @@ def quartile_panel(result, column: str) -> None:
     if result.cox is None:
         st.info("No Cox model for the quartiles (no events).")
         return
-    st.plotly_chart(plots.forest_figure(result.cox, theme=theme()), config=plots.PLOTLY_CONFIG,
+    figure = cached_figure("quartiles", repr(result.spec),
+                           lambda: plots.forest_figure(result.cox, theme=theme()))
+    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG,
                     theme=None, key="bio_quartile_plot", alt="Hazard ratio per quartile vs Q1")
     show_table(display_cox_table(result.cox))
     st.caption(METHODS["quartiles"] + " If Q2–Q4 have similar hazard ratios, a 'Q1 vs rest' "

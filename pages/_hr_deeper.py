@@ -11,6 +11,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 from pages._common import dataset, md, persisted, run_analysis, show_error, theme, time_unit
+from pages._figure_cache import cached_figure
 from pages._text import show_table
 from pages._widgets import column_key
 
@@ -76,8 +77,9 @@ def subgroup_panel(df: pd.DataFrame, spec, result) -> None:
     if sub_result is None:
         return
     column = sub_result.group_column or ""
-    st.plotly_chart(plots.subgroup_forest_figure(result.cox, sub_result.subgroups,
-                                                 group_column=column, theme=theme()),
+    figure = cached_figure("subgroups", repr(sub_spec), lambda: plots.subgroup_forest_figure(
+        result.cox, sub_result.subgroups, group_column=column, theme=theme()))
+    st.plotly_chart(figure,
                     config=plots.PLOTLY_CONFIG, theme=None, key="hr_subgroup_plot",
                     alt="Hazard ratio of the grouping within each subgroup")
     st.dataframe(subgroup_table(sub_result.subgroups), hide_index=True, key="hr_subgroup_table")

@@ -21,8 +21,8 @@ from cohort_explorer.present.tables import display_cox_table, display_group_tabl
 from cohort_explorer.spec import AnalysisSpec
 
 APP = str(ROOT / "app.py")
-PAGES = ("pages/data.py", "pages/cohort.py", "pages/survival.py", "pages/hazard_ratios.py",
-         "pages/report.py")
+PAGES = ("pages/data.py", "pages/cohort.py", "pages/survival.py", "pages/biomarker.py",
+         "pages/hazard_ratios.py", "pages/report.py")
 XSS = "<img src=x onerror=alert(1)>"
 _LIVE_TAG = re.compile(r"(?<!\\)<\s*/?\s*(img|script|a|svg|iframe)\b", re.IGNORECASE)
 

@@ -20,7 +20,7 @@ from cohort_explorer.spec import AnalysisSpec
 pytestmark = pytest.mark.browser
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PAGES = {"data": "", "cohort": "cohort", "survival": "survival",
+PAGES = {"data": "", "cohort": "cohort", "survival": "survival", "biomarker": "biomarker",
          "hazard-ratios": "hazard-ratios", "report": "report"}
 
 

@@ -143,10 +143,11 @@ def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_colu
                  "array": [t.upper - t.hr for _, t in est],
                  "arrayminus": [t.hr - t.lower for _, t in est]},
         hovertemplate="HR %{x:.2f}<extra></extra>", showlegend=False))
-    for yy, (_, _, term) in zip(y, rows, strict=True):
-        if term is not None and not term.estimable:
-            fig.add_annotation(x=0, xref="x domain", y=yy, text="not estimable",
-                               showarrow=False, xanchor="left")
+    blocked = [yy for yy, (_, _, t) in zip(y, rows, strict=True) if t is not None and not t.estimable]
+    if blocked:  # one text trace (an annotation per row makes big forests slow to build)
+        fig.add_trace(go.Scatter(x=[1.0] * len(blocked), y=blocked, mode="text",
+                                 text=["not estimable"] * len(blocked), showlegend=False,
+                                 hoverinfo="skip"))
     fig.add_vline(x=1.0, line={"dash": "dash", "width": 1, "color": group_colour(6, theme)})
     base_layout(fig, theme, height=max(320, 34 * len(rows) + 120))
     fig.update_layout(xaxis={"type": "log", "title": {"text": "Hazard ratio vs the reference "
