@@ -57,7 +57,7 @@ def parse_predict(items) -> dict[str, str]:
         items = items.split(",")
     values: dict[str, str] = {}
     for item in items:
-        column, sep, value = str(item).partition("=")
+        column, sep, value = str(item).rpartition("=")  # names may hold "=", values not
         if not sep or not column.strip() or not value.strip():
             raise OptionError(f"--predict {item}: give COL=VALUE pairs separated by commas")
         values[column.strip()] = value.strip()

@@ -53,7 +53,7 @@ def bootstrap_verdict(boot: Any, column: str) -> str:
     """Plain-language reading of the bootstrap of a cut point."""
     if boot is None or is_missing(boot.lower):
         return "No resample had an admissible cut: the cut point cannot be assessed."
-    low, high = format_number(boot.lower, 3), format_number(boot.upper, 3)
+    low, high = f"{boot.lower:.4g}", f"{boot.upper:.4g}"
     share = boot.same_quartile_share
     moves = (f"The cut of {column} moves between {low} and {high} in 95% of {boot.B} resamples "
              f"and stays in the original quartile in {share:.0%} of them")
@@ -75,7 +75,7 @@ def _ci_points(value: float, lower: float, upper: float) -> str:
 def landmark_difference_table(result: Any, time_unit: str = "") -> pd.DataFrame:
     """Survival difference (percentage points) vs the reference at each landmark, with CI."""
     unit = f" {time_unit}" if time_unit else ""
-    rows = [{"Landmark": f"{format_number(d.time)}{unit}", "Group": str(d.group),
+    rows = [{"Landmark": f"{d.time:g}{unit}", "Group": str(d.group),
              "Reference": str(d.reference),
              "Difference in survival, points (95% CI)": _ci_points(d.difference, d.lower, d.upper)}
             for d in (getattr(result, "landmark_differences", None) or ())]
@@ -127,7 +127,7 @@ def prediction_table(prediction: Any, time_unit: str = "") -> pd.DataFrame:
         value = "NA (beyond follow-up)" if is_missing(lm.survival) else (
             f"{lm.survival:.1%} ({format_number(lm.lower * 100, 1)}–"
             f"{format_number(lm.upper * 100, 1)}%)")
-        rows.append({"Estimate": f"Survival at {format_number(lm.time)}{unit}", "Value": value})
+        rows.append({"Estimate": f"Survival at {lm.time:g}{unit}", "Value": value})
     m = prediction.median
     rows.append({"Estimate": "Median survival",
                  "Value": ("not reached" if is_missing(m.estimate) else
