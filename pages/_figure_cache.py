@@ -22,3 +22,9 @@ def cached_figure(name: str, key: Any, build: Callable[[], Any]) -> Any:
             memo.pop(next(iter(memo)))
         memo[full_key] = build()
     return memo[full_key]
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    from pages._legacy import opened_as_page
+
+    opened_as_page()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 from pages._common import time_unit
-from pages._text import show_table
 
 from cohort_explorer.present.deeper_tables import METHODS, landmark_difference_table
 
@@ -14,7 +13,9 @@ def landmark_differences_section(result) -> None:
     if not getattr(result, "landmark_differences", None):
         return
     st.subheader("Survival difference from the reference group at the landmarks")
-    show_table(landmark_difference_table(result, time_unit()))
+    # a dataframe, not st.table: plain cells, and the page's tables keep their positions
+    st.dataframe(landmark_difference_table(result, time_unit()), hide_index=True,
+                 key="km_landmark_differences")
     st.caption(METHODS["landmark_differences"])
 
 

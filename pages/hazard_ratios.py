@@ -171,11 +171,16 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
     st.markdown(f"Hazard ratios of this model are **{md(words)}**"
                 + (" (each term is adjusted for the others)." if words != "unadjusted" else "."))
     show_table(display_cox_table(cox, spec.conf_level))
-    _ph_section(result.ph_test)
+    _ph_section(result.ph_test, stratified=spec.strata is not None)
 
 
-def _ph_section(ph) -> None:
+def _ph_section(ph, stratified: bool = False) -> None:
     st.subheader("Proportional-hazards check (scaled Schoenfeld residuals, R cox.zph)")
+    if ph is None and stratified:
+        st.info("Not computed for a stratified model (each stratum has its own baseline "
+                "hazard); remove the stratification to check proportional hazards.",
+                icon=":material/info:")
+        return
     if ph is None:
         st.info("No term can be tested (none is estimable).", icon=":material/info:")
         return

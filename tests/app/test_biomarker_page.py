@@ -77,7 +77,8 @@ def test_hazard_ratios_page_subgroup_forest_screen_strata_and_prediction():
     # stratified Cox
     at.selectbox(key="hr_strata_w").set_value("sex")
     run(at)
-    assert any("stratified model" in i.value for i in at.info)
+    assert any("Not computed for a stratified model" in i.value for i in at.info)
+    assert any("not available for a stratified model" in i.value for i in at.info)
     at.selectbox(key="hr_strata_w").set_value("(none)")
     run(at)
     # univariable screen -> the chosen terms become the model's covariates
@@ -115,9 +116,10 @@ def test_prediction_panel_places_the_patient_and_refuses_missing_values():
 
 def test_survival_page_shows_landmark_differences():
     at = page(start(), "pages/survival.py")
-    tables = [t.value for t in at.table]
-    found = [t for t in tables if "Difference in survival, points (95% CI)" in t.columns]
-    assert found and set(found[0]["Group"]) == {"Q2", "Q3", "Q4"}
+    table = next(d.value for d in at.dataframe
+                 if "Difference in survival, points (95% CI)" in d.value.columns)
+    assert set(table["Group"]) == {"Q2", "Q3", "Q4"}
+    assert list(table["Landmark"]) == ["36 months"] * 3
 
 
 def test_report_carries_the_deeper_analyses(monkeypatch):

@@ -2,11 +2,11 @@
 # restricted cubic spline, subgroup forest, univariable screen, stratified Cox, landmark
 # differences and predicted survival (tests/test_deeper.py).
 #
-# Run from the repository root:  Rscript tests/reference/deeper.R
+# Run:  Rscript tests/reference/deeper.R [OUT_DIR]   (default OUT_DIR: tests/reference)
 # Reads tests/reference/data/deeper_sample.csv (a copy of the synthetic sample cohort) and
 # deeper_boot_idx.csv (the first 20 bootstrap resamples of numpy
 # default_rng(20170101).integers(0, 60, size=(20, 60)), 1-based, one resample per line);
-# writes tests/reference/deeper.json.
+# writes OUT_DIR/deeper.json and OUT_DIR/data/deeper_lung*.csv.
 
 suppressPackageStartupMessages({
   library(survival)
@@ -15,8 +15,14 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 stopifnot(as.character(packageVersion("survival")) == "3.5.3")
-data_dir <- file.path("tests", "reference", "data")
-d <- read.csv(file.path(data_dir, "deeper_sample.csv"), stringsAsFactors = FALSE)
+.args <- commandArgs(trailingOnly = FALSE)
+ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
+out_dir <- commandArgs(trailingOnly = TRUE)[1]  # optional: where to write (default: here)
+if (is.na(out_dir)) out_dir <- ref_dir
+data_dir <- file.path(out_dir, "data")
+dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+input_dir <- file.path(ref_dir, "data")  # the committed inputs this script reads
+d <- read.csv(file.path(input_dir, "deeper_sample.csv"), stringsAsFactors = FALSE)
 q <- quantile(d$ikzf1, c(0, .25, .5, .75, 1), type = 7)
 d$q <- cut(d$ikzf1, q, labels = c("Q1", "Q2", "Q3", "Q4"), right = TRUE, include.lowest = TRUE)
 out <- list()
@@ -28,7 +34,7 @@ hrs <- sapply(mt$cuts, function(cut) {
   above <- as.numeric(d$ikzf1 > cut)
   unname(exp(coef(coxph(Surv(pfs_months, pfs_event) ~ above, data = d, ties = "efron"))))
 })
-idx <- as.matrix(read.csv(file.path(data_dir, "deeper_boot_idx.csv"), header = FALSE))
+idx <- as.matrix(read.csv(file.path(input_dir, "deeper_boot_idx.csv"), header = FALSE))
 boot_cuts <- apply(idx, 1, function(rows) {
   r <- d[rows, ]
   unname(maxstat.test(Surv(pfs_months, pfs_event) ~ ikzf1, data = r, smethod = "LogRank",
@@ -176,4 +182,4 @@ out$prediction <- list(
        median = c(unname(med2$quantile), unname(med2$lower), unname(med2$upper))))
 
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
-           file.path("tests", "reference", "deeper.json"))
+           file.path(out_dir, "deeper.json"))
