@@ -47,8 +47,8 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
     return value
 
 
@@ -122,11 +122,11 @@ def _split_event(text: str) -> tuple[str, str | None]:
 
 def _read(args, columns=None) -> object:
     from cohort_explorer.io import read_upload
+    from cohort_explorer.io.reader import check_regular_file
 
     paths = [Path(args.data)] + ([Path(args.samples)] if getattr(args, "samples", None) else [])
     for path in paths:
-        if not path.is_file():
-            raise DataFileError(f"No such file: {path}")
+        check_regular_file(path)
     max_bytes = int(args.max_size * 1024 * 1024) if args.max_size else None
     sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
     df = read_upload([(path.name, path) for path in paths], sheet=sheet, max_bytes=max_bytes,
@@ -168,6 +168,11 @@ def _text_header(result: AnalysisResult) -> list[str]:
     return lines
 
 
+def _num(value: float) -> str:
+    """Two decimals, or 4 significant digits for huge values (--rmst 1e308 stays readable)."""
+    return f"{value:.2f}" if abs(value) < 1e9 else f"{value:.4g}"
+
+
 def _text_groups(result: AnalysisResult, level: float) -> list[str]:
     ci = f"{level * 100:g}% CI"
     lines = []
@@ -182,10 +187,10 @@ def _text_groups(result: AnalysisResult, level: float) -> list[str]:
             lines.append(f"  survival at {lm.time:g}: {shown} (at risk {lm.at_risk})")
         if g.rmst is not None:
             r = g.rmst
-            lines.append(f"  RMST to {r.tau:g}: {r.estimate:.2f} ({ci} {r.lower:.2f}–{r.upper:.2f})")
+            lines.append(f"  RMST to {r.tau:g}: {_num(r.estimate)} ({ci} {_num(r.lower)}–{_num(r.upper)})")
     for d in result.rmst_differences or ():
-        lines.append(f"RMST difference {d.group} − {d.reference} to {d.tau:g}: {d.estimate:.2f} "
-                     f"({ci} {d.lower:.2f} to {d.upper:.2f}), {format_p(d.p)}")
+        lines.append(f"RMST difference {d.group} − {d.reference} to {d.tau:g}: {_num(d.estimate)} "
+                     f"({ci} {_num(d.lower)} to {_num(d.upper)}), {format_p(d.p)}")
     return lines
 
 
@@ -193,7 +198,9 @@ def _text_tests(result: AnalysisResult) -> list[str]:
     lines = []
     for name, test in (("Log-rank", result.logrank), ("Trend", result.trend),
                        ("Stratified log-rank", result.stratified_logrank)):
-        if test is not None:
+        if test is not None and test.statistic != test.statistic:  # NaN: see the warnings
+            lines.append(f"{name}: not defined (zero variance; see the warnings)")
+        elif test is not None:
             lines.append(f"{name}: chi2 = {test.statistic:.3f}, df = {test.df}, {format_p(test.p)}")
     for pair in result.pairwise or ():
         lines.append(f"  {pair.group1} vs {pair.group2}: {format_p(pair.p_adjusted)} (adjusted)")

@@ -115,14 +115,24 @@ def _apply_landmark(df: pd.DataFrame, spec: AnalysisSpec, time: np.ndarray) -> t
     return df, at_risk, time - spec.landmark_from
 
 
+def _derived(df: pd.DataFrame, derive: tuple[str, ...]) -> pd.DataFrame:
+    """``df`` with the ``--derive`` flags added (never replacing a column of the data)."""
+    if not derive:
+        return df
+    data = df.copy()
+    for text in derive:
+        name, columns = parse_derive(text)
+        if name in data.columns:
+            raise OptionError(
+                f"--derive {shown(text)}: the data already has a column '{name}'; give the "
+                "derived flag a new name (it would replace that column)")
+        _check_columns(data, columns)
+        data[name] = derive_any(data, columns)
+    return data
+
+
 def analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> AnalysisSet:
-    data = df
-    if spec.derive:
-        data = df.copy()
-        for text in spec.derive:
-            name, columns = parse_derive(text)
-            _check_columns(data, columns)
-            data[name] = derive_any(data, columns)
+    data = _derived(df, spec.derive)
     gspec = group_spec(data, spec.group_by) if spec.group_by else None
     needed = [spec.time_col, spec.event_col] + [t.column for t in terms]
     needed += [gspec.column] if gspec else []

@@ -34,6 +34,7 @@ from cohort_explorer.analysis.notices import (
     ph_notices,
     run_notices,
 )
+from cohort_explorer.analysis.plausibility import plausibility_warnings
 from cohort_explorer.analysis.stratify import (
     Grouping,
     cut_grouping,
@@ -324,6 +325,7 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec, *, progress=None) -> AnalysisR
     warnings += run["late"]
     competing, fine_gray = competing_results(aset, grouping, extras, spec, design)
     warnings += date_warnings(date_reasons, spec)
+    warnings += plausibility_warnings(aset.time, spec.time_col, tests.get("logrank"))
     if competing is not None:
         warnings += run_notices(events=events, n_groups=len(groups), spec=spec,
                                 column=grouping.column, found_cut=None,

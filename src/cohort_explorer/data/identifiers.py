@@ -102,6 +102,16 @@ _ID_CONTEXT = {"patient", "pt", "pat", "subject", "subj", "study", "case", "part
 _PATIENT_WORDS = {"patient", "pt", "pat", "subject", "subj", "participant", "case", "pid",
                   "patid", "patientid", "subjid", "subjectid", "usubjid", "caseid", "pseudonym"}
 _NOT_PATIENT_WORDS = {"sample", "specimen", "study", "centre", "center", "site", "trial"}
+#: Words naming the hospital's own numbers (not a study's pseudonym): "Hospital ID", "KIS-Nr",
+#: "Fall-Nr", "Aufnahmenummer", "admission number", "encounter id".
+_HOSPITAL_CONTEXT = {"hospital", "klinik", "klinikum", "krankenhaus", "kh", "kis", "clinic",
+                     "admission", "aufnahme", "encounter", "fall", "his", "emr", "ehr"}
+_HOSPITAL_NUMBER_WORDS = {"aufnahmenummer", "aufnahmenr", "kisnr", "kisid", "fallnr", "fallid",
+                          "patientennr", "patnr", "krankenhausnummer", "hospitalid", "hospitalno",
+                          "hospitalnr", "admissionnumber", "admissionno", "admissionid",
+                          "encounterid", "kisnummer", "fallnummer"}
+_NUMBER_WORDS = _ID_NAMES | {"nummer", "num", "nbr"}
+_MRN_REASON = "the column name suggests a hospital record or admission number"
 
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(\.[\w-]+)+$")
 _PHONE = re.compile(r"^(\+|00|0|\()[\d\s()./-]{6,}$")
@@ -246,9 +256,9 @@ def _as_id(values: pd.Series, words: list[str]) -> str | None:
     if len(text) < 2 or text.nunique() <= 1:  # a study or centre code is the same in every row
         return None
     unique_share = text.nunique() / len(text)
-    if _is_id_name(words) and _share(text, _LONG_NUMBER) >= 0.5:
-        return "the values look like hospital record numbers (7 or more digits)"
     whole = text.str.replace(r"\.0$", "", regex=True)  # 12.0 -> 12 (numbers read as floats)
+    if words[-1] in _NUMBER_WORDS and _share(whole, _LONG_NUMBER) >= 0.5:
+        return "the values look like hospital record numbers (7 or more digits)"
     study_code = _share(whole, _STUDY_CODE) >= 0.9
     if _is_id_name(words) and unique_share >= 0.5:
         return f"{PSEUDONYMOUS} (study code such as '{text.iloc[0]}')"
@@ -262,11 +272,20 @@ def _as_id(values: pd.Series, words: list[str]) -> str | None:
     return None
 
 
+def _is_hospital_number_name(words: list[str]) -> bool:
+    joined = "".join(words)
+    if joined in _HOSPITAL_NUMBER_WORDS or any(w in _HOSPITAL_NUMBER_WORDS for w in words):
+        return True
+    return words[-1] in _NUMBER_WORDS and bool(set(words[:-1]) & _HOSPITAL_CONTEXT)
+
+
 def identifier_reason(name: str, values: pd.Series) -> str | None:
     """Why a column may identify patients, or None. See :func:`find_identifier_columns`."""
     words = tokens(name)
     if not words:
         return None
+    if _is_hospital_number_name(words):
+        return _MRN_REASON
     if _is_id_name(words):
         return _as_id(values, words) or _by_value(values)
     return _by_name(words) or _by_value(values) or _as_id(values, words)

@@ -160,6 +160,15 @@ def read_parquet(data: bytes, label: str) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
+        schema = pq.read_schema(io.BytesIO(data))
+        nested = [field.name for field in schema if pa.types.is_nested(field.type)]
+        if nested:
+            shown = ", ".join(repr(name) for name in nested[:5])
+            more = f" and {len(nested) - 5} more" if len(nested) > 5 else ""
+            raise DataFileError(
+                f"{label} has nested columns (lists, structs or maps: {shown}{more}); a cohort "
+                "table needs one value per cell. Flatten those columns (or drop them) and save "
+                "the file again.", code="nested_columns", columns=nested)
         table = pq.read_table(io.BytesIO(data))
         return table.to_pandas()
     except (pa.ArrowException, OSError, ValueError) as exc:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -215,6 +216,25 @@ def _check_size(size: int, max_bytes: int | None) -> None:
     )
 
 
+def check_regular_file(path: Path) -> None:
+    """Refuse what is not a regular file, saying what it is (never blocks on a pipe)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DataFileError(f"File not found: {path} (No such file). Check the path and the name."
+                            ) from None
+    except PermissionError:
+        raise DataFileError(f"{path} cannot be opened (permission denied).") from None
+    except OSError as exc:
+        raise DataFileError(f"{path} cannot be opened ({exc.strerror or exc}).") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    raise DataFileError(f"{path} is {kind}, not a data file. Give the data file itself.")
+
+
 def _load_bytes(source, filename: str | None, max_bytes: int | None) -> tuple[bytes, str | None]:
     """The file's bytes and its name (for messages); the size is checked before reading."""
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -223,6 +243,7 @@ def _load_bytes(source, filename: str | None, max_bytes: int | None) -> tuple[by
         return data, filename
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
+        check_regular_file(path)
         try:
             _check_size(path.stat().st_size, max_bytes)
             return path.read_bytes(), filename or path.name

@@ -222,6 +222,13 @@ def read_delimited(data: bytes, label: str, wanted=None) -> tuple[pd.DataFrame, 
             f"{label} is not a text table (it contains binary data). Upload a CSV, TSV, Excel "
             "(.xlsx), Parquet, SPSS, Stata or SAS file."
         )
+    nul = utf8.find(b"\x00")
+    if nul >= 0:  # the C parser would cut the value at the NUL, silently
+        line = utf8.count(b"\n", 0, nul) + 1
+        raise DataFileError(
+            f"{label} contains a NUL byte (binary zero) on line {line:,}; the file is damaged or "
+            "not plain text. Remove that character (or export the table again) and upload it."
+        )
     text = head.decode("utf-8", errors="ignore")
     lines = _sample_lines(text)
     if not lines:

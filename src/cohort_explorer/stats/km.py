@@ -322,7 +322,9 @@ def restricted_mean(km: KaplanMeier, tau: float, *, conf_level: float = 0.95) ->
     rectangles = np.diff(np.concatenate(([0.0], times))) * np.concatenate(([1.0], steps[:-1]))
     estimate = float(rectangles.sum())
     area_after = np.cumsum(rectangles[1:][::-1])
-    se = float(np.sqrt(np.sum(area_after**2 * hazard[::-1][1:])))
+    # scaled by the largest area so that a huge tau (1e308) cannot overflow the squares
+    scale = float(area_after.max()) if area_after.size and area_after.max() > 0 else 1.0
+    se = scale * float(np.sqrt(np.sum((area_after / scale) ** 2 * hazard[::-1][1:])))
     z = z_value(conf_level)
     return RMST(
         tau=tau,
