@@ -51,7 +51,7 @@ def test_differences_sees_a_changed_number_and_ignores_rounding():
 
 @pytest.fixture(scope="module")
 def rerun(tmp_path_factory):
-    rscript = require_r("survival", "maxstat", "jsonlite", "exactRankTests", "cmprsk")
+    rscript = require_r("survival", "maxstat", "jsonlite", "exactRankTests", "cmprsk", "rms")
     out = tmp_path_factory.mktemp("reference")
     for script in SCRIPTS:  # alphabetical: cox.R writes the CSVs zph.R reads
         done = subprocess.run([rscript, str(script), str(out)], capture_output=True, text=True,
