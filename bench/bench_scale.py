@@ -46,14 +46,15 @@ def write_cohort(path: Path, rows: int, chunk: int = 1_000_000) -> None:
 
 
 def run(command: list[str]) -> tuple[float, float, str]:
+    """Wall time, peak memory (GNU time's %M of the command itself, MB) and stdout."""
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([shutil.which("time") or "/usr/bin/time", "-f", "@@peak %M", *command],
+                          capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
-    out = proc.stdout.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{proc.stderr.read()[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024, out
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{proc.stderr[-3000:]}")
+    kb = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("@@peak")]
+    return elapsed, float(kb[-1]) / 1024 if kb else 0.0, proc.stdout
 
 
 def main() -> None:
