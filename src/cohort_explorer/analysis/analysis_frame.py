@@ -46,6 +46,10 @@ class AnalysisFrame:
         The Cox coefficient of each design column ``x1``, ``x2``, … (the app's term names).
     terms : tuple of tuple of int
         The design columns (1-based) that form each model term, in model order.
+    term_columns : tuple of str
+        The data column of each model term (the grouping's first when it is in the model).
+    covariate_terms : tuple of int
+        Which model terms (1-based) are ``--covariates`` (the others: the grouping).
     """
 
     data: pd.DataFrame
@@ -54,6 +58,8 @@ class AnalysisFrame:
     strata_levels: tuple[str, ...]
     coefficients: tuple[str, ...]
     terms: tuple[tuple[int, ...], ...]
+    term_columns: tuple[str, ...] = ()
+    covariate_terms: tuple[int, ...] = ()
 
     def to_csv_bytes(self) -> bytes:
         """The numbers as CSV (UTF-8, ``\\n``, full double precision)."""
@@ -85,6 +91,11 @@ def analysis_frame(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisFrame:
     for j, name in enumerate(names):
         out[f"x{j + 1}"] = design[name].to_numpy(float)
     groups = tuple(tuple(names.index(c) + 1 for c in members) for members in term_groups.values())
+    in_model = len(grouping.labels) > 1 and bool(term_groups)
+    term_columns = ((grouping.column,) if in_model else ()) + tuple(t.column for t in terms)
+    covariate_terms = tuple(range(2 if in_model else 1, len(term_columns) + 1))
+    if spec.spline:
+        out["spline_x"] = numeric_column(aset.data, spec.spline).to_numpy(float)
     if found_cut is not None:
         column = group_spec(aset.data, spec.group_by).column
         out["cut_x"] = numeric_column(aset.data, column).to_numpy(float)
@@ -92,5 +103,7 @@ def analysis_frame(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisFrame:
     ranked = tuple(label for label in natural if label != late)
     return AnalysisFrame(data=out.reset_index(drop=True), labels=tuple(grouping.labels),
                          ranked=ranked, strata_levels=strata_levels,
-                         coefficients=tuple(names), terms=groups)
+                         coefficients=tuple(names), terms=groups,
+                         term_columns=term_columns[:len(groups)],
+                         covariate_terms=covariate_terms[:len(groups)])
 

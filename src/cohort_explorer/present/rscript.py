@@ -164,13 +164,23 @@ def _part_code(number: int, part: RPart) -> list[str]:
             lines.append(f"check_cutpoint({title}, d, "
                          f"{r_numbers([c.cutpoint, c.statistic, c.p_corrected])})")
     skipped = [name for name, present in (
-        ("the spline", getattr(result, "spline", None) is not None),
         ("the subgroup forest", bool(getattr(result, "subgroups", None))),
         ("the univariable screen", bool(getattr(result, "screen", None))),
         ("the predicted survival", getattr(result, "prediction", None) is not None),
         ("the cut-point bootstrap",
          getattr(getattr(result, "cutpoint", None), "bootstrap", None) is not None),
     ) if present and not part.cox_only]
+    spline = getattr(result, "spline", None)
+    if spline is not None and not part.cox_only:
+        column = spec.spline
+        cov = [f"x{j}" for k in frame.covariate_terms if frame.term_columns[k - 1] != column
+               for j in frame.terms[k - 1]]
+        values = _r_list({"knots": r_numbers(spline.knots), "p": r_numbers(
+            [spline.p_nonlinear, spline.p_overall]), "reference": r_number(spline.reference),
+            "x": r_numbers(spline.x), "hr": r_numbers(spline.hr),
+            "lower": r_numbers(spline.lower), "upper": r_numbers(spline.upper)})
+        lines.append(f"check_spline({title}, d, {r_strings(cov)}, "
+                     f"{r_number(spec.conf_level)}, {values})")
     if skipped:  # said, never silently left out
         lines.append(f"cat({title}, {r_string('analyses not recomputed by this script:')}, "
                      f"{r_string(', '.join(skipped))}, \"\\n\")")

@@ -247,6 +247,38 @@ check_competing <- function(title, d, labels, conf_type, conf_level, app) {
   }
 }
 
+# Restricted cubic spline: knots at the 5/35/65/95% quantiles, rms's rcspline.eval basis,
+# coxph(basis + covariates); HR against the median with Wald bands; LR tests (docs/methods.md).
+check_spline <- function(title, d, cov_cols, conf_level, app) {
+  suppressPackageStartupMessages(library(rms))
+  rows <- d[is.finite(d$spline_x), ]
+  x <- rows$spline_x
+  knots <- unname(quantile(x, c(0.05, 0.35, 0.65, 0.95), type = 7))
+  check(paste(title, "spline knots"), app$knots, knots)
+  basis <- rcspline.eval(x, knots, inclx = TRUE)
+  cov <- if (length(cov_cols)) as.matrix(rows[, cov_cols, drop = FALSE]) else NULL
+  fit_of <- function(m) {
+    if (is.null(m)) return(coxph(Surv(rows$time, rows$event) ~ 1, ties = "efron"))
+    coxph(Surv(rows$time, rows$event) ~ m, ties = "efron")
+  }
+  full <- fit_of(cbind(basis, cov)); linear <- fit_of(cbind(x, cov)); without <- fit_of(cov)
+  ll <- function(f) f$loglik[length(f$loglik)]
+  check(paste(title, "spline p non-linear, p overall"), app$p,
+        c(pchisq(2 * (ll(full) - ll(linear)), 2, lower.tail = FALSE),
+          pchisq(2 * (ll(full) - ll(without)), 3, lower.tail = FALSE)))
+  reference <- median(x)
+  grid <- seq(quantile(x, 0.01, type = 7), quantile(x, 0.99, type = 7), length.out = 100)
+  diff <- rcspline.eval(grid, knots, inclx = TRUE) -
+    matrix(rcspline.eval(reference, knots, inclx = TRUE), 100, 3, byrow = TRUE)
+  b <- coef(full)[1:3]; V <- vcov(full)[1:3, 1:3]
+  lp <- drop(diff %*% b); se <- sqrt(rowSums((diff %*% V) * diff)); z <- z_of(conf_level)
+  check(paste(title, "spline reference (median) and grid"), c(app$reference, app$x),
+        c(reference, grid))
+  check(paste(title, "spline HR"), app$hr, exp(lp))
+  check(paste(title, "spline lower"), app$lower, exp(lp - z * se))
+  check(paste(title, "spline upper"), app$upper, exp(lp + z * se))
+}
+
 report <- function() {
   line <- function(quantity, app, r, diff, tol, ok) {
     cat(sprintf("%-70s %18s %18s %10.2e %8.0e %s\n", quantity, app, r, diff, tol,
