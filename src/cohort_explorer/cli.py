@@ -122,7 +122,7 @@ def _split_event(text: str) -> tuple[str, str | None]:
 
 def _read(args, columns=None) -> object:
     from cohort_explorer.io import read_upload
-    from cohort_explorer.io.reader import check_regular_file
+    from cohort_explorer.io.guards import check_regular_file
 
     paths = [Path(args.data)] + ([Path(args.samples)] if getattr(args, "samples", None) else [])
     for path in paths:

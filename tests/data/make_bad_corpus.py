@@ -268,6 +268,35 @@ def _garbage(_: pd.DataFrame) -> bytes:
     return np.random.default_rng(SEED).integers(0, 256, 4096, dtype=np.uint8).tobytes()
 
 
+def _long_strings(df: pd.DataFrame) -> bytes:
+    """Issue 9: three cells of 150,000 characters (compressed, the file stays tiny). Written into
+    the sheet's XML afterwards: openpyxl (like Excel) cuts cells at 32,767 characters."""
+    rows = _typed_rows(df)
+    rows[0].append("note")
+    for index, row in enumerate(rows[1:]):
+        row.append(f"LONGTEXT{index}" if index < 3 else None)
+
+    def lengthen(xml: bytes) -> bytes:
+        return re.sub(rb"LONGTEXT(\d)", lambda m: b"A" * 150_000 + m.group(1), xml)
+
+    return _normalise_zip(_xlsx({"Data": rows}), {"xl/worksheets/sheet1.xml": lengthen})
+
+
+#: The uncompressed padding of padded.xlsx (the reader's limit is tested set below it).
+PADDING_BYTES = 3 * 1024 * 1024
+
+
+def _padded(df: pd.DataFrame) -> bytes:
+    """Issue 9: a normal sheet plus 3 MB of zeros that compress to 3 KB (a zip bomb in small)."""
+    data = _xlsx({"Data": _typed_rows(df)})
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+        entry = zipfile.ZipInfo("xl/media/padding.bin", date_time=(2017, 1, 5, 0, 0, 0))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(entry, bytes(PADDING_BYTES))
+    return out.getvalue()
+
+
 _BUILDERS = {
     "empty.csv": lambda df: b"",
     "whitespace_only.csv": lambda df: b" \r\n\t\r\n",
@@ -294,6 +323,8 @@ _BUILDERS = {
     "duplicated_names.csv": _duplicated_names,
     "long_names.csv": _long_names,
     "colon_names.csv": _colon_names,
+    "long_strings.xlsx": _long_strings,
+    "padded.xlsx": _padded,
 }
 
 _OS = ("--time", "os_months", "--event", "os_event")
@@ -353,6 +384,10 @@ CASES: tuple[Case, ...] = (
     Case("colon_names.csv", "':' in a category column's name", "ok",
          options=("--time", "pfs_months", "--event", "pfs_event", "--group-by", COLON_NAME),
          warning=None),
+    Case("long_strings.xlsx", "Excel: shared strings of 150,000 characters (memory bomb)",
+         "error", message=("150,00", "characters", "COHORT_EXPLORER_MAX_CELL_CHARS")),
+    Case("padded.xlsx", "Excel: 3 MB of zeros in 3 KB (within the default 500 MB limit)", "ok",
+         same_as_sample=True),
 )
 
 

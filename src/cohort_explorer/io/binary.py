@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cohort_explorer.errors import DataFileError
+from cohort_explorer.limits import check_cell_chars, check_cells, check_unzipped, limit
 
 __all__ = ["xlsx_sheet_names", "read_xlsx", "read_parquet", "read_statistical"]
 
@@ -49,8 +50,33 @@ def _workbook_errors() -> tuple[type[Exception], ...]:
     )
 
 
+def _check_workbook_content(data: bytes, label: str) -> None:
+    """Refuse a zip bomb before openpyxl unpacks it: the declared uncompressed size of all
+    entries (zipfile never reads past it) and every shared string's length, streamed."""
+    from xml.etree.ElementTree import iterparse
+
+    cap = limit("cell_chars")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        check_unzipped(sum(info.file_size for info in archive.infolist()), label)
+        if cap is None or "xl/sharedStrings.xml" not in archive.namelist():
+            return
+        with archive.open("xl/sharedStrings.xml") as stream:
+            index = 0
+            for _, element in iterparse(stream, events=("end",)):
+                if element.tag.endswith("}si"):
+                    index += 1
+                    length = sum(len(text) for text in element.itertext())
+                    check_cell_chars(length, label, f"shared string {index}")
+                    element.clear()
+
+
 def _open_workbook(data: bytes, label: str) -> Any:
     import openpyxl
+
+    try:
+        _check_workbook_content(data, label)
+    except _workbook_errors() as exc:
+        raise _workbook_problem(exc, label) from None
 
     try:
         with warnings.catch_warnings():
@@ -126,14 +152,30 @@ def _header_name(value: Any) -> str:
     return str(value)
 
 
+def _sheet_rows(worksheet: Any, label: str) -> list[list]:
+    """The sheet's rows (trailing blanks trimmed), refused as soon as the cell limit is passed."""
+    cap = limit("cells")
+    declared_rows, declared_columns = worksheet.max_row, worksheet.max_column  # <dimension>
+    if cap is not None and declared_rows and declared_columns:
+        check_cells(declared_rows, declared_columns, label)
+    rows, cells, width = [], 0, 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for row in worksheet.iter_rows(values_only=True):
+            cells += len(row)
+            width = max(width, len(row))
+            if cap is not None and cells > cap:
+                check_cells(len(rows) + 1, width, label)
+            rows.append(_trim(row))
+    return rows
+
+
 def read_xlsx(data: bytes, sheet: str | int | None, label: str) -> pd.DataFrame:
     """Read one sheet of an .xlsx workbook (first by default) with cached formula values."""
     workbook = _open_workbook(data, label)
     try:
         worksheet = _pick_sheet(workbook, sheet, label)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rows = [_trim(row) for row in worksheet.iter_rows(values_only=True)]
+        rows = _sheet_rows(worksheet, label)
     except _workbook_errors() as exc:
         raise _workbook_problem(exc, label) from None
     finally:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,6 +34,7 @@ from cohort_explorer.io.binary import read_parquet, read_statistical, read_xlsx,
 from cohort_explorer.io.cbioportal import decode_head, split_metadata
 from cohort_explorer.io.columns import clean_name as _clean_name
 from cohort_explorer.io.columns import subset_picker
+from cohort_explorer.io.guards import check_regular_file, check_table_limits
 from cohort_explorer.io.text import (
     EXTRA_NA_VALUES,
     SNIFF_BYTES,
@@ -214,25 +214,6 @@ def _check_size(size: int, max_bytes: int | None) -> None:
         f"The file is {shown}; the limit is {limit}. Remove rows or columns you do not need, "
         "or save it as Parquet (usually much smaller), and upload again."
     )
-
-
-def check_regular_file(path: Path) -> None:
-    """Refuse what is not a regular file, saying what it is (never blocks on a pipe)."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise DataFileError(f"File not found: {path} (No such file). Check the path and the name."
-                            ) from None
-    except PermissionError:
-        raise DataFileError(f"{path} cannot be opened (permission denied).") from None
-    except OSError as exc:
-        raise DataFileError(f"{path} cannot be opened ({exc.strerror or exc}).") from None
-    if stat.S_ISREG(mode):
-        return
-    kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
-    raise DataFileError(f"{path} is {kind}, not a data file. Give the data file itself.")
 
 
 def _load_bytes(source, filename: str | None, max_bytes: int | None) -> tuple[bytes, str | None]:
@@ -471,6 +452,7 @@ def read_table(
         )
     else:
         df = read_statistical(data, kind, label)
+    check_table_limits(df, label)
     attrs = dict(df.attrs)
     df = _finalize(df, label, decimal_comma)
     df.attrs.update(attrs)
