@@ -33,6 +33,7 @@ UNREADABLE = {
     "html_named.xls": ("HTML", ".xlsx"),
     "ebcdic.csv": ("encoding", "UTF-8"),
     "duplicated_names.csv": ("duplicated column", "pfs_months"),
+    "long_strings.xlsx": ("150,001 characters", "100,000 characters in one cell"),
 }
 MINE = SAMPLE_CSV.read_bytes() + b"\n"  # the sample, but not byte-identical (a new upload)
 READABLE = sorted({c.name for c in CASES} - set(UNREADABLE))
