@@ -337,3 +337,11 @@ def test_runaway_coefficient_of_a_fit_that_did_not_converge_is_not_estimable():
     (term,) = result.terms
     assert not term.estimable and "monotone likelihood" in term.reason
     assert term.to_dict()["hr"] is None
+
+
+def test_not_estimable_reason_names_a_level_whose_column_name_holds_an_equals_sign():
+    from tests.results import not_estimable_result
+
+    terms = not_estimable_result("dose=high").cox.terms
+    assert terms[1].term == "dose=high=B" and not terms[1].estimable
+    assert terms[1].reason.startswith("no events in group B:")

@@ -195,12 +195,14 @@ def _check_groups(term_groups, names: list[str]) -> dict[str, list[str]]:
 _SEPARATION = "hazard ratio not estimable (separation)"
 
 
-def _level_label(name: str, value: float, grouped: bool) -> str:
-    """Readable name of the rows where column ``name`` equals ``value``."""
-    if "=" in name and value == 1:
-        return f"group {name.split('=', 1)[1]}"
-    if "=" in name and value == 0 and not grouped:
-        return f"the reference group of {name.split('=', 1)[0]}"
+def _level_label(name: str, value: float, grouped: bool, column: str | None = None) -> str:
+    """Rows where ``name`` (``column=LEVEL``; either may contain '=') equals ``value``."""
+    prefix = f"{column}=" if column and name.startswith(f"{column}=") else None
+    prefix = prefix or (name.split("=", 1)[0] + "=" if "=" in name else None)
+    if prefix is not None and value == 1:
+        return f"group {name[len(prefix):]}"
+    if prefix is not None and value == 0 and not grouped:
+        return f"the reference group of {prefix[:-1]}"
     return f"rows with {name} = {value:g}"
 
 
@@ -214,6 +216,7 @@ def _separation_reasons(x: np.ndarray, event: np.ndarray, names: list[str],
     reasons: dict[int, str] = {}
     is_event = event > 0
     grouped = {m for members in groups.values() if len(members) > 1 for m in members}
+    column_of = {m: group for group, members in groups.items() for m in members}
     for j, name in enumerate(names):
         values = np.unique(x[:, j])
         if values.size != 2:
@@ -222,7 +225,7 @@ def _separation_reasons(x: np.ndarray, event: np.ndarray, names: list[str],
             if value == values[0] and name in grouped:
                 continue  # the reference of a factor is checked below, for all its dummies
             if not np.any(is_event & (x[:, j] == value)):
-                label = _level_label(name, value, name in grouped)
+                label = _level_label(name, value, name in grouped, column_of.get(name))
                 reasons.setdefault(j, f"no events in {label}: {_SEPARATION}")
     for group, members in groups.items():
         idx = [names.index(m) for m in members]
