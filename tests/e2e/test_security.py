@@ -41,7 +41,7 @@ PAYLOAD = ("![x](http://198.51.100.7/leak.png) [Session expired - sign in again]
 #: protocol-relative links, a www. name and an e-mail address.
 NAME_PAYLOAD = ("![x](//198.51.100.7/leak.png) [Session expired - sign in again]"
                 "(//phish.example/login) www.phish.example help@phish.example **URGENT** $x$")
-HEADINGS = {"data": "Data", "cohort": "Cohort", "survival": "Survival",
+HEADINGS = {"data": "Data", "cohort": "Cohort", "survival": "Survival", "biomarker": "Biomarker",
             "hazard-ratios": "Hazard ratios", "report": "Report"}
 #: Every parameter the app mirrors in the URL (pages/_common.py MIRRORED).
 PARAMS = ("app_endpoint", "km_kind", "km_col", "km_rule", "km_cuts", "km_order", "km_composite",
