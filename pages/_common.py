@@ -235,9 +235,17 @@ def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = 
         return False
     try:
         df = _read(digest, name, sheet, data)
+        # read as the session's data will be keyed, before anything of the session changes
+        suggestion = _suggest((digest, sheet, (), ()), df)  # = data_key() once it is set
     except CohortError as error:
         st.session_state["data_failed"] = (digest, sheet, error)
         show_error(error)
+        return False
+    except (TypeError, ValueError) as error:  # e.g. cells holding lists (nested Parquet)
+        message = (f"This file has values the app cannot analyse ({type(error).__name__}); "
+                   "save it with one plain value per cell (no lists or nested records).")
+        st.session_state["data_failed"] = (digest, sheet, message)
+        show_error(CohortError(message))
         return False
     # The session's first dataset keeps the filter and time unit a shared link carried.
     where = [] if replacing else list(st.session_state.get("data_where") or [])
@@ -246,7 +254,6 @@ def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = 
         "data_synthetic": synthetic, "data_removed": (), "data_keep_ids": False,
         "data_where": where, "data_shape": df.shape,
     })
-    suggestion = _suggest(data_key(), df)
     st.session_state["data_endpoints"] = [
         {"name": e.name, "time_col": e.time_col, "event_col": e.event_col,
          "event_value": e.event_value} for e in suggestion.endpoints]

@@ -127,3 +127,33 @@ def test_covariates_age_and_age_w_have_their_own_widgets():
     at = _run(at)
     assert at.selectbox(key=column_key("hr_tf", "age_w") + "_w").value == "as is (per unit)"
     assert at.session_state["hr_terms"] == ["age:z", "age_w"]
+
+
+def test_a_parquet_file_with_list_struct_and_map_columns_breaks_no_page():
+    """Refused with a message (the previous dataset kept) or read with those columns made
+    plain: either way no page raises."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.read_csv(SAMPLE_CSV)
+    n = len(df)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.append_column("tags", pa.array([["a", "b"]] * n))
+    table = table.append_column("meta", pa.array([{"x": 1, "y": "z"}] * n))
+    table = table.append_column("kv", pa.array([[("k", 1)]] * n,
+                                               type=pa.map_(pa.string(), pa.int64())))
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    at = upload(_session(), "nested.parquet", buffer.getvalue(),
+                mime="application/octet-stream", timeout=60)
+    refused = [plain(e.value) for e in at.error]
+    if refused:
+        assert at.session_state["data_name"] != "nested.parquet"  # the sample is kept
+        assert any("nested" in m or "list" in m or "plain value" in m for m in refused), refused
+    else:
+        assert at.session_state["data_name"] == "nested.parquet"
+    for path in ("pages/cohort.py", "pages/survival.py", "pages/hazard_ratios.py",
+                 "pages/report.py", "pages/data.py"):
+        at = _page(at, path)  # _page fails on any exception
