@@ -41,8 +41,8 @@ PAYLOAD = ("![x](http://198.51.100.7/leak.png) [Session expired - sign in again]
 #: protocol-relative links, a www. name and an e-mail address.
 NAME_PAYLOAD = ("![x](//198.51.100.7/leak.png) [Session expired - sign in again]"
                 "(//phish.example/login) www.phish.example help@phish.example **URGENT** $x$")
-HEADINGS = {"data": "Data", "cohort": "Cohort", "survival": "Survival", "biomarker": "Biomarker",
-            "hazard-ratios": "Hazard ratios", "report": "Report"}
+HEADINGS = {name: {"hazard-ratios": "Hazard ratios"}.get(name, name.capitalize())
+            for name in PAGES}
 #: Every parameter the app mirrors in the URL (pages/_common.py MIRRORED).
 PARAMS = ("app_endpoint", "km_kind", "km_col", "km_rule", "km_cuts", "km_order", "km_composite",
           "km_composite_name", "km_reference", "km_landmarks", "km_rmst", "km_pairwise",
@@ -161,8 +161,10 @@ def test_hostile_upload_on_every_page_is_inert(browser, app_url, artifacts, tmp_
         for name in PAGES:  # by the sidebar: the session keeps its upload
             _by_sidebar(page, HEADINGS[name])
             if name == "survival":
-                page.get_by_role("radiogroup", name="Stratify by").get_by_text(
-                    "Category", exact=True).click()
+                stratify = page.get_by_role("radiogroup", name="Stratify by")
+                if not stratify.is_visible():  # the controls are in a collapsed panel
+                    page.get_by_text("Change the analysis").click()
+                stratify.get_by_text("Category", exact=True).click()
                 _settled(page)
                 expect(page.get_by_test_id("stTable").filter(has_text="phish.example").first) \
                     .to_be_visible()
