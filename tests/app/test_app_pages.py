@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from tests.app.apptest import page as _page
-from tests.app.apptest import plain
+from tests.app.apptest import plain, plain_table
 from tests.app.apptest import run as _run
 from tests.app.apptest import start as _start
 from tests.app.apptest import upload as _upload
@@ -95,7 +95,7 @@ def test_survival_shows_the_engine_numbers(sample_result):
     at = _page(_start(), "pages/survival.py")
     at.selectbox(key="km_rule_w").set_value("Q1 vs rest")
     _run(at)
-    shown = at.table[0].value.reset_index(drop=True)
+    shown = plain_table(at.table[0]).reset_index(drop=True)
     expected = display_group_table(sample_result, "months", with_hr=True)
     assert shown.astype(str).values.tolist() == expected.astype(str).values.tolist()
     assert f"Log-rank {format_p(sample_result.logrank.p)}" in _texts(at)
@@ -285,7 +285,7 @@ def test_survival_page_shows_rmst_and_difference_from_the_engine(sample_result):
                         group_by="ikzf1:q1-vs-rest", rmst_tau=36.0)
     (diff,) = analyze(_sample(), spec).rmst_differences
     table = next(
-        t.value for t in at.table if any("RMST" in str(c) for c in t.value.columns))
+        plain_table(t) for t in at.table if any("RMST" in str(c) for c in t.value.columns))
     assert table["Group"].tolist() == ["Q1", "Q2-Q4"]
     assert table["Difference from reference"].iloc[1].startswith(f"{diff.estimate:.2f} (95% CI")
     at.text_input(key="km_rmst_w").set_value("-3")
