@@ -30,6 +30,7 @@ from cohort_explorer.analysis.stratify import apply_where
 from cohort_explorer.data.identifiers import find_identifier_columns
 from cohort_explorer.data.validation import validate_cohort
 from cohort_explorer.errors import CohortError
+from cohort_explorer.present.messages import app_message
 from cohort_explorer.spec.filters import format_where
 
 # "xls" is accepted so an old Excel file (or an HTML page named .xls) gets the engine's message
@@ -175,7 +176,7 @@ def _validation(df: pd.DataFrame) -> None:
         if report.issues:
             table = pd.DataFrame([{"Severity": i.severity, "Column": i.column or "",
                                    "Rows": "" if i.count is None else str(i.count),
-                                   "What to do": i.message} for i in report.issues])
+                                   "What to do": app_message(i)} for i in report.issues])
             show_table(table)
 
 

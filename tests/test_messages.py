@@ -123,3 +123,14 @@ def test_no_endpoint_found_is_a_notice_with_candidates_not_a_guess():
     assert notice.code == "no_endpoint_found"
     assert roles.time_candidates == ("a",) and roles.event_candidates[0] == "b"
     assert "Choose" in app_message(notice)
+
+
+def test_the_data_page_check_words_the_event_coding_for_the_app():
+    from cohort_explorer.data.validation import validate_cohort
+
+    df = DF.assign(pfs_event=DF["pfs_event"] + 1)
+    report = validate_cohort(df, time_col="pfs_months", event_col="pfs_event")
+    issue = next(i for i in report.issues if i.code == "event_coding")
+    assert "--event" in issue.message  # the CLI's `validate` keeps its wording
+    assert issue.fields["values"] == ["1", "2"]
+    assert app_message(issue).startswith("Which value of 'pfs_event' means the event happened?")

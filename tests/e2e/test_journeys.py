@@ -105,8 +105,8 @@ def test_upload_csv_coded_1_2_and_map_event_2(page: Page, app_url: str, artifact
     expect(page.get_by_text("PFS: 1 errors")).to_be_visible()
     expect(page.get_by_test_id("stTable").first).to_contain_text("pfs_status")
     coding_error = page.get_by_text(
-        re.compile(r"'pfs_status' has values 1, 2; expected 0/1 or true/false"))
-    expect(coding_error.first).to_be_visible()  # the engine's message, as the app shows it
+        re.compile(r"Which value of 'pfs_status' means the event happened\? The column holds 1, 2"))
+    expect(coding_error.first).to_be_visible()  # the engine's coded error, in the app's words
     _choose(page, "Value that means event", "2", within="data_ep_row_0")
     expect(page.get_by_text("PFS: 0 errors")).to_be_visible()
     expect(coding_error).to_have_count(0)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,8 @@ class Issue(Result):
     message: str
     column: str | None = None
     count: int | None = None
+    #: The values the message is made of (for the app's own wording), when the issue has them.
+    fields: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,8 @@ class _Checker:
         self.usable = np.ones(len(df), dtype=bool)  # rows with usable time and event
         self.events: np.ndarray | None = None
 
-    def add(self, severity, code, message, column=None, count=None) -> None:
-        self.issues.append(Issue(severity, code, message, column, count))
+    def add(self, severity, code, message, column=None, count=None, fields=None) -> None:
+        self.issues.append(Issue(severity, code, message, column, count, dict(fields or {})))
 
     def missing(self, column: str, role: str) -> None:
         self._count_missing(column, role, int(self.df[column].isna().sum()))
@@ -260,7 +262,8 @@ class _Checker:
         try:
             events, _ = coerce_event(self.df[column], event_value, column=column)
         except ColumnError as exc:
-            self.add("error", "event_coding", str(exc), column)
+            code = exc.code if exc.code.startswith("event_") else "event_coding"
+            self.add("error", code, str(exc), column, fields=exc.fields)
             return
         self.usable &= ~np.isnan(events)
         present = self.df[column].dropna()

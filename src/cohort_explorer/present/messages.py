@@ -135,8 +135,8 @@ def app_message(obj: Any) -> str:
 
     Parameters
     ----------
-    obj : CohortError, Notice or str
-        Anything the engine raised or returned as a warning.
+    obj : CohortError, Notice, validation Issue or str
+        Anything the engine raised, returned as a warning or found when validating.
 
     Returns
     -------
@@ -151,7 +151,7 @@ def app_message(obj: Any) -> str:
             return wording(fields)
         except (KeyError, TypeError, ValueError):
             pass  # fields of another shape: fall back to the engine's text
-    return _without_flags(str(obj))
+    return _without_flags(getattr(obj, "message", None) or str(obj))
 
 
 def _without_flags(text: str) -> str:
