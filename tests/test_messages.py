@@ -101,6 +101,8 @@ def test_plain_text_without_a_code_loses_its_command_line_hints():
     text = "Column 'x' is odd. Use --event 'x=VALUE' to say which value is the event."
     assert app_message(text) == "Column 'x' is odd."
     assert app_message(Notice("Only text.", "unheard_of")) == "Only text."
+    assert (app_message(CohortError("--predict: give the patient's age (a covariate)"))
+            == "give the patient's age (a covariate)")
 
 
 def test_no_page_matches_a_warning_text():

@@ -122,6 +122,7 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         "with the follow-up time and the column that says whether the event happened."),
 }
 
+_LEADING_OPTION = re.compile(r"^--[a-z][a-z-]*(?: [^:]{0,200})?:\s*")
 _CLI_FLAG = re.compile(r"\s*\(?(?:[Uu]se |e\.g\. |see )?--[a-z][a-z-]*(?:\s+\S+)?\)?")
 
 
@@ -156,6 +157,7 @@ def app_message(obj: Any) -> str:
 
 def _without_flags(text: str) -> str:
     """The engine's text with command-line hints such as ``Use --event 'x=VALUE'`` removed."""
+    text = _LEADING_OPTION.sub("", text, count=1)  # "--predict: give ..." -> "give ..."
     sentences = re.split(r"(?<=[.;])\s+", text)
     kept = [s for s in sentences if "--" not in s]
     if not kept:

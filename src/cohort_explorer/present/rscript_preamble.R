@@ -93,7 +93,8 @@ check_groups <- function(title, d, labels, conf_type, conf_level, app) {
   }
   # S_g(t) - S_ref(t), se = sqrt(se_g^2 + se_ref^2) with summary()'s std.err (docs/methods.md)
   at <- function(fit, t) {
-    if (t > max(fit$time)) return(c(NA, NA))
+    # past the last time: no estimate, unless the curve dropped to 0 (0, std.err NA)
+    if (t > max(fit$time)) return(if (min(fit$surv) == 0) c(0, NA) else c(NA, NA))
     s <- summary(fit, times = t, extend = TRUE)
     c(s$surv, s$std.err)
   }
