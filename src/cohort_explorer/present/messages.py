@@ -112,6 +112,14 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "rows_sampled": lambda f: (
         f"The concordance and the proportional-hazards check use a random sample of "
         f"{f['sample']:,} of the {f['n']:,} patients; every other number uses all patients."),
+    "time_looks_like_yyyymmdd": lambda f: (
+        f"'{f['column']}' holds numbers such as {f['example']} that look like calendar dates "
+        "(yyyymmdd), not follow-up times. Compute the time from the start date to the event or "
+        "last contact (or give the date columns) and use that."),
+    "logrank_undefined": lambda f: (
+        "The log-rank test has no p-value here: at every time with events, every patient still "
+        "at risk has the event, so the groups cannot be compared. It needs follow-up times that "
+        "differ between patients."),
     # reading and mapping
     "cbioportal_first_sample": lambda f: (
         f"Patient and sample files joined: each of the {f['patients']} patients has the values "
