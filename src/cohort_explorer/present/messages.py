@@ -120,6 +120,9 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         "The log-rank test has no p-value here: at every time with events, every patient still "
         "at risk has the event, so the groups cannot be compared. It needs follow-up times that "
         "differ between patients."),
+    "nested_columns": lambda f: (
+        "The file has nested columns (lists, structs or maps); a cohort table needs one value "
+        "per cell. Flatten or drop those columns and save the file again."),
     # reading and mapping
     "cbioportal_first_sample": lambda f: (
         f"Patient and sample files joined: each of the {f['patients']} patients has the values "
