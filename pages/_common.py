@@ -60,10 +60,11 @@ MIRRORED: dict[str, type] = {
 def page_config() -> None:
     """Title, favicon and layout. Called before ``st.navigation``: without a favicon set first,
     the browser takes the page's ``:material/...:`` icon as favicon, from Google's servers.
-    The sidebar starts open on wide screens and closed on phones (``auto``)."""
+    The sidebar starts open on wide screens and closed on phones (``auto``); presentation mode
+    closes it (the figure gets the window)."""
     st.set_page_config(
         page_title="Cohort Explorer", page_icon=str(ICON), layout="wide",
-        initial_sidebar_state="auto",
+        initial_sidebar_state="collapsed" if st.session_state.get("app_present") else "auto",
         menu_items={"About": "Cohort Explorer: Kaplan–Meier, log-rank and Cox models that "
                              "match R's survival package."})
 

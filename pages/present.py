@@ -14,9 +14,9 @@ from pages._figures import session_figures
 
 from cohort_explorer.present import plots
 
-#: Type sizes for a meeting room at 1920 x 1080: figure text 26 px (>= 24), numbers 36 px+.
-FONT_SIZE = 26
-FIGURE_HEIGHT = 760
+#: Type sizes for a meeting room at 1920 x 1080: figure text 27 px (smallest 24), numbers 36 px.
+FONT_SIZE = 27
+FIGURE_HEIGHT = 860
 
 
 def _leave(back: str) -> None:
@@ -55,12 +55,21 @@ else:
     current = _toolbar(names, {n: f.caption for n, f in figures.items()}, current, back)
     st.session_state["app_present"] = {**state, "figure": current, "back": back}
     shown = figures[current]
-    if shown.numbers:
-        with st.container(horizontal=True, key="present_numbers", gap="medium"):
+    if shown.numbers:  # the figure and, beside it, its key numbers (HRs with their labels)
+        left, right = st.columns([3, 1], gap="medium")
+        with right, st.container(key="present_numbers", gap="small"):
             for number in shown.numbers:
+                if number.label == "Median follow-up":
+                    continue  # in the figure's subtitle is n; follow-up is in the report
                 st.metric(md(number.label), number.value, delta=number.detail or None,
-                          delta_color="off", delta_arrow="off", border=True, width="content")
-    figure = shown.build(font_size=FONT_SIZE, width_hint=1800, height=FIGURE_HEIGHT)
-    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="present_chart",
-                    alt=shown.caption)
+                          delta_color="off", delta_arrow="off", border=True)
+        with left:
+            figure = shown.build(font_size=FONT_SIZE, width_hint=1350, height=FIGURE_HEIGHT,
+                                 hr_in_legend=False)
+            st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None,
+                            key="present_chart", alt=shown.caption)
+    else:
+        figure = shown.build(font_size=FONT_SIZE, width_hint=1800, height=FIGURE_HEIGHT)
+        st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="present_chart",
+                        alt=shown.caption)
 end_page()

@@ -211,11 +211,17 @@ def _results(result, choice, options, endpoint) -> None:
 
 def _result_sections(result, choice, options, endpoint) -> None:
     unit, scale = display_unit(), display_scale()
-    show_table(display_group_table(result, unit, endpoint=endpoint["name"], time_scale=scale,
-                                   with_hr=True, conf_level=result.spec.conf_level))
+    table = display_group_table(result, unit, endpoint=endpoint["name"], time_scale=scale,
+                                with_hr=True, conf_level=result.spec.conf_level)
+    phone = is_phone()
+    if phone:  # a wide table would scroll sideways: one line per group instead
+        for row in table.to_dict("records"):
+            name = row.pop("Group")
+            st.markdown(f"**{md(name)}**: " + md("; ".join(f"{k} {v}" for k, v in row.items())))
+    else:
+        show_table(table)
     build = km_builder(result, endpoint=endpoint["name"], group_title=choice.description,
                        show_ci=options["show_ci"])
-    phone = is_phone()
     with st.container(width=1100 if not phone else "stretch", key="km_chart_box"):
         st.plotly_chart(build(width_hint=360 if phone else 1000,
                               font_size=13 if phone else 17),

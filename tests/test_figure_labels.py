@@ -59,17 +59,25 @@ def _text_colours(fig) -> set[str]:
 
 def test_interval_text_reads_like_a_clinician_writes_it():
     assert interval_text({"lower": 0.21, "upper": 0.643, "lower_closed": True,
-                          "upper_closed": True}) == "0.21–0.643"
+                          "upper_closed": True}) == "≤ 0.643"
     assert interval_text({"lower": 0.643, "upper": 1.116, "lower_closed": False,
-                          "upper_closed": True}) == "(0.643, 1.12]"
-    assert interval_text({"lower": None, "upper": 1.5, "lower_closed": False,
-                          "upper_closed": True}) == "≤ 1.5"
-    assert interval_text(NS(lower=3.0, upper=None, lower_closed=False,
-                            upper_closed=False)) == "> 3"
+                          "upper_closed": True}) == "> 0.643 to ≤ 1.12"
     assert interval_text(None) == ""
     group = NS(label="Q1", n=15, interval={"lower": 0.2, "upper": 0.643, "lower_closed": True,
                                            "upper_closed": True})
-    assert group_name(group, with_n=True) == "Q1 (0.2–0.643), n = 15"
+    assert group_name(group, with_n=True) == "Q1 (≤ 0.643), n = 15"
+
+
+def test_quartile_cut_offs_are_printed_in_the_legend_and_tables():
+    result = analyze(_sample(), _spec(group_by="ikzf1:quartiles", landmarks=(36.0,)))
+    q25 = float(_sample()["ikzf1"].quantile(0.25))
+    fig = plots.km_figure(result)
+    legend = [t.name for t in fig.data if t.mode == "lines" and t.showlegend is not False]
+    assert legend[0].startswith(f"Q1 (≤ {q25:.3g}), n = 15")
+    assert legend[3].startswith("Q4 (&gt; ")  # the highest quartile reads "> q75"
+    from cohort_explorer.present.tables import display_group_table
+
+    assert display_group_table(result)["Group"][0] == f"Q1 (≤ {q25:.3g})"
 
 
 def test_time_scale_and_landmark_titles_use_the_display_unit():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cohort_explorer.present.format import format_number, format_p, is_missing
-from cohort_explorer.present.labels import group_name, hr_adjustment, landmark_title, unit_word
+from cohort_explorer.present.labels import group_names, hr_adjustment, landmark_title, unit_word
 
 __all__ = ["KeyNumber", "key_numbers"]
 
@@ -84,13 +84,14 @@ def key_numbers(result: Any, *, endpoint: str | None = None, time_unit: str | No
     adjustment = hr_adjustment(getattr(result, "cox", None), spec,
                                group_column=getattr(result, "group_column", None))
     several = len(result.groups) > 1
+    names = group_names(result.groups)
     for index, group in enumerate(result.groups):
         landmarks = list(getattr(group, "landmarks", None) or ())
         hr = "reference" if index == 0 and several and getattr(result, "cox", None) else \
             _hr(result, str(group.label), conf)
         if hr.startswith("HR ") and hr != "HR not estimable":
             hr = f"{hr}, {adjustment}"
-        name = group_name(group) if several else "All patients"
+        name = names[index] if several else "All patients"
         if landmarks:
             first = landmarks[0]
             value, ci = _percent_ci(first.survival, first.lower, first.upper)

@@ -12,10 +12,11 @@ All functions return plain text; callers escape it for HTML or plotly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
-from cohort_explorer.present.format import format_number, format_time, is_missing
+from cohort_explorer.present import cutoffs as _cutoffs
+from cohort_explorer.present.format import format_time
 
 __all__ = [
     "TIME_UNITS",
@@ -24,6 +25,7 @@ __all__ = [
     "unit_word",
     "interval_text",
     "group_name",
+    "group_names",
     "landmark_title",
     "hr_adjustment",
 ]
@@ -53,51 +55,27 @@ def unit_word(value: float, unit: str | None) -> str:
     return format_time(value, word)
 
 
-def _field(interval: Any, name: str) -> Any:
-    if isinstance(interval, Mapping):
-        return interval.get(name)
-    return getattr(interval, name, None)
-
-
 def interval_text(interval: Any, digits: int = 3) -> str:
-    """A group's cut-offs as a reader writes them: ``≤ 0.643``, ``0.643–1.12``, ``> 1.12``.
+    """A group's cut-offs (``≤ 0.643``, ``> 0.643 to ≤ 1.12``); empty without an interval.
 
-    ``interval`` is the engine's ``groups[].interval`` (``lower``, ``upper``, ``lower_closed``,
-    ``upper_closed``; ``None`` = open to infinity), as an object or a dict. A group with both
-    bounds reads ``(0.643, 1.12]`` with the brackets that say which ends belong to it, except
-    the lowest quantile group, whose lower bound is the minimum (``0.21–0.643``). Empty text
-    when there is no interval (a categorical grouping).
+    The wording is :func:`cohort_explorer.present.cutoffs.interval_text`, the CLI's.
     """
-    if interval is None:
-        return ""
-    lower, upper = _field(interval, "lower"), _field(interval, "upper")
-    lower_closed = bool(_field(interval, "lower_closed"))
-    upper_closed = bool(_field(interval, "upper_closed"))
+    return "" if interval is None else _cutoffs.interval_text(interval, digits)
 
-    def number(value: Any) -> str:
-        value = float(value)
-        return f"{value:.{digits}g}" if abs(value) < 1e4 else format_number(value, 0)
 
-    if is_missing(lower) and is_missing(upper):
-        return ""
-    if is_missing(lower):
-        return f"{'≤' if upper_closed else '<'} {number(upper)}"
-    if is_missing(upper):
-        return f"{'≥' if lower_closed else '>'} {number(lower)}"
-    if lower_closed and upper_closed:
-        return f"{number(lower)}–{number(upper)}"
-    return f"{'[' if lower_closed else '('}{number(lower)}, {number(upper)}{']' if upper_closed else ')'}"
+def group_names(groups: Sequence[Any], *, with_n: bool = False) -> list[str]:
+    """Every group's label with its cut-offs (``Q1 (≤ 0.643)``, ``Q4 (> 1.94)``), the digits
+    chosen once so that neighbouring cut-offs differ (:func:`cutoffs.group_labels`), and
+    ``, n = 15`` with ``with_n``."""
+    names = _cutoffs.group_labels(list(groups))
+    if with_n:
+        names = [f"{name}, n = {int(g.n)}" for name, g in zip(names, groups, strict=True)]
+    return names
 
 
 def group_name(group: Any, *, with_n: bool = False) -> str:
-    """A group's label with its cut-offs when it has some: ``Q1 (≤ 0.643)``, ``n = 15``."""
-    label = str(group.label)
-    cut = interval_text(getattr(group, "interval", None))
-    if cut and cut not in label:
-        label = f"{label} ({cut})"
-    if with_n:
-        label = f"{label}, n = {int(group.n)}"
-    return label
+    """One group's label with its cut-offs (see :func:`group_names` for a whole grouping)."""
+    return group_names([group], with_n=with_n)[0]
 
 
 def landmark_title(time: float, *, endpoint: str | None = None, time_unit: str | None = None,

@@ -22,7 +22,7 @@ from cohort_explorer.present.format import (
     format_time,
     is_missing,
 )
-from cohort_explorer.present.labels import group_name, hr_adjustment, landmark_title
+from cohort_explorer.present.labels import group_names, hr_adjustment, landmark_title
 
 __all__ = [
     "display_rmst_table",
@@ -159,14 +159,15 @@ def display_group_table(result: Any, time_unit: str | None = None,
     """
     hr_title, hrs = _group_hrs(result, conf_level) if with_hr else ("", {})
     rows = []
-    for group in result.groups:
+    names = group_names(result.groups)
+    for group, name in zip(result.groups, names, strict=True):
         median = group.median
         estimate = _scaled(getattr(median, "estimate", np.nan), time_scale)
         median_text = "not reached" if is_missing(estimate) else format_time(estimate)
         median_ci = format_ci(_scaled(getattr(median, "lower", np.nan), time_scale),
                               _scaled(getattr(median, "upper", np.nan), time_scale),
                               1, conf_level=conf_level)
-        row = {"Group": group_name(group), "N": int(group.n), "Events": int(group.events),
+        row = {"Group": name, "N": int(group.n), "Events": int(group.events),
                f"Median ({time_unit or 'time'})": f"{median_text} ({median_ci})"}
         for landmark in group.landmarks or ():
             title = landmark_title(landmark.time, endpoint=endpoint, time_unit=time_unit,
@@ -224,6 +225,8 @@ def display_rmst_table(result: Any, time_unit: str = "", *,
     (times in ``time_unit``; ``time_scale`` converts the data's unit into it)."""
     differences = {d.group: d for d in (getattr(result, "rmst_differences", None) or ())}
     unit = f" ({time_unit})" if time_unit else ""
+    names = dict(zip((g.label for g in result.groups), group_names(result.groups),
+                     strict=True))
     rows = []
     for g in result.groups:
         if g.rmst is None:
@@ -231,7 +234,7 @@ def display_rmst_table(result: Any, time_unit: str = "", *,
         d = differences.get(g.label)
         k = time_scale
         rows.append({
-            "Group": group_name(g),
+            "Group": names.get(g.label, str(g.label)),
             f"RMST up to {format_number(g.rmst.tau * k)}{unit}":
                 f"{format_number(g.rmst.estimate * k)} "
                 f"({format_ci(g.rmst.lower * k, g.rmst.upper * k)})",

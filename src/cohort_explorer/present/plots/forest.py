@@ -55,7 +55,9 @@ def _model_note(cox: Any, adjusted_for: Sequence[str] | None) -> str:
         parts.append(f"likelihood-ratio test {format_p(lr.p)}")
     if not is_missing(getattr(cox, "concordance", None)):
         parts.append(f"C-index {float(cox.concordance):.2f}")
-    return "Cox model (Efron ties): " + "; ".join(parts) if parts else ""
+    if not parts:
+        return ""
+    return "Cox model (Efron ties): " + "; ".join(parts[:2]) + "\n" + "; ".join(parts[2:])
 
 
 def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
@@ -163,8 +165,9 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
     note = _model_note(cox, adjusted_for)
     fig.add_annotation(x=0.0, y=0.0, xref="paper", yref="paper", yanchor="top",
                        yshift=-round(font_size * 4.8),
-                       text=escape(note), showarrow=False, xanchor="left",
+                       text=escape(note).replace("\n", "<br>"), showarrow=False,
+                       xanchor="left", align="left",
                        font={"color": text_colour, "size": font_size - 3})
-    fig.update_layout(margin={"l": 12, "r": 12, "t": (70 if title else 36) + 20, "b": round(font_size * 6.6)},
+    fig.update_layout(margin={"l": 12, "r": 12, "t": (70 if title else 36) + 20, "b": round(font_size * 8.2)},
                       hovermode="closest")
     return fig

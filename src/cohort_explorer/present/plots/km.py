@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cohort_explorer.present.format import escape, format_hr, format_p, format_percent
-from cohort_explorer.present.labels import group_name, hr_adjustment, unit_word
+from cohort_explorer.present.labels import group_names, hr_adjustment, unit_word
 from cohort_explorer.present.plots.theme import (
     FONT_SIZE,
     LINE_STYLES,
@@ -216,6 +216,7 @@ def km_figure(
     font_size: int = FONT_SIZE,
     conf_level: float | None = None,
     width_hint: int = 1000,
+    hr_in_legend: bool = True,
 ) -> go.Figure:
     """Kaplan–Meier curves with CI bands, censor marks and a number-at-risk table beneath.
 
@@ -251,6 +252,9 @@ def km_figure(
         Level of the intervals in the legend; default the analysis spec's (95%).
     width_hint : int
         Expected width in pixels (a phone: 360); the legend's rows are sized for it.
+    hr_in_legend : bool
+        Each group's hazard ratio in the legend (off on phones, where they stay in the table,
+        and in presentation mode, where they are among the key numbers).
 
     Returns
     -------
@@ -278,12 +282,14 @@ def km_figure(
     hr_words = hr_adjustment(getattr(result, "cox", None), spec,
                              group_column=getattr(result, "group_column", None))
     labels, names = [], []
+    display_names = group_names(groups, with_n=True)
     text_colour = THEMES[theme]["text"]
     for index, group in enumerate(groups):
         label = escape(group.label)
         labels.append(label)
         hr_text = _group_hr_text(result, str(group.label), index, level)
-        name = escape(group_name(group, with_n=True)) + (f" · {hr_text}" if hr_text else "")
+        show_hr = hr_in_legend and width_hint >= 600  # a phone: the HRs stay in the table
+        name = escape(display_names[index]) + (f" · {hr_text}" if hr_text and show_hr else "")
         names.append(name)
         _add_km_group(fig, group, index, theme, show_ci=show_ci, legend_name=name,
                       scale=time_scale)
@@ -314,18 +320,22 @@ def km_figure(
     if landmark is not None and np.isfinite(landmark):
         _landmark_marks(fig, groups, float(landmark), time_scale, theme, time_unit, font_size)
     default_title = " by ".join(escape(t) for t in (endpoint or "Survival", group_title) if t)
-    subtitle = " · ".join(p for p in (f"{int(result.n)} patients, {int(result.events)} events"
-                                      if hasattr(result, "n") else "", _test_text(result)) if p)
+    parts = [f"{int(result.n)} patients, {int(result.events)} events"
+             if hasattr(result, "n") else "", _test_text(result)]
     if getattr(result, "cox", None) is not None and len(groups) > 1:
-        subtitle += (" · " if subtitle else "") + f"Cox HRs {hr_words}"
+        parts.append(f"Cox HRs {hr_words}")
+    parts = [p for p in parts if p]
+    narrow = width_hint < 600
+    subtitle = ("<br>" if narrow else " · ").join(escape(p) for p in parts)
+    sub_lines = len(parts) if narrow and parts else 1
     title_px, sub_px = round(font_size * 1.15 * 1.5), round((font_size - 1) * 1.45)
     legend_px = _legend_rows(names, font_size, width_hint) * round(font_size * 1.6)
-    top = title_px + (sub_px if subtitle else 0) + 8
+    top = title_px + (sub_px * sub_lines if subtitle else 0) + 8
     fig.update_layout(
         title={"text": escape(title) if title else default_title, "x": 0.0, "xanchor": "left",
                "xref": "paper", "y": 1 - 6 / height, "yanchor": "top", "yref": "container",
                "font": {"size": round(font_size * 1.15)},
-               "subtitle": {"text": escape(subtitle), "font": {"size": font_size - 1}}},
+               "subtitle": {"text": subtitle, "font": {"size": font_size - 1}}},
         legend={"orientation": "h", "x": 0.0, "xanchor": "left", "xref": "paper",
                 "y": 1 - top / height, "yref": "container", "yanchor": "top",
                 "font": {"size": font_size}, "traceorder": "normal"},
