@@ -34,7 +34,7 @@ def _toolbar(names: list[str], captions: dict[str, str], current: str, back: str
                      key="present_next", disabled=len(names) < 2):
             index = (index + 1) % len(names)
         if st.button("Back to the analysis", icon=":material/close:", shortcut="Esc",
-                     key="present_exit", type="primary"):
+                     key="present_exit"):
             _leave(back)
         st.markdown(f"Figure {index + 1} of {len(names)}: {md(captions[names[index]])}")
     return names[index]

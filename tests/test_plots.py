@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cohort_explorer.present import plots
-from cohort_explorer.present.format import format_hr, format_p
+from cohort_explorer.present.format import format_p
 from cohort_explorer.stats import kaplan_meier
 from cohort_explorer.stats.cutpoint import optimal_cutpoint
 from cohort_explorer.stats.table_one import jonckheere_terpstra
@@ -58,7 +58,8 @@ def test_km_figure_draws_the_result():
     assert "reference" in lines[0].name
     q3 = result.cox.terms[1]
     assert q3.term == "ikzf1=Q3" and q3.hr > 1
-    assert format_hr(q3.hr, q3.lower, q3.upper) in lines[2].name
+    assert f"HR {q3.hr:.2f} ({q3.lower:.2f}–{q3.upper:.2f})" in lines[2].name
+    assert "Cox HR (95% CI) unadjusted" in fig.layout.title.subtitle.text
     ticks = np.asarray(fig.layout.xaxis2.tickvals)
     tables = [t for t in fig.data if t.mode == "text"]
     for table, group in zip(tables, result.groups, strict=True):

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cohort_explorer.present.format import escape, format_hr, format_p, format_percent
+from cohort_explorer.present.format import escape, format_number, format_p, format_percent
 from cohort_explorer.present.labels import group_names, hr_adjustment, unit_word
 from cohort_explorer.present.plots.theme import (
     FONT_SIZE,
@@ -110,7 +110,8 @@ def _group_hr_text(result: Any, label: str, index: int, conf_level: float) -> st
         if term.term == name:
             if not term.estimable:
                 return "HR not estimable"
-            return format_hr(term.hr, term.lower, term.upper, conf_level=conf_level)
+            return f"HR {format_number(term.hr)} ({format_number(term.lower)}–" \
+                   f"{format_number(term.upper)})"  # the subtitle says CI level and adjustment
     return ""
 
 
@@ -323,7 +324,7 @@ def km_figure(
     parts = [f"{int(result.n)} patients, {int(result.events)} events"
              if hasattr(result, "n") else "", _test_text(result)]
     if getattr(result, "cox", None) is not None and len(groups) > 1:
-        parts.append(f"Cox HRs {hr_words}")
+        parts.append(f"Cox HR ({level * 100:g}% CI) {hr_words}")
     parts = [p for p in parts if p]
     narrow = width_hint < 600
     subtitle = ("<br>" if narrow else " · ").join(escape(p) for p in parts)
@@ -336,7 +337,7 @@ def km_figure(
                "xref": "paper", "y": 1 - 6 / height, "yanchor": "top", "yref": "container",
                "font": {"size": round(font_size * 1.15)},
                "subtitle": {"text": subtitle, "font": {"size": font_size - 1}}},
-        legend={"orientation": "h", "x": 0.0, "xanchor": "left", "xref": "paper",
+        legend={"orientation": "h", "x": 0.0, "xanchor": "left", "xref": "container",
                 "y": 1 - top / height, "yref": "container", "yanchor": "top",
                 "font": {"size": font_size}, "traceorder": "normal"},
         margin={"t": top + legend_px + 10, "b": 16, "l": 70, "r": 24},
