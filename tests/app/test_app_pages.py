@@ -287,8 +287,6 @@ def test_survival_page_shows_rmst_and_difference_from_the_engine(sample_result):
     table = next(
         plain_table(t) for t in at.table if any("RMST" in str(c) for c in t.value.columns))
     q25 = float(_sample()["ikzf1"].quantile(0.25))
-    from tests.app.apptest import plain
-
     assert [plain(g) for g in table["Group"]] == [f"Q1 (≤ {q25:.3g})", f"Q2-Q4 (> {q25:.3g})"]
     assert table["Difference from reference"].iloc[1].startswith(f"{diff.estimate:.2f} (95% CI")
     at.text_input(key="km_rmst_w").set_value("-3")
