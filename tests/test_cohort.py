@@ -60,6 +60,19 @@ def test_fisher_monte_carlo_is_close_to_R_exact(table, name):
     assert test["p"] == pytest.approx(R[f"{name}_fisher"]["p"], abs=0.003)
 
 
+def test_fisher_monte_carlo_on_a_sparse_filtered_table_gives_one_p(sample):
+    """sex = M and age > 60 leaves ISS stage × best response as a 3 × 4 table with margins of 1."""
+    narrow = sample[(sample["sex"] == "M") & (sample["age"] > 60)].reset_index(drop=True)
+    assert len(narrow) == R["sparse_fisher"]["n"]
+    table = table_one.table_one(narrow, ["iss_stage", "sex"], group=narrow["best_response"],
+                                categorical=["iss_stage", "sex"])
+    test = table.tests["iss_stage"]
+    assert test["test"].startswith("Fisher's exact (Monte Carlo")
+    assert isinstance(test["p"], float)
+    assert test["p"] == pytest.approx(R["sparse_fisher"]["p"], abs=0.005)
+    assert table.tests["sex"]["test"] == "none (one level or one group)"
+
+
 def test_table_rows_show_counts_percentages_and_medians(table, sample):
     rows = {row[0]: row for row in table.rows}
     assert table.columns[:4] == ("Characteristic", "Overall (n=60)", "Q1 (n=15)",

@@ -56,6 +56,11 @@ out <- list(
   best_response_fisher = fis(d$best_response),
   jt_iss = jt(d$ikzf1, d$iss_stage, c("I", "II", "III")),
   jt_response = jt(d$ikzf1, d$best_response, c("sCR", "CR", "VGPR", "PR", "SD", "PD")),
-  jt_ties = jt(tied, tied_g, c("a", "b", "c"))
+  jt_ties = jt(tied, tied_g, c("a", "b", "c")),
+  # a filtered sample (sex M, age > 60): ISS stage by best response, a sparse 3 x 4 table with
+  # margins of 1 (scipy's Monte Carlo Fisher returned a 1-element array there)
+  sparse_fisher = with(d[d$sex == "M" & d$age > 60, ],
+                       list(n = length(iss_stage),
+                            p = fisher.test(table(factor(iss_stage), factor(best_response)))$p.value))
 )
 write_json(out, file.path(out_dir, "cohort.json"), digits = NA, auto_unbox = TRUE, na = "null")

@@ -189,8 +189,11 @@ def _contingency_test(table: np.ndarray) -> dict:
                                                                 // table.size)
     method = stats.MonteCarloMethod(n_resamples=FISHER_RESAMPLES, batch=batch,
                                     rng=np.random.default_rng(FISHER_SEED))
+    # scipy (1.17) returns a 1-element array instead of a scalar for some sparse tables (a margin
+    # of 1, as after a narrow filter): .item() takes the one value and refuses anything else
+    p = np.asarray(stats.fisher_exact(table, method=method).pvalue).item()
     return {"test": f"Fisher's exact (Monte Carlo, B = {FISHER_RESAMPLES})",
-            "statistic": np.nan, "p": float(stats.fisher_exact(table, method=method).pvalue)}
+            "statistic": np.nan, "p": float(p)}
 
 
 def _categorical(name, series, codes, labels, order):
