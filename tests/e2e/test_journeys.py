@@ -57,6 +57,18 @@ def _choose(page: Page, label: str, option: str, within: str | None = None) -> N
     _settled(page)
 
 
+def _analysis_controls(page: Page) -> None:
+    """Open the Survival page's folded "Change the analysis" panel (results come first); a
+    panel already open stays open. Waits until its first control can be used."""
+    panel = page.get_by_test_id("stExpander").filter(has_text="Change the analysis")
+    endpoint = panel.get_by_role("combobox", name="Endpoint")
+    expect(panel).to_be_visible()
+    if not endpoint.is_visible():
+        panel.get_by_text("Change the analysis").click()
+    expect(endpoint).to_be_visible()
+    _settled(page)
+
+
 def _axe(page: Page, name: str) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -73,7 +85,7 @@ def test_sample_to_survival_quartiles_shows_km_and_p(page: Page, app_url: str, a
     page.get_by_role("link", name="Survival").click()
     expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
     _settled(page)
-    page.get_by_text("Change the analysis").click()  # the choices fold away above the results
+    _analysis_controls(page)  # the choices fold away above the results
     _choose(page, "Split", "Q1 vs rest")
     expect(page.get_by_test_id("stPlotlyChart").get_by_text(
         re.compile(r"^Q2-Q4.*n = 45"))).to_be_visible()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
-from tests.e2e.test_journeys import _choose, _no_failure, _open, _settled
+from tests.e2e.test_journeys import _analysis_controls, _choose, _no_failure, _open, _settled
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +33,7 @@ def _survival(page: Page) -> None:
     page.get_by_role("link", name="Survival").click()
     expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
     _settled(page)
+    _analysis_controls(page)
 
 
 def _text(page: Page) -> str:
@@ -62,8 +63,8 @@ def test_two_users_never_see_each_other(browser, app_url, tmp_path):
         _choose(alice, "Category", "cyto_risk")
         _choose(bob, "Split", "Q1 vs rest")
         chart_alice = alice.get_by_test_id("stPlotlyChart").first
-        expect(chart_alice.get_by_text(re.compile(r"high_ALICE \(n=\d+\)"))).to_be_visible()
-        expect(bob.get_by_test_id("stPlotlyChart").first.get_by_text("Q1 (n=13)")).to_be_visible()
+        expect(chart_alice.get_by_text(re.compile(r"^high_ALICE, n = \d+"))).to_be_visible()
+        expect(bob.get_by_test_id("stPlotlyChart").first.get_by_text(re.compile(r"^Q1 \(.*\), n = 13"))).to_be_visible()
 
         bob.reload()  # Bob's new session: his URL carries his choices, never Alice's data
         expect(bob.get_by_role("heading", name="Survival", level=1)).to_be_visible()
