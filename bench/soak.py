@@ -44,17 +44,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
                  "--disable-backgrounding-occluded-windows"]
-#: One cycle of choices on the Survival page; every step changes the state, the cycle ends
-#: where it started (PFS, quartiles, confidence bands on).
+#: One cycle of choices on the Survival page (in its "Change the analysis" panel, opened
+#: once per session); every step changes the state, the cycle ends where it started (PFS,
+#: quartiles, confidence bands automatic).
+BANDS_AUTO = "Automatic (on for one or two groups)"
 CYCLE = (
     ("select", "Split", "Tertiles"),
     ("select", "Endpoint", "OS"),
     ("select", "Split", "Median split"),
-    ("check", "Show 95% confidence bands", None),
+    ("select", "Confidence bands", "On"),
     ("select", "Split", "Q1 vs rest"),
     ("select", "Endpoint", "PFS"),
     ("select", "Split", "Optimal cut point (maxstat)"),
-    ("check", "Show 95% confidence bands", None),
+    ("select", "Confidence bands", BANDS_AUTO),
     ("select", "Split", "Quartiles"),
 )
 IDLE = """() => {
@@ -113,6 +115,14 @@ class Session:
     async def open(self, url: str) -> None:
         await self.page.goto(f"{url}/survival")
         await self.page.get_by_role("heading", name="Survival", level=1).wait_for()
+        # The choices are folded away under the results: open their panel once per session
+        # (before the wait for a steady page below, in case opening it reruns).
+        panel = self.page.get_by_test_id("stExpander").filter(has_text="Change the analysis")
+        endpoint = panel.get_by_role("combobox", name="Endpoint")
+        await panel.get_by_text("Change the analysis").first.wait_for(timeout=self.timeout_ms)
+        if not await endpoint.is_visible():
+            await panel.get_by_text("Change the analysis").first.click()
+        await endpoint.wait_for(state="visible", timeout=self.timeout_ms)
         # A first load may run twice (the viewer's theme is reported and reruns): wait until
         # no run has finished for a second, so the first timed rerun is a steady one.
         while True:
