@@ -131,7 +131,7 @@ def test_report_carries_the_cif_figure_table_and_method_sentence():
     assert "Fine–Gray subdistribution hazard ratios" in html
     assert "Gray test p = 0.047" in html
     assert "overstates" in html and ONE_MINUS_KM[:20] in html
-    assert "<dt>competing</dt><dd>pfs_cause=2</dd>" in html  # the choices list
+    assert "<dt>Competing event</dt><dd>pfs_cause=2</dd>" in html  # the choices list, in words
     methods = methods_paragraph(result, spec)
     assert "Aalen–Johansen" in methods and "cmprsk::crr" in methods
     q1 = result.competing.groups[0]
