@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
-from tests.e2e.test_journeys import _axe, _choose, _no_failure, _settled
+from tests.e2e.test_journeys import _analysis_controls, _axe, _choose, _no_failure, _settled
 from tests.test_figure_labels import contrast
 
 from cohort_explorer.analysis import analyze
@@ -110,7 +110,7 @@ def test_presentation_mode_is_large_navigable_and_keeps_the_choices(browser, app
     page = context.new_page()
     try:
         _open_survival(page, app_url)
-        page.get_by_text("Change the analysis").click()
+        _analysis_controls(page)
         _choose(page, "Split", "Median split")
         page.get_by_role("link", name="Hazard ratios").click()
         expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_be_visible()

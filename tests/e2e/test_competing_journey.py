@@ -11,13 +11,14 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.test_journeys import _choose, _no_failure, _open, _settled
+from tests.e2e.test_journeys import _analysis_controls, _choose, _no_failure, _open, _settled
 
 pytestmark = pytest.mark.browser
 
 
 def test_sample_to_competing_risk_curves_and_report(page: Page, app_url: str, artifacts):
     _open(page, f"{app_url}/survival", "Survival")
+    _analysis_controls(page)  # the competing-risk choice is among the folded choices
     page.get_by_text("Competing risks", exact=False).first.click()
     _settled(page)
     _choose(page, "Column coding the kind of event", "pfs_cause")

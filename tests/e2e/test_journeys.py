@@ -52,8 +52,16 @@ def _open(page: Page, url: str, heading: str) -> None:
 
 def _choose(page: Page, label: str, option: str, within: str | None = None) -> None:
     scope = page.locator(f".st-key-{within}") if within else page
-    scope.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    box = scope.get_by_role("combobox", name=label)
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):  # a late rerun (e.g. the theme's) redraws the box and closes its list
+        box.click()
+        try:
+            expect(choice).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            _settled(page)
+    choice.click()
     _settled(page)
 
 

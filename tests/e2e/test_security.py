@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
-from tests.e2e.test_journeys import PAGES, _no_failure, _settled
+from tests.e2e.test_journeys import PAGES, _analysis_controls, _no_failure, _settled
 from tests.streamlit_server import free_port, start_server, stop_server
 
 pytestmark = pytest.mark.browser
@@ -161,10 +161,9 @@ def test_hostile_upload_on_every_page_is_inert(browser, app_url, artifacts, tmp_
         for name in PAGES:  # by the sidebar: the session keeps its upload
             _by_sidebar(page, HEADINGS[name])
             if name == "survival":
-                stratify = page.get_by_role("radiogroup", name="Stratify by")
-                if not stratify.is_visible():  # the controls are in a collapsed panel
-                    page.get_by_text("Change the analysis").click()
-                stratify.get_by_text("Category", exact=True).click()
+                _analysis_controls(page)  # the controls are in a folded panel
+                page.get_by_role("radiogroup", name="Stratify by") \
+                    .get_by_text("Category", exact=True).click()
                 _settled(page)
                 expect(page.get_by_test_id("stTable").filter(has_text="phish.example").first) \
                     .to_be_visible()
