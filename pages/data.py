@@ -98,12 +98,18 @@ def _endpoint_row(index: int, endpoint: dict, columns: list[str], df: pd.DataFra
     with st.container(key=f"data_ep_row_{index}"):
         cols = st.columns([1, 2, 2, 2])
     name = cols[0].text_input("Name", endpoint["name"], key=f"data_ep_name_{tag}")
+    # No guess from column positions: an unmapped endpoint starts empty ("Choose…").
     time_col = cols[1].selectbox("Time column", columns, key=f"data_ep_time_{tag}",
                                  index=columns.index(endpoint["time_col"])
-                                 if endpoint["time_col"] in columns else 0)
+                                 if endpoint["time_col"] in columns else None,
+                                 placeholder="Choose the follow-up time…")
     event_col = cols[2].selectbox("Event column", columns, key=f"data_ep_event_{tag}",
                                   index=columns.index(endpoint["event_col"])
-                                  if endpoint["event_col"] in columns else 0)
+                                  if endpoint["event_col"] in columns else None,
+                                  placeholder="Choose the event indicator…")
+    if time_col is None or event_col is None:
+        return {"name": name.strip() or f"Endpoint {index + 1}", "time_col": time_col,
+                "event_col": event_col, "event_value": None}
     values = [NO_EVENT_VALUE] + sorted({str(v) for v in df[event_col].dropna().unique()})[:50]
     current = endpoint["event_value"] if endpoint["event_value"] in values else NO_EVENT_VALUE
     value = cols[3].selectbox("Value that means event", values, index=values.index(current),
@@ -118,10 +124,15 @@ def _roles(df: pd.DataFrame) -> None:
     st.markdown("Each endpoint pairs a follow-up time with an event indicator. The suggestions "
                 "come from the column names and values; check them.")
     columns = [str(c) for c in df.columns]
-    current = endpoints() or [{"name": "Endpoint 1", "time_col": columns[0],
-                               "event_col": columns[min(1, len(columns) - 1)],
+    current = endpoints() or [{"name": "Endpoint 1", "time_col": None, "event_col": None,
                                "event_value": None}]
+    if not endpoints():
+        st.info("No endpoint found from the column names: choose the column with the follow-up "
+                "time (e.g. months from diagnosis) and the column that says whether the event "
+                "(death, progression) happened.")
     edited = [_endpoint_row(i, e, columns, df) for i, e in enumerate(current)]
+    if any(e["time_col"] is None or e["event_col"] is None for e in edited):
+        return  # nothing is analysed until both columns are chosen
     left, right, unit_col = st.columns([1, 1, 2])
     changed = False
     if left.button("Add an endpoint", key="data_ep_add"):
