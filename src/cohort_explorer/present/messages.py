@@ -67,17 +67,6 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         "Two files can only be read together when they are a cBioPortal patient file and its "
         "sample file. Upload one table instead."),
     "no_file": lambda f: "Upload a table with one row per patient.",
-    "nested_columns": lambda f: (
-        f"This Parquet file has nested columns (lists, structs or maps: {_values(f.get('columns'))})"
-        "; a cohort table needs one value per cell. Flatten or drop those columns and upload "
-        "the file again."),
-    "time_looks_like_yyyymmdd": lambda f: (
-        f"'{f['column']}' holds numbers such as {f['example']} that look like calendar dates "
-        "(yyyymmdd), not follow-up times, so medians and survival here mean nothing. Compute "
-        "the time from the start date to the event or last contact and use that column."),
-    "logrank_undefined": lambda f: (
-        "No log-rank p-value: at every time with events, every patient still at risk has the "
-        "event (for example all events at one time), so the groups cannot be compared."),
     "too_many_files": lambda f: (
         "Upload one table, or a cBioPortal patient file together with its sample file."),
     # notices of an analysis
