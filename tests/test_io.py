@@ -9,14 +9,14 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
 
 from cohort_explorer import io as cio
 from cohort_explorer.errors import CohortError, DataFileError
-from cohort_explorer.io import DEFAULT_APP_MAX_BYTES, detect_format, list_sheets, read_table
+from cohort_explorer.io import DEFAULT_APP_MAX_BYTES, detect_format, read_table
+from tests.io_common import assert_same, csv, pyreadstat_bytes, rows, small_cohort, xlsx
 
 FORMATS_DIR = Path(__file__).parent / "data" / "formats"
 
@@ -24,27 +24,9 @@ FORMATS_DIR = Path(__file__).parent / "data" / "formats"
 @pytest.fixture()
 def cohort() -> pd.DataFrame:
     """A small cohort with text, integers, floats (some with decimals), a missing value, accents."""
-    return pd.DataFrame(
-        {
-            "patient_id": ["MM-001", "MM-002", "MM-003", "MM-004"],
-            "age": [57, 63, 49, 71],
-            "center": ["Würzburg", "Köln", "Besançon", "Zürich"],
-            "ikzf1": [0.52, 1.25, np.nan, 2.75],
-            "pfs_months": [12.5, 3.0, 40.25, 0.0],
-            "pfs_event": [1, 0, 1, 0],
-        }
-    )
+    return small_cohort()
 
 
-def _csv(df: pd.DataFrame, **options) -> bytes:
-    encoding = options.pop("encoding", "utf-8")
-    return df.to_csv(index=False, **options).encode(encoding)
-
-
-def _assert_same(read: pd.DataFrame, expected: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(read, expected, check_dtype=False)
-    for column in ("age", "ikzf1", "pfs_months", "pfs_event"):
-        assert pd.api.types.is_numeric_dtype(read[column]), column
 
 
 # ---- text formats -----------------------------------------------------------------------
@@ -69,9 +51,9 @@ def _assert_same(read: pd.DataFrame, expected: pd.DataFrame) -> None:
     ],
 )
 def test_text_round_trip(cohort, options):
-    data = _csv(cohort, **options)
+    data = csv(cohort, **options)
     df = read_table(data, filename="cohort.csv")
-    _assert_same(df, cohort)
+    assert_same(df, cohort)
     assert df.attrs["format"] == "csv"
 
 
@@ -141,206 +123,6 @@ def test_single_column_file():
     assert list(df.columns) == ["time"] and df["time"].tolist() == [1, 2]
 
 
-# ---- binary formats ---------------------------------------------------------------------
-
-
-def _xlsx(sheets: dict[str, list[list]]) -> bytes:
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _rows(df: pd.DataFrame) -> list[list]:
-    return [list(df.columns)] + [
-        [None if pd.isna(v) else v for v in row] for row in df.itertuples(index=False)
-    ]
-
-
-@pytest.fixture()
-def workbook(cohort) -> bytes:
-    return _xlsx(
-        {
-            "Cohort": [["DSMM XII substudy (synthetic data)"], *_rows(cohort)],
-            "Dictionary": [["column", "meaning"], ["pfs_months", "progression-free survival"]],
-        }
-    )
-
-
-def test_xlsx_first_sheet_with_title_row(cohort, workbook):
-    df = read_table(workbook, filename="cohort.xlsx")
-    _assert_same(df, cohort)
-    assert df.attrs["format"] == "xlsx"
-
-
-@pytest.mark.parametrize("sheet", ["Dictionary", 1])
-def test_xlsx_sheet_choice(workbook, sheet):
-    df = read_table(workbook, sheet=sheet)
-    assert list(df.columns) == ["column", "meaning"]
-    assert df["column"].tolist() == ["pfs_months"]
-
-
-def test_list_sheets(workbook, cohort):
-    assert list_sheets(workbook) == ["Cohort", "Dictionary"]
-    assert list_sheets(io.BytesIO(workbook)) == ["Cohort", "Dictionary"]
-    assert list_sheets(_csv(cohort)) == []
-
-
-@pytest.mark.parametrize(
-    ("sheet", "expected"),
-    [
-        pytest.param(
-            "Data", "no sheet named 'Data'. Its sheets are: 'Cohort', 'Dictionary'", id="name"
-        ),
-        pytest.param(2, "no sheet number 2", id="position"),
-    ],
-)
-def test_xlsx_unknown_sheet(workbook, sheet, expected):
-    with pytest.raises(DataFileError, match=expected):
-        read_table(workbook, sheet=sheet)
-
-
-def test_xlsx_title_row_not_guessed_when_unclear():
-    data = _xlsx({"S": [["time", "event"], [1.5, 1], [2, 0]]})
-    assert list(read_table(data).columns) == ["time", "event"]
-    data = _xlsx({"S": [["Cohort"], [1, 2], [3, 4]]})  # next row is numbers: not a header
-    assert list(read_table(data).columns) == ["Cohort", "column_2"]
-
-
-def test_xlsx_text_numbers_na_strings_and_dates():
-    data = _xlsx(
-        {
-            "S": [
-                ["time", "ikzf1", "note", "diagnosed"],
-                ["12,5", 0.5, "NA", pd.Timestamp("2015-03-01").to_pydatetime()],
-                [3, "n/a", "ok", pd.Timestamp("2016-07-15").to_pydatetime()],
-                [7.25, 1.5, None, None],
-            ]
-        }
-    )
-    df = read_table(data)
-    assert df["time"].tolist() == [12.5, 3.0, 7.25]
-    assert df["ikzf1"].iloc[[0, 2]].tolist() == [0.5, 1.5] and np.isnan(df["ikzf1"].iloc[1])
-    assert df["note"].iloc[1] == "ok" and df["note"].isna().sum() == 2
-    assert pd.api.types.is_datetime64_any_dtype(df["diagnosed"])
-
-
-def _with_cached_formula(cached: str) -> bytes:
-    """Workbook whose C2 holds =B2*2 with a cached result that is deliberately not B2*2."""
-    data = _xlsx({"S": [["a", "b", "c"], [1, 21, "=B2*2"]]})
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename.endswith("sheet1.xml"):
-                content = content.replace(
-                    b"<f>B2*2</f><v></v>", f"<f>B2*2</f><v>{cached}</v>".encode()
-                )
-                content = content.replace(
-                    b"<f>B2*2</f><v />", f"<f>B2*2</f><v>{cached}</v>".encode()
-                )
-                assert cached.encode() in content
-            target.writestr(item, content)
-    return buffer.getvalue()
-
-
-def test_xlsx_formulas_give_cached_values_and_are_never_evaluated():
-    df = read_table(_with_cached_formula("999"))
-    assert df["c"].tolist() == [999]  # B2*2 would be 42
-
-
-def test_xlsx_with_a_damaged_sheet():
-    data = _xlsx({"S": [["a", "b"], [1, 2]]})
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename.endswith("sheet1.xml"):
-                content = content[: len(content) // 2]
-            target.writestr(item, content)
-    with pytest.raises(
-        DataFileError, match="could not be read as an Excel workbook.*save it again"
-    ):
-        read_table(buffer.getvalue(), filename="damaged.xlsx")
-
-
-def test_parquet_round_trip(cohort):
-    buffer = io.BytesIO()
-    cohort.to_parquet(buffer)
-    df = read_table(buffer.getvalue(), filename="cohort.parquet")
-    _assert_same(df, cohort)
-    assert df.attrs["format"] == "parquet"
-
-
-def _pyreadstat_bytes(tmp_path, writer, df, name) -> bytes:
-    path = tmp_path / name  # writing the test fixture needs a path; reading never does
-    writer(df, str(path))
-    return path.read_bytes()
-
-
-def test_sav_round_trip_keeps_codes_and_labels(tmp_path, cohort):
-    frame = cohort.assign(sex=[1, 2, 2, 1])
-    data = _pyreadstat_bytes(
-        tmp_path,
-        lambda df, p: pyreadstat.write_sav(df, p, variable_value_labels={"sex": {1: "M", 2: "F"}}),
-        frame,
-        "c.sav",
-    )
-    df = read_table(data, filename="cohort.sav")
-    _assert_same(df, frame)
-    assert df.attrs["format"] == "sav"
-    assert df.attrs["value_labels"] == {"sex": {1.0: "M", 2.0: "F"}}
-
-
-@pytest.mark.parametrize("version", [114, 118])
-def test_dta_round_trip_old_and_new_format(cohort, version):
-    buffer = io.BytesIO()
-    cohort.to_stata(buffer, write_index=False, version=version)
-    data = buffer.getvalue()
-    assert data.startswith(b"<stata_dta>") == (version == 118)
-    df = read_table(data, filename="cohort.dta")
-    _assert_same(df, cohort)
-    assert df.attrs["format"] == "dta"
-
-
-def test_dta_from_pyreadstat(tmp_path, cohort):
-    data = _pyreadstat_bytes(tmp_path, pyreadstat.write_dta, cohort, "c.dta")
-    _assert_same(read_table(data), cohort)
-
-
-def test_xpt_round_trip(tmp_path, cohort):
-    frame = cohort.drop(columns=["center"]).rename(
-        columns={"patient_id": "pid", "pfs_months": "pfs_mo", "pfs_event": "pfs_ev"}
-    )
-    data = _pyreadstat_bytes(tmp_path, pyreadstat.write_xport, frame, "c.xpt")
-    df = read_table(data)
-    pd.testing.assert_frame_equal(df, frame, check_dtype=False)
-    assert df.attrs["format"] == "xpt"
-
-
-def test_sas7bdat_fixture_made_by_haven():
-    """tests/data/formats/cohort.sas7bdat: written by make_sas7bdat.R (haven::write_sas)."""
-    df = read_table(FORMATS_DIR / "cohort.sas7bdat")
-    expected = pd.DataFrame(
-        {
-            "patient_id": ["MM-001", "MM-002", "MM-003", "MM-004"],
-            "age": [57.0, 63.0, 49.0, 71.0],
-            "sex": ["M", "F", "F", "M"],
-            "pfs_months": [12.5, 3.0, 40.25, 0.0],
-            "pfs_event": [1.0, 0.0, 1.0, 0.0],
-        }
-    )
-    pd.testing.assert_frame_equal(df, expected)
-    assert df.attrs["format"] == "sas7bdat"
-
-
 # ---- detection by content ---------------------------------------------------------------
 
 
@@ -349,13 +131,13 @@ def _all_formats(tmp_path, cohort) -> dict[str, bytes]:
     cohort.to_parquet(parquet)
     cohort.to_stata(dta, write_index=False, version=117)
     return {
-        "csv": _csv(cohort, sep=";", decimal=","),
-        "xlsx": _xlsx({"S": _rows(cohort)}),
+        "csv": csv(cohort, sep=";", decimal=","),
+        "xlsx": xlsx({"S": rows(cohort)}),
         "parquet": parquet.getvalue(),
-        "sav": _pyreadstat_bytes(tmp_path, pyreadstat.write_sav, cohort, "c.sav"),
+        "sav": pyreadstat_bytes(tmp_path, pyreadstat.write_sav, cohort, "c.sav"),
         "dta": dta.getvalue(),
         "sas7bdat": (FORMATS_DIR / "cohort.sas7bdat").read_bytes(),
-        "xpt": _pyreadstat_bytes(tmp_path, pyreadstat.write_xport, cohort[["age"]], "c.xpt"),
+        "xpt": pyreadstat_bytes(tmp_path, pyreadstat.write_xport, cohort[["age"]], "c.xpt"),
     }
 
 
@@ -386,16 +168,16 @@ def test_zip_without_visible_entries_uses_the_extension_as_hint():
 
 def test_sources_path_str_binary_file(tmp_path, cohort):
     path = tmp_path / "c.csv"
-    path.write_bytes(_csv(cohort))
+    path.write_bytes(csv(cohort))
     for source in (path, str(path)):
-        _assert_same(read_table(source), cohort)
+        assert_same(read_table(source), cohort)
     with path.open("rb") as handle:
-        _assert_same(read_table(handle), cohort)
-    upload = io.BytesIO(_csv(cohort))
+        assert_same(read_table(handle), cohort)
+    upload = io.BytesIO(csv(cohort))
     upload.name = "upload.csv"
     upload.read(10)  # a seekable upload is read from its start ...
-    _assert_same(read_table(upload), cohort)
-    _assert_same(read_table(upload), cohort)  # ... and left re-readable
+    assert_same(read_table(upload), cohort)
+    assert_same(read_table(upload), cohort)  # ... and left re-readable
 
 
 def test_text_file_object_is_a_programming_error(tmp_path):
@@ -411,7 +193,7 @@ def test_missing_file(tmp_path):
 
 
 def test_size_limit_just_under_and_over(cohort):
-    data = _csv(cohort)
+    data = csv(cohort)
     assert len(read_table(data, max_bytes=len(data))) == 4
     with pytest.raises(DataFileError, match=r"^The file is .* the limit is .*Parquet"):
         read_table(data, max_bytes=len(data) - 1)
@@ -546,7 +328,7 @@ def test_duplicated_column_names_are_an_error(data, names):
 
 
 def test_duplicated_names_in_excel():
-    data = _xlsx({"S": [["time", "event", "time"], [1, 0, 2]]})
+    data = xlsx({"S": [["time", "event", "time"], [1, 0, 2]]})
     with pytest.raises(DataFileError, match="'time' appears 2 times \\(columns 1, 3\\)"):
         read_table(data)
 
