@@ -175,3 +175,17 @@ def test_forest_rows_have_references_and_the_counts_of_the_model():
     assert f"n = {result.cox.n}, events = {result.cox.events}" in note
     assert f"C-index {result.cox.concordance:.2f}" in note and "covariates: age, cyto_risk" in note
     assert fig.layout.height == 150 + round(17 * 2.1) * 5  # sized to its five rows
+
+
+def test_group_table_never_prints_a_ci_of_two_missing_bounds():
+    """Q2 of the sample (2 events) has no median and no CI bound: the table says "not reached",
+    not "not reached (95% CI NA–NA)"; Q1's one-sided CI keeps R's NA for the open bound."""
+    from cohort_explorer import AnalysisSpec, analyze, read_table
+    from cohort_explorer.present.tables import display_group_table
+    from tests.conftest import SAMPLE_CSV
+
+    result = analyze(read_table(SAMPLE_CSV), AnalysisSpec(
+        time_col="pfs_months", event_col="pfs_event", group_by="ikzf1:quartiles", landmarks=(36,)))
+    medians = display_group_table(result, "months")["Median (months)"].tolist()
+    assert medians[1] == "not reached"
+    assert medians[0] == "not reached (95% CI 47.0–NA)"

@@ -164,11 +164,12 @@ def display_group_table(result: Any, time_unit: str | None = None,
         median = group.median
         estimate = _scaled(getattr(median, "estimate", np.nan), time_scale)
         median_text = "not reached" if is_missing(estimate) else format_time(estimate)
-        median_ci = format_ci(_scaled(getattr(median, "lower", np.nan), time_scale),
-                              _scaled(getattr(median, "upper", np.nan), time_scale),
-                              1, conf_level=conf_level)
+        lower = _scaled(getattr(median, "lower", np.nan), time_scale)
+        upper = _scaled(getattr(median, "upper", np.nan), time_scale)
+        if not (is_missing(lower) and is_missing(upper)):  # no "(95% CI NA–NA)"
+            median_text += f" ({format_ci(lower, upper, 1, conf_level=conf_level)})"
         row = {"Group": name, "N": int(group.n), "Events": int(group.events),
-               f"Median ({time_unit or 'time'})": f"{median_text} ({median_ci})"}
+               f"Median ({time_unit or 'time'})": median_text}
         for landmark in group.landmarks or ():
             title = landmark_title(landmark.time, endpoint=endpoint, time_unit=time_unit,
                                    scale=time_scale)
