@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from cohort_explorer.errors import ColumnError, OptionError
-from cohort_explorer.stats.cox.fit import timefix
+from cohort_explorer.errors import OptionError
+from cohort_explorer.stats.cox.entry import check_entry, fix_entry
 from cohort_explorer.stats.km import KaplanMeier
 from cohort_explorer.stats.km_core import (
     check_conf,
@@ -30,25 +30,6 @@ from cohort_explorer.stats.km_core import (
 from cohort_explorer.stats.logrank import LogRank, chi_square
 
 __all__ = ["check_entry", "kaplan_meier_entry", "logrank_entry"]
-
-
-def check_entry(entry: Any, time: np.ndarray) -> np.ndarray:
-    """Entry times as float: finite, >= 0 and before each patient's time; R's timefix applied."""
-    entry = np.asarray(entry, dtype=float).ravel()
-    if entry.size != time.size:
-        raise ColumnError(f"entry and time differ in length ({entry.size} vs {time.size})")
-    if not np.all(np.isfinite(entry)) or np.any(entry < 0):
-        raise ColumnError("entry times must be finite numbers >= 0")
-    if np.any(entry >= time):
-        raise ColumnError(f"{int((entry >= time).sum())} rows enter at or after their "
-                          "follow-up time; entry must be before time")
-    return entry
-
-
-def _fix(entry: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """R ``aeqSurv``: entry and exit times closer than sqrt(eps) are merged together."""
-    both = timefix(np.concatenate((entry, time)))
-    return both[: entry.size], both[entry.size:]
 
 
 def _risk_sets(entry: np.ndarray, time: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -81,7 +62,7 @@ def kaplan_meier_entry(entry: Any, time: Any, event: Any, *, conf_level: float =
     """
     check_conf(conf_type, conf_level)
     time, event = check_time_event(time, event)
-    entry, time = _fix(check_entry(entry, time), time)
+    entry, time = fix_entry(check_entry(entry, time), time)
     unique, inverse = np.unique(time, return_inverse=True)
     inverse = inverse.ravel()
     rows = np.bincount(inverse, minlength=unique.size)
@@ -111,7 +92,7 @@ def logrank_entry(entry: Any, time: Any, event: Any, group: Any, *,
     The statistic is (O - E)' V^- (O - E) over groups with expected > 0.
     """
     time, event = check_time_event(time, event)
-    entry, time = _fix(check_entry(entry, time), time)
+    entry, time = fix_entry(check_entry(entry, time), time)
     codes, levels = check_group(group, time.size, "group", levels)
     k = len(levels)
     if np.count_nonzero(np.bincount(codes, minlength=k)) < 2:

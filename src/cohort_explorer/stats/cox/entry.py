@@ -12,10 +12,10 @@ import numpy as np
 from cohort_explorer.errors import ColumnError
 from cohort_explorer.stats.cox.fit import timefix
 
-__all__ = ["prepare_entry", "late_entry_pairs"]
+__all__ = ["check_entry", "fix_entry", "prepare_entry", "late_entry_pairs"]
 
-def prepare_entry(entry, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Entry as float (finite, >= 0, < time); entry and time after R's joint timefix."""
+def check_entry(entry, time: np.ndarray) -> np.ndarray:
+    """Entry times as float: finite, >= 0 and before each patient's time."""
     entry = np.asarray(entry, dtype=float).ravel()
     if entry.size != time.size:
         raise ColumnError(f"entry ({entry.size}) and time ({time.size}) differ in length")
@@ -24,8 +24,18 @@ def prepare_entry(entry, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if np.any(entry >= time):
         raise ColumnError(f"{int((entry >= time).sum())} rows enter at or after their "
                           "follow-up time; entry must be before time")
+    return entry
+
+
+def fix_entry(entry: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R ``aeqSurv``: entry and exit times closer than sqrt(eps) are merged together."""
     both = timefix(np.concatenate((entry, time)))
-    return both[: time.size], both[time.size:]
+    return both[: entry.size], both[entry.size:]
+
+
+def prepare_entry(entry, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Entry as float (finite, >= 0, < time); entry and time after R's joint timefix."""
+    return fix_entry(check_entry(entry, time), time)
 
 
 def _prefix_rank_counts(rank: np.ndarray, n_ranks: int, prefix: np.ndarray,
