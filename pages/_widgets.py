@@ -99,6 +99,17 @@ def _binary_columns(df: pd.DataFrame) -> list[str]:
     return out
 
 
+def free_name(name: str, columns) -> str:
+    """``name``, or ``name_any``, ``name_any2``, ... : the first that is no column of the data
+    (a derived flag never shadows a data column: the engine refuses one that would)."""
+    taken = {str(c) for c in columns}
+    candidate, number = name, 1
+    while candidate in taken:
+        candidate = f"{name}_any" if number == 1 else f"{name}_any{number}"
+        number += 1
+    return candidate
+
+
 def _biomarker(prefix: str, columns: list[str], allow_optimal: bool) -> GroupChoice:
     if not columns:
         st.info("No numeric biomarker column in this dataset.")
@@ -165,8 +176,7 @@ def _composite(prefix: str, df: pd.DataFrame) -> GroupChoice:
     if not chosen:
         st.info("Choose at least one flag.")
         return GroupChoice()
-    if name in df.columns:
-        name = f"{name}_any"
+    name = free_name(name, df.columns)
     return GroupChoice(group_by=name, derive=(f"{name}=any:{','.join(chosen)}",), column=name,
                        description=f"{name} = any of {', '.join(chosen)}", ordered=True,
                        levels=2)

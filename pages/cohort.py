@@ -45,13 +45,9 @@ def _analysis_rows(key: tuple, time_col: str, event_col: str, event_value: str |
 @session_cache()
 def _table_one(key: tuple, variables: tuple, group_by: str | None, derive: tuple,
                orders: tuple, _df: pd.DataFrame) -> table_one.TableOne:
-    from cohort_explorer.analysis.stratify import derive_any
-    from cohort_explorer.spec.grouping import parse_derive
+    from cohort_explorer.analysis.analysis_set import with_derived
 
-    data = _df
-    for text in derive:
-        name, columns = parse_derive(text)
-        data = data.assign(**{name: derive_any(data, columns)})
+    data = with_derived(_df, derive)  # as the Survival analysis: never over a data column
     labels, order = None, None
     if group_by:
         grouping = group_rows(data, parse_group_spec(group_by))

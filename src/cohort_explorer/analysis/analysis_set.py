@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Excluded", "AnalysisSet", "analysis_set", "check_landmark_options", "group_spec",
-    "late_label",
+    "late_label", "with_derived",
 ]
 
 
@@ -115,8 +115,9 @@ def _apply_landmark(df: pd.DataFrame, spec: AnalysisSpec, time: np.ndarray) -> t
     return df, at_risk, time - spec.landmark_from
 
 
-def _derived(df: pd.DataFrame, derive: tuple[str, ...]) -> pd.DataFrame:
-    """``df`` with the ``--derive`` flags added (never replacing a column of the data)."""
+def with_derived(df: pd.DataFrame, derive: tuple[str, ...]) -> pd.DataFrame:
+    """``df`` with the ``--derive`` flags added (never replacing a column of the data: a flag
+    named like a column is refused, so no page can let a flag shadow the data)."""
     if not derive:
         return df
     data = df.copy()
@@ -132,7 +133,7 @@ def _derived(df: pd.DataFrame, derive: tuple[str, ...]) -> pd.DataFrame:
 
 
 def analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> AnalysisSet:
-    data = _derived(df, spec.derive)
+    data = with_derived(df, spec.derive)
     gspec = group_spec(data, spec.group_by) if spec.group_by else None
     needed = [spec.time_col, spec.event_col] + [t.column for t in terms]
     needed += [gspec.column] if gspec else []
