@@ -40,3 +40,23 @@ def test_dumps_refuses_nan_as_strict_json_does():
 def test_a_value_that_looks_like_the_placeholder_is_kept():
     value = {"a": "@@list-0123456789abcdef-0", "b": [1.5] * 10}
     assert json.loads(dumps(value)) == value
+
+
+def test_fast_lists_parse_to_the_same_floats_bit_for_bit():
+    rng = np.random.default_rng(5)
+    values = np.concatenate((rng.normal(size=5000) * 10.0 ** rng.integers(-320, 300, 5000),
+                             [0.0, -0.0, 1e-5, 1e16, 2.0 ** 70, 5e-324, 1.7976931348623157e308]))
+    value = {"x": values.tolist(), "m": values[:5000].reshape(-1, 5).tolist(),
+             "n": [1, None, 2**40, True, 3.5, None, -7, 0], "big": [2**70] + [1] * 9}
+    back = json.loads(dumps(value))
+    assert back == value
+    np.testing.assert_array_equal(np.array(back["x"]), values)  # every bit, -0.0 too
+    assert np.signbit(back["x"][-6]) and back["n"] == [1, None, 2**40, True, 3.5, None, -7, 0]
+
+
+def test_fast_lists_refuse_nan_and_inf_as_strict_json_does():
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(ValueError):
+            dumps({"x": [1.0, None, bad] + [2.0] * 8})
+        with pytest.raises(ValueError):
+            dumps({"m": [[1.0, None]] * 7 + [[bad, 1.0]]})

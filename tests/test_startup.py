@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,3 +49,18 @@ def test_chi2_tail_equals_scipy_stats_bit_for_bit(df):
     x = np.array([-1.0, 0.0, 1e-9, 0.5, 3.84, 10.3, 85.0, 1500.0, 185568.4, np.inf, np.nan])
     np.testing.assert_array_equal(dist.chi2_sf(x, df), stats.chi2.sf(x, df))
     assert dist.chi2_sf(10.3, df) == float(stats.chi2.sf(10.3, df))
+
+
+def test_a_plain_analysis_never_imports_scipy_stats():
+    """``scipy.stats`` costs about half a second to import: KM, log-rank, Cox and the PH test
+    (and the modules they import) use the ``scipy.special`` tails; only Table 1, the BH
+    adjustment and the pairwise log-rank import ``scipy.stats``, when they run."""
+    lung = "tests/reference/data/analysis_lung.csv"
+    code = ("import sys\nfrom cohort_explorer import cli\n"
+            f"cli.main(['analyze', {lung!r}, '--time', 'time', '--event', 'status=2',"
+            " '--group-by', 'sex', '--covariates', 'age,ph.ecog'])\n"
+            "print('scipy.stats' in sys.modules, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert '"cox"' in out.stdout
+    assert out.stderr.strip().splitlines()[-1] == "False"

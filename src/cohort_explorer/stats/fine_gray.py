@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
 from cohort_explorer.stats.competing import check_time_state
+from cohort_explorer.stats.distributions import norm_ppf, norm_sf
 from cohort_explorer.stats.km_core import km_table
 
 __all__ = ["FineGrayTerm", "FineGray", "fine_gray"]
@@ -217,11 +217,11 @@ def fine_gray(time, state, design: pd.DataFrame, *, conf_level: float = 0.95) ->
     data = _Data(time, state, x)
     b, converged, iterations = _newton(data, x.shape[1])
     var = _sandwich(data, b)
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = norm_ppf(1 - (1 - conf_level) / 2)
     terms = []
     for j, name in enumerate(design.columns):
         coef, se = float(b[j]), float(np.sqrt(var[j, j]))
-        p = float(2 * stats.norm.sf(abs(coef / se))) if se > 0 else float("nan")
+        p = float(2 * norm_sf(abs(coef / se))) if se > 0 else float("nan")
         with np.errstate(over="ignore"):
             hr, lower, upper = np.exp([coef, coef - z * se, coef + z * se])
         terms.append(FineGrayTerm(str(name), coef, se, float(hr), float(lower), float(upper), p))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from cohort_explorer._result import Result
 from cohort_explorer.stats.cox import CoxTerm
@@ -36,5 +35,7 @@ def bh_adjust(p_values) -> np.ndarray:
     out = np.full(p.size, np.nan)
     present = np.isfinite(p)
     if present.any():
+        from scipy import stats  # imported when used (slow to import)
+
         out[present] = stats.false_discovery_control(p[present], method="bh")
     return out

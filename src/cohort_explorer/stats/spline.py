@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from cohort_explorer._result import Result, jsonable
 from cohort_explorer.errors import OptionError
 from cohort_explorer.stats.cox.fit import newton_raphson, timefix
+from cohort_explorer.stats.distributions import chi2_sf, norm_ppf
 
 __all__ = ["SplineCurve", "rcspline_eval", "spline_knots", "cox_spline"]
 
@@ -118,11 +118,11 @@ def cox_spline(time, event, x, covariates: np.ndarray | None = None, *, column: 
     diff = rcspline_eval(grid, knots) - rcspline_eval(np.array([reference]), knots)
     log_hr = diff @ coef[:3]
     se = np.sqrt(np.einsum("ij,jk,ik->i", diff, var[:3, :3], diff))
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = norm_ppf(1 - (1 - conf_level) / 2)
     return SplineCurve(
         column=column, knots=knots, reference=reference, x=grid, hr=np.exp(log_hr),
         lower=np.exp(log_hr - z * se), upper=np.exp(log_hr + z * se),
-        p_nonlinear=float(stats.chi2.sf(2 * (full - linear), 2)),
-        p_overall=float(stats.chi2.sf(2 * (full - without), 3)),
+        p_nonlinear=float(chi2_sf(2 * (full - linear), 2)),
+        p_overall=float(chi2_sf(2 * (full - without), 3)),
         n=int(x.size), events=int(event.sum()), adjusted_for=tuple(adjusted_for),
         rug=np.sort(x))

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import CohortError
 from cohort_explorer.stats.cox import CoxTerm, TestStatistic, fit_cox
 from cohort_explorer.stats.cox.fit import newton_raphson, timefix
+from cohort_explorer.stats.distributions import chi2_sf
 
 __all__ = ["SubgroupLevel", "Subgroup", "subgroup_forest", "interaction_test"]
 
@@ -100,7 +100,7 @@ def interaction_test(time, event, g_design: pd.DataFrame, s_design: pd.DataFrame
         return None
     statistic = max(0.0, 2 * (loglik_full - loglik_main))
     return TestStatistic(statistic=float(statistic), df=int(df),
-                         p=float(stats.chi2.sf(statistic, df)))
+                         p=float(chi2_sf(statistic, df)))
 
 
 def _dummies(codes: np.ndarray, labels: tuple[str, ...], prefix: str, index) -> pd.DataFrame:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError
 from cohort_explorer.limits import check_levels
+from cohort_explorer.stats.distributions import norm_sf
 
 __all__ = [
     "TrendTest",
@@ -120,7 +120,7 @@ def jonckheere_terpstra(values: Sequence[float], groups: Sequence, order: Sequen
         + (sizes * (sizes - 1)).sum() * (ties * (ties - 1)).sum() / (8.0 * total * (total - 1))
     )
     z = (statistic - mean) / np.sqrt(variance) if variance > 0 else np.nan
-    p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+    p = float(2 * norm_sf(abs(z))) if np.isfinite(z) else np.nan
     return TrendTest(statistic=statistic, mean=float(mean), variance=float(variance),
                      z=float(z), p=p, n=int(total), levels=tuple(level for level, _ in present))
 
@@ -161,6 +161,8 @@ def _continuous(name, x, codes, labels):
     test = {"test": "Kruskal-Wallis", "statistic": np.nan, "p": np.nan}
     usable = [s for s in samples if s.size]
     if len(usable) >= 2 and np.unique(np.concatenate(usable)).size > 1:
+        from scipy import stats  # imported when used (slow to import)
+
         result = stats.kruskal(*usable)
         test.update(statistic=float(result.statistic), p=float(result.pvalue))
     rows = [(f"{name}, median [IQR]", *cells)]
@@ -172,6 +174,8 @@ def _continuous(name, x, codes, labels):
 
 
 def _contingency_test(table: np.ndarray) -> dict:
+    from scipy import stats  # imported when used (slow to import)
+
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     if table.shape[0] < 2 or table.shape[1] < 2:
         return {"test": "none (one level or one group)", "statistic": np.nan, "p": np.nan}
