@@ -174,12 +174,16 @@ def test_r_script_refuses_another_csv(tmp_path):
 
 
 def _hostile(payload: str) -> tuple[pd.DataFrame, AnalysisSpec]:
+    """Grouping, covariate, subgroup and screened columns, their levels and the predicted
+    patient's values all carry ``payload``."""
     df = _sample()
     df["cyto_risk"] = df["cyto_risk"].map({"high": payload, "standard": f"std {payload}"})
-    name = f"risk {payload}".replace(":", ";")
-    df = df.rename(columns={"cyto_risk": name, "age": f"age {payload}".replace(":", ";")})
-    spec = AnalysisSpec(**PFS, group_by=name, landmarks=(36.0,),
-                        covariates=(f"age {payload}".replace(":", ";"),))
+    df["sex"] = df["sex"].map({"F": f"F {payload}", "M": f"M {payload}"})
+    name, age, sex = (f"{c} {payload}".replace(":", ";") for c in ("risk", "age", "sex"))
+    df = df.rename(columns={"cyto_risk": name, "age": age, "sex": sex})
+    spec = AnalysisSpec(**PFS, group_by=name, landmarks=(36.0,), covariates=(age,),
+                        subgroups=(sex,), screen=(age, f"{sex}:cat"),
+                        predict=(f"{age}=60", f"{name}=std {payload}"))
     return df, spec
 
 
@@ -196,6 +200,8 @@ def test_hostile_names_and_labels_run_nothing(tmp_path, payload):
     assert not Path(MARKER).exists(), "a name ran code in R"
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "quantities agree with R" in done.stdout
+    for shown in ("subgroup sex", "screen age", "screen sex", "predicted survival: median"):
+        assert shown in done.stdout
     body = script.read_text(encoding="ascii")
     comments = [line for line in body.splitlines() if line.lstrip().startswith("#")]
     assert not any("touch" in line or "pwned" in line for line in comments)
@@ -217,12 +223,96 @@ def test_report_files_carry_the_cox_model_of_another_analysis(tmp_path):
     assert "Cox model age (coef" in done.stdout
 
 
-def test_analyses_the_script_does_not_recompute_are_named(tmp_path):
-    rscript = require_r("survival", "rms")
+DEEPER = AnalysisSpec(**PFS, group_by="ikzf1:quartiles", covariates=("age", "cyto_risk:cat"),
+                      subgroups=("sex", "age:median"), landmarks=(12.0, 36.0),
+                      screen=("age", "ikzf1:log2", "iss_stage:cat", "crbn"),
+                      predict=("ikzf1=0.5", "age=60", "cyto_risk=high"))
+
+
+def _deeper_sample() -> pd.DataFrame:
     df = _sample()
-    spec = AnalysisSpec(**PFS, group_by="ikzf1:q1-vs-rest", spline="age", screen=("age",))
-    write_r_script(tmp_path / "a.R", df, spec, analyze(df, spec))
+    df.loc[[3, 10, 17], "crbn"] = np.nan  # the screen's terms have their own complete cases
+    return df
+
+
+def test_deeper_analyses_are_recomputed_in_r(tmp_path):
+    rscript = require_r("survival")
+    df = _deeper_sample()
+    result = analyze(df, DEEPER)
+    assert [row.n for row in result.screen] == [60, 60, 60, 57]
+    written = write_r_script(tmp_path / "deep.R", df, DEEPER, result)
+    assert sorted(p.name for p in written) == ["deep-data.csv", "deep-screen-data.csv", "deep.R"]
+    done = _run(rscript, tmp_path / "deep.R")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "not recomputed" not in out and "DIFFERS" not in out
+    inter = result.subgroups[0].interaction
+    assert re.search(rf"subgroup sex: interaction \(LR chi2, df, p\) \[1\] +"
+                     rf"{inter.statistic:.12g} .* ok", out)
+    assert re.search(r"subgroup sex = M: Q3 vs Q1 \(coef, se, HR, lower, upper, p\) \[3\].* ok",
+                     out)
+    assert "subgroup age = Low: patients, events" in out
+    assert re.search(r"screen crbn: patients, events \[1\] +57 +57 .* ok", out)
+    assert re.search(r"screen: BH q-values, p.adjust\(LR p, \"BH\"\) \[4\] .* ok", out)
+    median = result.prediction.median.estimate
+    assert re.search(rf"predicted survival: median \(estimate, lower, upper\) \[1\] +"
+                     rf"{median:g} .* ok", out)
+    assert "predicted survival: curve survival" in out
+    assert int(re.search(r"All (\d+) quantities agree", out).group(1)) > 100
+
+
+def test_bootstrap_is_replayed_from_the_embedded_resamples(tmp_path):
+    rscript = require_r("survival", "maxstat")
+    df = _sample()
+    spec = AnalysisSpec(**PFS, group_by="ikzf1:optimal", bootstrap=300, seed=11)
+    result = analyze(df, spec)
+    files = r_script_files(df, spec, result, stem="b")
+    script = files["b.R"].decode("ascii")
+    assert "numpy default_rng(seed).integers(0, 60, size=(300, 60))" in script
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    done = _run(rscript, tmp_path / "b.R")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert re.search(r"bootstrap of the cut point: every selected cut +\[300 values\] "
+                     r"+\[300 values\] .* ok", done.stdout)
+    assert "share in the cut's quartile" in done.stdout
+    # another draw (seed) for the same app values: R's cuts differ and the script stops
+    other = np.random.default_rng(12).integers(0, 60, size=(300, 60))
+    first = "".join(np.base_repr(int(i), 36).lower().rjust(2, "0") for i in other[0])
+    line = next(x for x in script.splitlines() if x.startswith('  "'))
+    swapped = script.replace(line, f'  "{first}",', 1)
+    (tmp_path / "b.R").write_text(swapped, encoding="ascii")
+    done = _run(rscript, tmp_path / "b.R")
+    assert done.returncode != 0
+    assert re.search(r"every selected cut .* DIFFERS", done.stdout), done.stdout[-2000:]
+
+
+def test_bootstrap_too_large_to_embed_is_said_with_its_seed(monkeypatch):
+    from cohort_explorer.present import rscript_deeper
+
+    df = _sample()
+    spec = AnalysisSpec(**PFS, group_by="ikzf1:optimal", bootstrap=50, seed=5)
+    result = analyze(df, spec)
+    monkeypatch.setattr(rscript_deeper, "MAX_BOOTSTRAP_CHARS", 50 * 60 * 2 - 1)
+    script = r_script_files(df, spec, result, stem="b")["b.R"].decode("ascii")
+    assert "check_bootstrap(" not in script.split("report <- function")[1]
+    assert ("the cut-point bootstrap (50 resamples of 60 rows, seed 5) is left out" in script
+            and "default_rng(5).integers(0, 60, size=(50, 60))" in script)
+
+
+def test_r_script_stops_when_a_deeper_number_differs(tmp_path):
+    rscript = require_r("survival")
+    df = _deeper_sample()
+    result = analyze(df, DEEPER)
+    files = r_script_files(df, DEEPER, result, stem="a")
+    script = files["a.R"].decode()
+    q = result.screen[1].q
+    assert script.count(f"q = {q!r}") == 1
+    script = script.replace(f"q = {q!r}", f"q = {q * (1 + 1e-4)!r}")
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "a.R").write_text(script)
     done = _run(rscript, tmp_path / "a.R")
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "analyses not recomputed by this script: the univariable screen" in done.stdout
-    assert "spline HR" in done.stdout and "agree with R" in done.stdout
+    assert done.returncode != 0
+    assert re.search(r"screen: BH q-values.*\[2\] .* DIFFERS", done.stdout)
+    assert "1 of" in done.stderr

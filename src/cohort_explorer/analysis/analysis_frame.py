@@ -5,8 +5,8 @@ statistic (derive, filter, validity, exclusions, landmark, grouping, Cox design)
 rows as a purely numeric table: ``time``, ``event`` (0/1), ``group`` (1-based index into the
 group labels, reference first), ``strata`` (1-based code), ``x1``… (the Cox design columns, one
 per coefficient), ``cut_x`` (the raw grouping column of an optimal cut), ``entry`` (delayed
-entry) and ``state`` (0 censored, 1 event, 2 competing event). Times from dates are already
-times here. Column names,
+entry), ``state`` (0 censored, 1 event, 2 competing event) and ``sub1``… (the level of each
+``--subgroups`` variable, empty where it is missing). Times from dates are already times here. Column names,
 labels and identifiers stay out of the table: they travel separately (``labels``,
 ``coefficients``), so a program reading the table never parses user text.
 """
@@ -21,6 +21,7 @@ from cohort_explorer.analysis.analysis_set import analysis_set, group_spec, late
 from cohort_explorer.analysis.analyze import _grouping
 from cohort_explorer.analysis.design import build_design
 from cohort_explorer.analysis.extras import apply_dates, check_options, restrict
+from cohort_explorer.analysis.review_frames import patient_row, subgroup_codes
 from cohort_explorer.analysis.stratify import category_levels, numeric_column
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.terms import parse_covariate
@@ -50,6 +51,10 @@ class AnalysisFrame:
         The data column of each model term (the grouping's first when it is in the model).
     covariate_terms : tuple of int
         Which model terms (1-based) are ``--covariates`` (the others: the grouping).
+    subgroup_levels : tuple of tuple of str
+        ``sub1`` = i means ``subgroup_levels[0][i - 1]``, and so on.
+    patient : tuple of float, optional
+        The ``--predict`` patient's values of ``x1``, ``x2``, ….
     """
 
     data: pd.DataFrame
@@ -60,6 +65,8 @@ class AnalysisFrame:
     terms: tuple[tuple[int, ...], ...]
     term_columns: tuple[str, ...] = ()
     covariate_terms: tuple[int, ...] = ()
+    subgroup_levels: tuple[tuple[str, ...], ...] = ()
+    patient: tuple[float, ...] | None = None
 
     def to_csv_bytes(self) -> bytes:
         """The numbers as CSV (UTF-8, ``\\n``, full double precision)."""
@@ -99,11 +106,17 @@ def analysis_frame(df: pd.DataFrame, spec: AnalysisSpec) -> AnalysisFrame:
     if found_cut is not None:
         column = group_spec(aset.data, spec.group_by).column
         out["cut_x"] = numeric_column(aset.data, column).to_numpy(float)
+    subgroups, subgroup_levels = subgroup_codes(aset, spec) if spec.subgroups else ({}, ())
+    for name, codes in subgroups.items():
+        out[name] = codes
+    patient = (patient_row(aset, spec, terms, grouping, natural)
+               if spec.predict and names else None)
     late = late_label(spec) if spec.landmark_from is not None else None
     ranked = tuple(label for label in natural if label != late)
     return AnalysisFrame(data=out.reset_index(drop=True), labels=tuple(grouping.labels),
                          ranked=ranked, strata_levels=strata_levels,
                          coefficients=tuple(names), terms=groups,
                          term_columns=term_columns[:len(groups)],
-                         covariate_terms=covariate_terms[:len(groups)])
+                         covariate_terms=covariate_terms[:len(groups)],
+                         subgroup_levels=subgroup_levels, patient=patient)
 

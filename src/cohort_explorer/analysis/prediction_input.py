@@ -29,7 +29,7 @@ from cohort_explorer.spec.terms import Term
 from cohort_explorer.stats.km import Estimate, KaplanMeier, landmark_survival, survival_quantile
 from cohort_explorer.stats.prediction import predicted_curve
 
-__all__ = ["Prediction", "parse_predict", "predict_patient"]
+__all__ = ["Prediction", "design_row", "parse_predict", "predict_patient"]
 
 LABEL = ("a cohort-based estimate from the Cox model of this analysis, not a prognosis for "
          "this patient")
@@ -136,6 +136,14 @@ def _design_row(aset, terms: list[Term], grouping, group, values, warnings) -> t
             value = (value - x.mean()) / np.std(x, ddof=1)
         row[term.name] = value
     return design, np.array([row[c] for c in design.columns])
+
+
+def design_row(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term], grouping: Grouping,
+               natural) -> np.ndarray:
+    """The ``--predict`` patient as a row of the Cox design (the model's coefficient order)."""
+    values = parse_predict(spec.predict)
+    group = _group_of(aset, spec, grouping, natural, values, [])
+    return _design_row(aset, terms, grouping, group, values, [])[1]
 
 
 def predict_patient(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term],

@@ -2,10 +2,13 @@
 
 :func:`r_script` writes an R program that reads the analysis set (the numeric CSV of
 :func:`~cohort_explorer.analysis.analysis_frame.analysis_frame`, identifiers never included),
-recomputes each number of the result with R's ``survival`` (``maxstat`` for an optimal cut,
-``cmprsk`` for Gray's test and the Fine–Gray model),
-prints it beside the app's value and stops with an error when any differs beyond its tolerance
-(1e-6 relative; counts exactly; concordance 1e-3; Fine–Gray 1e-5). R never reads the original file, codes
+recomputes each number of the result with R's ``survival`` (``maxstat`` for an optimal cut and
+its bootstrap, replayed from the resample indices the script embeds; ``cmprsk`` for Gray's test
+and the Fine–Gray model; ``rms`` for a spline), including the subgroup forest, the univariable
+screen (from its own CSV: each term has its own complete cases) and a patient's predicted
+survival, prints it beside the app's value and stops with an error when any differs beyond its
+tolerance (1e-6 relative; counts exactly; concordance 1e-3; Fine–Gray and the Cox models of the
+forest, screen and prediction 1e-5). R never reads the original file, codes
 events, filters or parses dates: those steps are already in the CSV.
 
 User text (labels, coefficient names, file names) reaches the script only as escaped string
@@ -25,7 +28,14 @@ import pandas as pd
 
 from cohort_explorer import __version__
 from cohort_explorer.analysis.analysis_frame import AnalysisFrame, analysis_frame
+from cohort_explorer.analysis.review_frames import ScreenFrame, screen_frame
 from cohort_explorer.present.rlang import r_integers, r_number, r_numbers, r_string, r_strings
+from cohort_explorer.present.rscript_deeper import (
+    bootstrap_code,
+    prediction_code,
+    screen_code,
+    subgroups_code,
+)
 
 __all__ = ["RPart", "r_script", "r_script_files", "write_r_script"]
 
@@ -35,6 +45,8 @@ class RPart:
     """One analysis of the script: its title, result, analysis set and CSV file name.
 
     ``cox_only`` checks only the Cox model (the report's model from the Hazard ratios page).
+    ``screen`` is the univariable screen's own table (its terms' complete cases), read from
+    ``screen_csv``.
     """
 
     title: str
@@ -42,6 +54,8 @@ class RPart:
     frame: AnalysisFrame
     csv_name: str
     cox_only: bool = False
+    screen: ScreenFrame | None = None
+    screen_csv: str = ""
 
 
 def _r_list(items: dict[str, str]) -> str:
@@ -140,6 +154,29 @@ def _competing_values(result) -> str:
     return _r_list(items)
 
 
+def _deeper_code(part: RPart) -> list[str]:
+    """Subgroup forest, screen, predicted survival and bootstrap (``rscript_deeper``)."""
+    result, frame, title = part.result, part.frame, part.title
+    lines = []
+    if getattr(result, "subgroups", None):
+        lines.append(subgroups_code(title, result, frame))
+    if getattr(result, "screen", None) and part.screen is not None:
+        md5 = hashlib.md5(part.screen.to_csv_bytes()).hexdigest()  # noqa: S324 - integrity only
+        lines += [f"s <- read_part({r_string(part.screen_csv)}, {r_string(md5)})",
+                  screen_code(title, result, part.screen)]
+    if getattr(result, "prediction", None) is not None and frame.patient is not None:
+        if all(t.estimable for t in result.cox.terms):
+            lines.append(prediction_code(title, result, frame))
+        else:  # said, never silently left out
+            said = r_string("the predicted survival is not compared: a coefficient of the Cox "
+                            "model is not estimable (R diverges)")
+            lines.append(f"cat({r_string(title)}, {said}, \"\\n\")")
+    boot = getattr(getattr(result, "cutpoint", None), "bootstrap", None)
+    if boot is not None:
+        lines += bootstrap_code(title, boot, len(frame.data))
+    return lines
+
+
 def _part_code(number: int, part: RPart) -> list[str]:
     result, frame = part.result, part.frame
     spec = result.spec
@@ -163,13 +200,6 @@ def _part_code(number: int, part: RPart) -> list[str]:
             c = result.cutpoint
             lines.append(f"check_cutpoint({title}, d, "
                          f"{r_numbers([c.cutpoint, c.statistic, c.p_corrected])})")
-    skipped = [name for name, present in (
-        ("the subgroup forest", bool(getattr(result, "subgroups", None))),
-        ("the univariable screen", bool(getattr(result, "screen", None))),
-        ("the predicted survival", getattr(result, "prediction", None) is not None),
-        ("the cut-point bootstrap",
-         getattr(getattr(result, "cutpoint", None), "bootstrap", None) is not None),
-    ) if present and not part.cox_only]
     spline = getattr(result, "spline", None)
     if spline is not None and not part.cox_only:
         column = spec.spline
@@ -181,9 +211,8 @@ def _part_code(number: int, part: RPart) -> list[str]:
             "lower": r_numbers(spline.lower), "upper": r_numbers(spline.upper)})
         lines.append(f"check_spline({title}, d, {r_strings(cov)}, "
                      f"{r_number(spec.conf_level)}, {values})")
-    if skipped:  # said, never silently left out
-        lines.append(f"cat({title}, {r_string('analyses not recomputed by this script:')}, "
-                     f"{r_string(', '.join(skipped))}, \"\\n\")")
+    if not part.cox_only:
+        lines += _deeper_code(part)
     if result.cox is not None and frame.coefficients:
         level = spec.conf_level if spec is not None else 0.95
         lines.append(f"check_cox({title}, d, terms, coefficients, {r_number(level)}, "
@@ -205,8 +234,9 @@ def r_script(parts: list[RPart], *, dataset_sha256: str | None = None) -> str:
     str
         R source; run it with ``Rscript`` beside the CSV file(s) of ``parts``.
     """
-    preamble = resources.files("cohort_explorer.present").joinpath(
-        "rscript_preamble.R").read_text(encoding="utf-8")
+    package = resources.files("cohort_explorer.present")
+    preamble = "".join(package.joinpath(name).read_text(encoding="utf-8")
+                       for name in ("rscript_preamble.R", "rscript_deeper.R"))
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     head = [
         "# Cohort Explorer: reproducible analysis. Run with `Rscript` in the folder that holds",
@@ -238,11 +268,15 @@ def r_script_files(df: pd.DataFrame, spec, result, *, stem: str = "analysis",
     ``cox`` = ``(spec, result)`` adds the Cox model of another analysis of the same data
     (the report's Hazard ratios model), checked from its own analysis set.
     """
-    parts = [RPart(title, result, analysis_frame(df, spec), f"{stem}-data.csv")]
+    screen = screen_frame(df, spec) if getattr(result, "screen", None) else None
+    parts = [RPart(title, result, analysis_frame(df, spec), f"{stem}-data.csv", screen=screen,
+                   screen_csv=f"{stem}-screen-data.csv")]
     if cox is not None:
         parts.append(RPart("Cox model", cox[1], analysis_frame(df, cox[0]),
                            f"{stem}-cox-data.csv", cox_only=True))
     files = {part.csv_name: part.frame.to_csv_bytes() for part in parts}
+    if screen is not None:
+        files[parts[0].screen_csv] = screen.to_csv_bytes()
     files[f"{stem}.R"] = r_script(parts, dataset_sha256=dataset_sha256).encode("utf-8")
     return files
 
