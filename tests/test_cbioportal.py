@@ -7,6 +7,7 @@ the golden values from R's own data frame (so reading the files is tested too).
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -239,3 +240,18 @@ def test_n_label_events_are_exactly_n_equal_1():
     df = read_table(text.encode(), filename="x.txt")
     result = analyze(df, AnalysisSpec(time_col="T", event_col="S"))
     assert (result.n, result.events, result.excluded.reasons["missing event"]) == (3, 1, 1)
+
+
+def test_fingerprint_of_a_joined_pair_covers_both_files_in_either_order(capsys, tmp_path):
+    both = hashlib.sha256(PATIENT.read_bytes() + SAMPLE.read_bytes()).hexdigest()
+    options = ["--time", "OS_MONTHS", "--event", "OS_STATUS", "--group-by", "SEX"]
+    given, _ = cli_json(capsys, PATIENT, "--samples", SAMPLE, *options,
+                        "--r-script", tmp_path / "a.R")
+    swapped, _ = cli_json(capsys, SAMPLE, "--samples", PATIENT, *options)
+    alone, _ = cli_json(capsys, PATIENT, *options)
+    assert given["dataset_sha256"] == swapped["dataset_sha256"] == both
+    assert alone["dataset_sha256"] == hashlib.sha256(PATIENT.read_bytes()).hexdigest() != both
+    assert f'dataset_sha256 <- "{both}"' in (tmp_path / "a.R").read_text()
+    code = main(["analyze", str(PATIENT), "--samples", str(SAMPLE), *options,
+                 "--output", "text"])
+    assert code == 0 and f"Dataset SHA-256: {both}" in capsys.readouterr().out

@@ -28,9 +28,11 @@ def review(args, data, spec, result, output: dict[str, Any] | None) -> str | Non
     Adds ``dataset_sha256`` (and ``cross_check``) to the JSON ``output``; returns the text to
     print after a text summary (or None).
     """
-    from cohort_explorer.data.fingerprint import sha256_of
+    from cohort_explorer.data.fingerprint import sha256_of_files
 
-    fingerprint = sha256_of(Path(args.data))
+    paths = [Path(args.data)] + ([Path(args.samples)] if getattr(args, "samples", None) else [])
+    kinds = None if data is None else data.attrs.get("file_kinds")
+    fingerprint = sha256_of_files(paths, kinds)  # both files of a cBioPortal pair
     if output is not None:
         output["dataset_sha256"] = fingerprint
     text = []

@@ -80,8 +80,9 @@ def read_upload(files: Sequence[tuple[str | None, bytes | str | os.PathLike]], *
     -------
     pandas.DataFrame
         One row per patient. ``df.attrs``: ``format``; for cBioPortal files ``source`` =
-        ``"cbioportal"``, ``display_names``, ``descriptions``, ``datatypes``; ``notices`` (a
-        list of :class:`~cohort_explorer.errors.Notice`, e.g. ``cbioportal_first_sample``).
+        ``"cbioportal"``, ``display_names``, ``descriptions``, ``datatypes``, ``file_kinds`` (two
+        files: ``"patient"``/``"sample"`` in the order given); ``notices`` (a list of
+        :class:`~cohort_explorer.errors.Notice`, e.g. ``cbioportal_first_sample``).
 
     Raises
     ------
@@ -116,4 +117,6 @@ def read_upload(files: Sequence[tuple[str | None, bytes | str | os.PathLike]], *
             "table instead.", code="cbioportal_pair", fields={"files": names})
     patients = tables[kinds.index("patient")]
     samples = tables[kinds.index("sample")]
-    return _join(patients, samples)
+    joined = _join(patients, samples)
+    joined.attrs["file_kinds"] = tuple(kinds)  # which given file was which (the fingerprint)
+    return joined
