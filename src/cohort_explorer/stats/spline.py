@@ -17,7 +17,7 @@ import numpy as np
 
 from cohort_explorer._result import Result, jsonable
 from cohort_explorer.errors import OptionError
-from cohort_explorer.stats.cox.fit import newton_raphson, timefix
+from cohort_explorer.stats.cox.refit import SortedCohort
 from cohort_explorer.stats.distributions import chi2_sf, norm_ppf
 
 __all__ = ["SplineCurve", "rcspline_eval", "spline_knots", "cox_spline"]
@@ -83,10 +83,14 @@ def spline_knots(x, column: str = "x") -> np.ndarray:
     return knots
 
 
-def _loglik(time, event, x) -> tuple[float, np.ndarray, np.ndarray, float]:
+def _reduced_loglik(cohort: SortedCohort, x: np.ndarray, init: np.ndarray) -> float:
+    """Maximised log-likelihood of a nested model, warm-started at the larger model's values
+    (the same maximum; R's path from 0 when that does not converge)."""
     with np.errstate(all="ignore"):
-        fit = newton_raphson(time, event, x)
-    return fit.loglik, fit.coef, fit.var, fit.loglik_null
+        fit = cohort.fit(x, init=init)
+        if not fit.converged:
+            fit = cohort.fit(x)
+    return fit.loglik
 
 
 def cox_spline(time, event, x, covariates: np.ndarray | None = None, *, column: str = "x",
@@ -102,7 +106,6 @@ def cox_spline(time, event, x, covariates: np.ndarray | None = None, *, column: 
     covariates : ndarray (n, q), optional
         Adjustment design columns (already coded), fitted alongside the spline.
     """
-    time = timefix(np.asarray(time, dtype=float))
     event = np.asarray(event, dtype=float)
     x = np.asarray(x, dtype=float)
     if event.sum() == 0:
@@ -110,9 +113,12 @@ def cox_spline(time, event, x, covariates: np.ndarray | None = None, *, column: 
     knots = spline_knots(x, column)
     basis = rcspline_eval(x, knots)
     cov = np.empty((x.size, 0)) if covariates is None else np.asarray(covariates, dtype=float)
-    full, coef, var, null = _loglik(time, event, np.column_stack([basis, cov]))
-    linear = _loglik(time, event, np.column_stack([x, cov]))[0]
-    without = _loglik(time, event, cov)[0] if cov.shape[1] else null
+    cohort = SortedCohort(time, event)  # one sort for the three models
+    with np.errstate(all="ignore"):
+        fit = cohort.fit(np.column_stack([basis, cov]))
+    full, coef, var = fit.loglik, fit.coef, fit.var
+    linear = _reduced_loglik(cohort, np.column_stack([x, cov]), np.r_[coef[0], coef[3:]])
+    without = (_reduced_loglik(cohort, cov, coef[3:]) if cov.shape[1] else fit.loglik_null)
     reference = float(np.median(x))
     grid = np.linspace(*np.quantile(x, (0.01, 0.99)), GRID_POINTS)
     diff = rcspline_eval(grid, knots) - rcspline_eval(np.array([reference]), knots)

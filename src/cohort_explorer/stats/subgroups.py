@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer._result import Result
-from cohort_explorer.errors import CohortError
-from cohort_explorer.stats.cox import CoxTerm, TestStatistic, fit_cox
-from cohort_explorer.stats.cox.fit import newton_raphson, timefix
+from cohort_explorer.stats.cox import CoxTerm, TestStatistic
+from cohort_explorer.stats.cox.model import _infinite_rule as infinite_rule
+from cohort_explorer.stats.cox.model import _not_estimable as not_estimable_reasons
+from cohort_explorer.stats.cox.model import _terms as coef_terms
+from cohort_explorer.stats.cox.refit import SortedCohort
 from cohort_explorer.stats.distributions import chi2_sf
 
 __all__ = ["SubgroupLevel", "Subgroup", "subgroup_forest", "interaction_test"]
@@ -42,63 +44,65 @@ def _not_estimable(name: str, reason: str) -> CoxTerm:
     return CoxTerm(name, *([np.nan] * 6), estimable=False, reason=reason)
 
 
-def _varying(design: pd.DataFrame) -> pd.DataFrame:
+def _varying(x: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
     """Drop columns that are constant on these rows (R would report their coefficient NA)."""
-    keep = [c for c in design.columns if design[c].nunique(dropna=False) > 1]
-    return design[keep]
+    keep = [j for j in range(x.shape[1]) if x.shape[0] and np.any(x[:, j] != x[0, j])]
+    return x[:, keep], [names[j] for j in keep]
 
 
-def _level_terms(time, event, g_design: pd.DataFrame, cov: pd.DataFrame,
-                 conf_level: float) -> tuple[CoxTerm, ...]:
-    names = list(g_design.columns)
+def _level_terms(cohort: SortedCohort, event, g: np.ndarray, g_names: list[str],
+                 cov: np.ndarray, cov_names: list[str], conf_level: float
+                 ) -> tuple[CoxTerm, ...]:
+    """``fit_cox`` of the varying group dummies + covariates on one level (its terms only)."""
     if event.sum() == 0:
-        return tuple(_not_estimable(n, "no events in this subgroup") for n in names)
-    g_used = _varying(g_design)
+        return tuple(_not_estimable(n, "no events in this subgroup") for n in g_names)
+    g_used, used = _varying(g, g_names)
     absent = {n: f"no patients of group {n.split('=', 1)[-1]} (or of the reference group) in "
-                 "this subgroup" for n in names if n not in g_used.columns}
-    if g_used.shape[1] == 0:
-        return tuple(_not_estimable(n, absent[n]) for n in names)
-    design = pd.concat([g_used, _varying(cov).add_prefix("covariate ")], axis=1)
-    groups = {"group": list(g_used.columns)}
-    try:
-        with np.errstate(all="ignore"):
-            fit = fit_cox(time, event, design, term_groups=groups, conf_level=conf_level)
-    except CohortError as error:
-        return tuple(_not_estimable(n, str(error)) for n in names)
-    found = {t.term: t for t in fit.terms}
-    return tuple(found[n] if n in found else _not_estimable(n, absent[n]) for n in names)
+                 "this subgroup" for n in g_names if n not in used}
+    if not used:
+        return tuple(_not_estimable(n, absent[n]) for n in g_names)
+    cov_used, cov_used_names = _varying(cov, cov_names)
+    x = np.column_stack([g_used, cov_used])
+    names = used + [f"covariate {n}" for n in cov_used_names]
+    with np.errstate(all="ignore"):
+        fit = cohort.fit(x)
+    reasons = not_estimable_reasons(fit, x, event, names, {"group": used})
+    found = {t.term: t for t in coef_terms(fit, names, reasons, conf_level)}
+    return tuple(found[n] if n in found else _not_estimable(n, absent[n]) for n in g_names)
 
 
-def _loglik_df(time, event, design: pd.DataFrame) -> tuple[float, int]:
-    x = design.to_numpy(dtype=float)
-    with np.errstate(all="ignore"):  # a runaway interaction coefficient overflows exp()
-        fit = newton_raphson(time, event, x)
-    df = int(np.sum(np.diag(fit.var) != 0)) if fit.rank < x.shape[1] else x.shape[1]
-    return fit.loglik, df
+def _df(fit, p: int) -> int:
+    return int(np.sum(np.diag(fit.var) != 0)) if fit.rank < p else p
 
 
 def interaction_test(time, event, g_design: pd.DataFrame, s_design: pd.DataFrame,
-                     cov: pd.DataFrame) -> TestStatistic | None:
-    """LR test of G * S + covs against G + S + covs (df = estimable interaction terms)."""
-    time = timefix(np.asarray(time, dtype=float))
+                     cov: pd.DataFrame, *, cohort: SortedCohort | None = None
+                     ) -> TestStatistic | None:
+    """LR test of G * S + covs against G + S + covs (df = estimable interaction terms).
+
+    The interaction model starts from the main-effects fit (products at 0); where that does
+    not settle (no convergence, a runaway coefficient) it is refitted from 0 as R does.
+    """
     event = np.asarray(event, dtype=float)
-    # internal names: a subgroup level may share its name with a group or a covariate
-    g_design = g_design.set_axis([f"g{j}" for j in range(g_design.shape[1])], axis=1)
-    s_design = s_design.set_axis([f"s{j}" for j in range(s_design.shape[1])], axis=1)
-    cov = cov.set_axis([f"c{j}" for j in range(cov.shape[1])], axis=1)
-    products = pd.DataFrame(
-        {f"{g}:{s}": g_design[g].to_numpy() * s_design[s].to_numpy()
-         for g in g_design.columns for s in s_design.columns}, index=g_design.index)
-    main = _varying(pd.concat([g_design, s_design, cov], axis=1))
-    full = _varying(pd.concat([main, products], axis=1))
+    cohort = SortedCohort(time, event) if cohort is None else cohort
+    g = g_design.to_numpy(dtype=float)
+    s = s_design.to_numpy(dtype=float)
+    products = (g[:, :, None] * s[:, None, :]).reshape(g.shape[0], -1)
+    main, _ = _varying(np.column_stack([g, s, cov.to_numpy(dtype=float)]),
+                       list(range(g.shape[1] + s.shape[1] + cov.shape[1])))
+    inter, _ = _varying(products, list(range(products.shape[1])))
     if event.sum() == 0 or main.shape[1] == 0:
         return None
-    loglik_main, df_main = _loglik_df(time, event, main)
-    loglik_full, df_full = _loglik_df(time, event, full)
-    df = df_full - df_main
+    full = np.column_stack([main, inter])
+    with np.errstate(all="ignore"):  # a runaway interaction coefficient overflows exp()
+        fit_main = cohort.fit(main)
+        fit_full = cohort.fit(full, init=np.r_[fit_main.coef, np.zeros(inter.shape[1])])
+        if not fit_full.converged or np.any(infinite_rule(fit_full)):
+            fit_full = cohort.fit(full)
+    df = _df(fit_full, full.shape[1]) - _df(fit_main, main.shape[1])
     if df <= 0:
         return None
-    statistic = max(0.0, 2 * (loglik_full - loglik_main))
+    statistic = max(0.0, 2 * (fit_full.loglik - fit_main.loglik))
     return TestStatistic(statistic=float(statistic), df=int(df),
                          p=float(chi2_sf(statistic, df)))
 
@@ -123,20 +127,25 @@ def subgroup_forest(time, event, g_codes, g_labels, g_column: str, s_codes, s_la
         The subgroup variable, coded like a grouping (at least two levels).
     cov : DataFrame, optional
         Adjustment columns (the covariates other than S), one column per coefficient.
+
+    All models share one time-sorted copy of the rows (:class:`SortedCohort`).
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=float)
     g_codes, s_codes = np.asarray(g_codes), np.asarray(s_codes)
     index = pd.RangeIndex(time.size)
     cov = pd.DataFrame(index=index) if cov is None else cov.reset_index(drop=True)
+    cov_x, cov_names = cov.to_numpy(dtype=float), [str(c) for c in cov.columns]
     g_design = _dummies(g_codes, g_labels, g_column, index)
+    g_x, g_names = g_design.to_numpy(dtype=float), list(g_design.columns)
+    cohort = SortedCohort(time, event)
     levels = []
     for k, label in enumerate(s_labels):
         rows = s_codes == k
         levels.append(SubgroupLevel(
             level=str(label), n=int(rows.sum()), events=int(event[rows].sum()),
-            terms=_level_terms(time[rows], event[rows], g_design[rows].reset_index(drop=True),
-                               cov[rows].reset_index(drop=True), conf_level)))
+            terms=_level_terms(cohort.subset(rows), event[rows], g_x[rows], g_names,
+                               cov_x[rows], cov_names, conf_level)))
     s_design = _dummies(s_codes, s_labels, s_column, index)
-    interaction = interaction_test(time, event, g_design, s_design, cov)
+    interaction = interaction_test(time, event, g_design, s_design, cov, cohort=cohort)
     return Subgroup(variable=s_column, interaction=interaction, levels=tuple(levels))
