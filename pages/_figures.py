@@ -72,13 +72,13 @@ def km_builder(result, *, endpoint: str, group_title: str | None, show_ci: bool 
 
     def build(font_size: int = FONT_SIZE, width_hint: int = 1000, title: str | None = None, x_title: str | None = None,
               y_title: str | None = None, height: int | None = None, light: bool = False,
-              hr_in_legend: bool = True):
+              hr_in_legend: bool = True, height_for_width: int | None = None):
         return plots.km_figure(
             result, time_unit=unit, time_scale=scale, endpoint=endpoint,
             group_title=group_title, landmark=landmark, show_ci=show_ci,
             theme="light" if light else look, font_size=font_size, width_hint=width_hint,
             title=title or None, x_title=x_title or None, y_title=y_title or None,
-            height=height, hr_in_legend=hr_in_legend)
+            height=height, hr_in_legend=hr_in_legend, height_for_width=height_for_width)
 
     return build
 

@@ -46,6 +46,8 @@ from cohort_explorer.present.tables import (
 from cohort_explorer.spec import AnalysisSpec
 
 PAIRWISE = {"None": None, "Holm": "holm", "Benjamini–Hochberg": "BH"}
+#: The KM chart's widest (the main column of a 1920 px screen); it stretches up to this.
+CHART_MAX_WIDTH = 1440
 DEFAULT_RESPONSE_LANDMARK = {"months": 12.0, "days": 365.0, "weeks": 52.0, "years": 1.0}
 
 
@@ -222,8 +224,11 @@ def _result_sections(result, choice, options, endpoint) -> None:
         show_table(table)
     build = km_builder(result, endpoint=endpoint["name"], group_title=choice.description,
                        show_ci=options["show_ci"])
-    with st.container(width=1100 if not phone else "stretch", key="km_chart_box"):
+    # As wide as the table up to 1440 px (a 1920 screen); the legend is laid out for 1000 px,
+    # the plot area's height for 1440 (plots.PLOT_ASPECT of the width: never flat).
+    with st.container(width=CHART_MAX_WIDTH if not phone else "stretch", key="km_chart_box"):
         st.plotly_chart(build(width_hint=360 if phone else 1000,
+                              height_for_width=None if phone else CHART_MAX_WIDTH,
                               font_size=13 if phone else 17),
                         config={**plots.PLOTLY_CONFIG, "displayModeBar": not phone},
                         theme=None, key="km_chart",

@@ -109,9 +109,11 @@ def test_km_figure_in_years_from_days_with_a_labelled_landmark():
     np.testing.assert_allclose(curve.x[1:], np.asarray(result.groups[0].km.time) / 365.25)
     assert fig.layout.xaxis.title.text == "Time (years)"
     assert "3 years" in [a.text for a in fig.layout.annotations]
-    marks = [t for t in fig.data if t.mode == "markers+text"]
+    marks = [t for t in fig.data if t.mode == "markers" and t.marker.symbol == "diamond"]
     assert [float(m.y[0]) for m in marks] == pytest.approx(
         [g.landmarks[0].survival for g in result.groups])
+    labels = [a.text for a in fig.layout.annotations if a.name == "landmark estimate"]
+    assert labels == [f"{g.label} {g.landmarks[0].survival * 100:.0f}%" for g in result.groups]
     assert fig.layout.title.text == "PFS by IKZF1"
     assert "unadjusted" in fig.layout.title.subtitle.text
 

@@ -49,6 +49,26 @@ _CLIPPED_CELLS = """() => [...document.querySelectorAll('[data-testid="stTable"]
   .map(c => c.textContent)"""
 
 
+_TEXT_SIZES = """(root) => {
+  const out = [], walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const text = walk.currentNode.textContent.trim(), element = walk.currentNode.parentElement;
+    if (text && element.getClientRects().length)
+      out.push([text, parseFloat(getComputedStyle(element).fontSize)]);
+  }
+  return out;
+}"""
+
+_LANDMARK_LABELS = """(chart) => [...chart.querySelectorAll('g.annotation')]
+  .filter(g => /^\\S.* \\d+%$/.test(g.textContent.trim()))
+  .map(g => { const r = g.querySelector('text').getBoundingClientRect();
+              return {text: g.textContent.trim(), top: r.top, bottom: r.bottom,
+                      left: r.left, right: r.right}; })"""
+
+_PLOT_AREA = """(chart) => { const r = chart.querySelector('.draglayer .xy .nsewdrag')
+  .getBoundingClientRect(); return {width: r.width, height: r.height}; }"""
+
+
 def _hex(rgb: str) -> str:
     r, g, b = (int(v) for v in re.findall(r"\d+", rgb)[:3])
     return f"#{r:02X}{g:02X}{b:02X}"
@@ -88,6 +108,15 @@ def test_survival_results_first_readable_and_accessible(browser, app_url, artifa
         assert drawn["legendLeft"] >= drawn["svgLeft"] - 1
         assert drawn["legendRight"] <= drawn["svgRight"] + 1  # the legend is not cut
         assert page.evaluate(_CLIPPED_CELLS) == []
+        labels = sorted(chart.evaluate(_LANDMARK_LABELS), key=lambda b: b["top"])
+        assert len(labels) == 4  # "Q1 86%", "Q2 86%", ... each drawn, none over another
+        for upper, lower in zip(labels, labels[1:], strict=False):
+            assert lower["top"] >= upper["bottom"] - 1, (upper, lower)
+        if width == 1920:  # the chart is as wide as the table, its plot area not flat
+            table_box = page.get_by_test_id("stTable").first.bounding_box()
+            assert chart.bounding_box()["width"] >= table_box["width"] - 2
+            area = chart.evaluate(_PLOT_AREA)
+            assert area["width"] / area["height"] <= 2.6, area
         result = analyze(pd.read_csv(SAMPLE_CSV), AnalysisSpec(
             "pfs_months", "pfs_event", group_by="ikzf1:quartiles", landmarks=(36.0,)))
         assert all(g.interval is not None for g in result.groups)  # the engine's cut-offs
@@ -128,7 +157,10 @@ def test_presentation_mode_is_large_navigable_and_keeps_the_choices(browser, app
         assert small == []  # axis, legend, at-risk and every other text >= 24 px
         sizes = page.get_by_test_id("stMetricValue").evaluate_all(
             "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
-        assert sizes and min(sizes) >= 36  # key numbers
+        assert len(sizes) >= 4 and min(sizes) >= 36  # key numbers
+        tiles = page.locator(".st-key-present_numbers").evaluate(_TEXT_SIZES)
+        assert {"Patients", "Log-rank"} <= {text for text, _ in tiles}
+        assert [(text, size) for text, size in tiles if size < 24] == []  # labels, CIs, HRs
         page.screenshot(path=str(artifacts / f"present-km-1920x1080-{scheme}.png"))
         violations = _axe(page, f"presentation {scheme}")
         page.keyboard.press("ArrowRight")

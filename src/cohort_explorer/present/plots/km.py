@@ -21,7 +21,8 @@ from cohort_explorer.present.plots.theme import (
     rgba,
 )
 
-__all__ = ["km_figure", "time_ticks", "at_risk_at"]
+__all__ = ["km_figure", "km_height", "time_ticks", "at_risk_at", "plot_area_height",
+           "landmark_label_positions", "LANDMARK_LABEL"]
 
 # --------------------------------------------------------------------------- Kaplan–Meier
 def time_ticks(max_time: float, time_unit: str | None = None, *, max_ticks: int = 9) -> np.ndarray:
@@ -157,47 +158,119 @@ def _add_km_group(fig, group, index, theme, *, show_ci, legend_name, scale):
         ), row=1, col=1)
 
 
+#: Name of the annotations that label the curves' estimates at the landmark (tests find them).
+LANDMARK_LABEL = "landmark estimate"
+#: Y range of the curves (a little above 100% so the top step is not on the frame).
+Y_TOP = 1.04
+
+
+def landmark_label_positions(estimates: Sequence[float], label_height: float,
+                             *, top: float = Y_TOP) -> list[float]:
+    """Heights for labels of ``estimates`` (in the plot's y units) so that no two overlap.
+
+    Each label is centred at its estimate when it can be; labels closer than ``label_height``
+    are stacked in the order of their estimates (the higher estimate keeps the higher label),
+    and all stay within ``[label_height / 2, top - label_height / 2]``.
+    """
+    half = label_height / 2
+    order = sorted(range(len(estimates)), key=lambda i: -float(estimates[i]))
+    placed: dict[int, float] = {}
+    previous = None
+    for i in order:  # top down: never above the previous label's slot
+        y = min(float(estimates[i]), top - half)
+        if previous is not None:
+            y = min(y, previous - label_height)
+        placed[i] = previous = y
+    previous = None
+    for i in reversed(order):  # bottom up: never below the frame or the next label's slot
+        y = max(placed[i], half)
+        if previous is not None:
+            y = max(y, previous + label_height)
+        placed[i] = previous = y
+    return [placed[i] for i in range(len(estimates))]
+
+
 def _landmark_marks(fig, groups, landmark: float, scale: float, theme: str, unit: str | None,
-                    font_size: int) -> None:
-    """The landmark line, labelled with its time, and each curve's estimate where it crosses."""
+                    font_size: int, plot_px: float) -> None:
+    """The landmark line, labelled with its time above the plot, a marker where each curve
+    crosses it and, beside it, the group's estimate ("Q1 86%"); labels of close estimates are
+    stacked (a thin leader goes from each label to its marker), never drawn over each other."""
     text_colour = THEMES[theme]["text"]
     x = float(landmark) * scale
     fig.add_vline(x=x, line={"dash": "dot", "width": 1.5, "color": text_colour}, row=1, col=1)
     fig.add_annotation(text=escape(unit_word(x, unit)), x=x, xref="x", yref="y domain", y=1.0,
-                       xanchor="left", yanchor="top", showarrow=False,
-                       font={"size": font_size - 2, "color": text_colour}, xshift=4)
-    placed: list[tuple[float, str]] = []
+                       xanchor="center", yanchor="bottom", showarrow=False,
+                       font={"size": font_size - 2, "color": text_colour})
+    found = []
     for index, group in enumerate(groups):
         estimate = next((lm.survival for lm in (getattr(group, "landmarks", None) or ())
                          if abs(float(lm.time) - float(landmark)) < 1e-9), None)
-        if estimate is None or not np.isfinite(float(estimate)):
-            continue
-        text = format_percent(estimate, 0)
-        near = [t for y, t in placed if abs(y - float(estimate)) < 0.06]
-        position = "middle right" if not near else ("bottom right" if len(near) == 1
-                                                     else "top right")
-        if text in near:
-            text = ""  # the same number is already written there
-        placed.append((float(estimate), text))
+        if estimate is not None and np.isfinite(float(estimate)):
+            found.append((index, group, float(estimate)))
+    label_size = font_size - 2
+    label_height = (label_size * 1.3) * Y_TOP / max(plot_px, 1.0)
+    heights = landmark_label_positions([e for _, _, e in found], label_height)
+    named = len(groups) > 1
+    for (index, group, estimate), y in zip(found, heights, strict=True):
         fig.add_trace(go.Scatter(
-            x=[x], y=[float(estimate)], mode="markers+text", showlegend=False,
-            legendgroup=f"g{index}", text=[text],
-            textposition=position, textfont={"color": text_colour, "size": font_size - 2},
+            x=[x], y=[estimate], mode="markers", showlegend=False, legendgroup=f"g{index}",
             marker={"symbol": "diamond", "size": 9, "color": group_colour(index, theme),
                     "line": {"width": 1, "color": text_colour}},
             hovertemplate=f"{escape(str(group.label))}: %{{y:.1%}} at %{{x:.4g}}<extra></extra>",
         ), row=1, col=1)
+        text = format_percent(estimate, 0)
+        fig.add_annotation(
+            name=LANDMARK_LABEL, text=f"{escape(str(group.label))} {text}" if named else text,
+            x=x, y=estimate, xref="x", yref="y", ax=round(font_size * 0.9), ay=y,
+            axref="pixel", ayref="y", xanchor="left", yanchor="middle", showarrow=True,
+            arrowhead=0, arrowwidth=1, arrowcolor=text_colour, standoff=4,
+            bgcolor=rgba(THEMES[theme]["plot"], 0.85),  # readable over a curve or a mark
+            font={"size": label_size, "color": text_colour})
 
 
-def _legend_rows(names: Sequence[str], font_size: int, width: int) -> int:
-    """Rows a horizontal legend takes at ``width`` pixels (items packed left to right)."""
-    available, rows, used = max(width - 90, 200), 1, 0.0
-    for name in names:
-        item = 52 + 0.56 * font_size * len(name)
-        if used and used + item > available:
-            rows, used = rows + 1, 0.0
-        used += item
-    return rows
+def plot_area_height(fig: go.Figure) -> float:
+    """Pixel height of the curves' plot area (row 1) of a figure from :func:`km_figure`."""
+    margin = fig.layout.margin
+    inner = float(fig.layout.height) - float(margin.t) - float(margin.b)
+    low, high = fig.layout.yaxis.domain
+    return inner * (float(high) - float(low))
+
+
+def _legend_columns(names: Sequence[str], font_size: int, width: int) -> int:
+    """Legend items per row at ``width`` pixels: as many of the widest item as fit. Items get
+    equal shares of the width (``entrywidthmode="fraction"``), so a wider screen keeps the same
+    rows (no gap above the curves) and a narrower one never wraps them over the curves."""
+    available = max(width - 90, 200)
+    widest = max((52 + 0.56 * font_size * len(name) for name in names), default=1.0)
+    return max(1, min(len(names), int(available // widest)))
+
+
+#: Plot-area height as a share of its width: KM curves read best at about 5:2, never flat.
+PLOT_ASPECT = 0.4
+#: Gap between the curves and the number-at-risk table (share of the inner height).
+SPACING = 0.13
+
+
+def _table_share(height: float, table_px: float) -> float:
+    """Share of the inner height given to the number-at-risk table."""
+    return min(0.42, table_px / max(height - 190, 200))
+
+
+def km_height(width: int, margins_px: float, table_px: float) -> int:
+    """Smallest figure height whose curves' plot area is ``PLOT_ASPECT`` of its width (at
+    least 300 px) for a figure ``width`` pixels wide with ``margins_px`` of top and bottom
+    margin and a number-at-risk table of ``table_px``: a wide screen gets a taller figure,
+    not a flat one."""
+    target = max(300.0, PLOT_ASPECT * max(width - 130, 200))
+
+    def plot(height: float) -> float:
+        return (height - margins_px) * (1 - SPACING) * (1 - _table_share(height, table_px))
+
+    low, high = margins_px + target, margins_px + 8 * target + 4 * table_px
+    for _ in range(40):  # plot() grows with the height: bisect
+        middle = (low + high) / 2
+        low, high = (middle, high) if plot(middle) < target else (low, middle)
+    return int(np.ceil(high))
 
 
 def km_figure(
@@ -218,6 +291,7 @@ def km_figure(
     conf_level: float | None = None,
     width_hint: int = 1000,
     hr_in_legend: bool = True,
+    height_for_width: int | None = None,
 ) -> go.Figure:
     """Kaplan–Meier curves with CI bands, censor marks and a number-at-risk table beneath.
 
@@ -241,7 +315,8 @@ def km_figure(
         Draw the confidence bands; by default only for one or two groups (more overlap).
     theme : {"light", "dark"}
     height : int, optional
-        Figure height in pixels; by default 560 plus room for each at-risk row.
+        Figure height in pixels; by default (:func:`km_height`) the plot area is
+        ``PLOT_ASPECT`` of the width (``width_hint``), with room for the at-risk rows.
     time_scale : float
         Factor from the data's time unit to ``time_unit`` (``labels.time_scale``).
     title, x_title, y_title : str, optional
@@ -252,7 +327,13 @@ def km_figure(
     conf_level : float, optional
         Level of the intervals in the legend; default the analysis spec's (95%).
     width_hint : int
-        Expected width in pixels (a phone: 360); the legend's rows are sized for it.
+        Expected width in pixels (a phone: 360); the legend's rows are sized for it (give the
+        narrowest width the figure may be shown at: a legend wider than reserved would cover
+        the curves).
+    height_for_width : int, optional
+        The width the default height is computed for (default ``width_hint``): a page whose
+        chart stretches from 1000 to 1440 px reserves the legend for 1000 and sizes the plot
+        area for 1440.
     hr_in_legend : bool
         Each group's hazard ratio in the legend (off on phones, where they stay in the table,
         and in presentation mode, where they are among the key numbers).
@@ -270,35 +351,48 @@ def km_figure(
     level = conf_level or getattr(spec, "conf_level", None) or 0.95
     if show_ci is None:
         show_ci = len(groups) <= 2
-    row_px = font_size * 1.75
+    display_names = group_names(groups, with_n=True)
+    show_hr = hr_in_legend and width_hint >= 600  # a phone: the HRs stay in the table
+    labels, names = [], []
+    for index, group in enumerate(groups):
+        labels.append(escape(group.label))
+        hr_text = _group_hr_text(result, str(group.label), index, level) if show_hr else ""
+        names.append(escape(display_names[index]) + (f" · {hr_text}" if hr_text else ""))
+    hr_words = hr_adjustment(getattr(result, "cox", None), spec,
+                             group_column=getattr(result, "group_column", None))
+    parts = [f"{int(result.n)} patients, {int(result.events)} events"
+             if hasattr(result, "n") else "", _test_text(result)]
+    if getattr(result, "cox", None) is not None and len(groups) > 1:
+        parts.append(f"Cox HR ({level * 100:g}% CI) {hr_words}")
+    parts = [p for p in parts if p]
+    narrow = width_hint < 600
+    subtitle = ("<br>" if narrow else " · ").join(escape(p) for p in parts)
+    sub_lines = len(parts) if narrow and parts else 1
+    title_px, sub_px = round(font_size * 1.15 * 1.5), round((font_size - 1) * 1.45)
+    columns = _legend_columns(names, font_size, width_hint)
+    legend_px = -(-len(names) // columns) * round(font_size * 1.6)  # rows x row height
+    top = title_px + (sub_px * sub_lines if subtitle else 0) + 8
+    marked = landmark is not None and bool(np.isfinite(landmark))
+    landmark_px = round((font_size - 2) * 1.4) if marked else 0  # the landmark's time
+    margin = {"t": top + legend_px + 10 + landmark_px, "b": 16, "l": 70, "r": 24}
+    table_px = font_size * 1.75 * len(groups) + font_size * 2.2
     if height is None:
-        height = int(560 + row_px * max(0, len(groups) - 2) + (font_size - FONT_SIZE) * 14)
-    table_px = row_px * len(groups) + font_size * 2.2
-    table_share = min(0.42, table_px / max(height - 190, 200))
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.13,
+        height = km_height(height_for_width or width_hint, margin["t"] + margin["b"], table_px)
+    table_share = _table_share(height, table_px)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=SPACING,
                         row_heights=[1 - table_share, table_share])
     max_time = max((float(np.max(g.km.time)) for g in groups if len(g.km.time)), default=1.0)
     ticks = time_ticks(max_time * time_scale, time_unit)
     data_ticks = ticks / time_scale
-    hr_words = hr_adjustment(getattr(result, "cox", None), spec,
-                             group_column=getattr(result, "group_column", None))
-    labels, names = [], []
-    display_names = group_names(groups, with_n=True)
     text_colour = THEMES[theme]["text"]
     for index, group in enumerate(groups):
-        label = escape(group.label)
-        labels.append(label)
-        hr_text = _group_hr_text(result, str(group.label), index, level)
-        show_hr = hr_in_legend and width_hint >= 600  # a phone: the HRs stay in the table
-        name = escape(display_names[index]) + (f" · {hr_text}" if hr_text and show_hr else "")
-        names.append(name)
-        _add_km_group(fig, group, index, theme, show_ci=show_ci, legend_name=name,
+        _add_km_group(fig, group, index, theme, show_ci=show_ci, legend_name=names[index],
                       scale=time_scale)
         counts = at_risk_at(group.km, group.n, data_ticks)
         fig.add_trace(go.Scatter(
-            x=ticks, y=[label] * len(ticks), mode="text", text=[str(c) for c in counts],
-            textfont={"color": text_colour, "size": font_size}, showlegend=False,
-            hoverinfo="skip"), row=2, col=1)
+            x=ticks, y=[labels[index]] * len(ticks), mode="text",
+            text=[str(c) for c in counts], textfont={"color": text_colour, "size": font_size},
+            showlegend=False, hoverinfo="skip"), row=2, col=1)
     base_layout(fig, theme, height=height, font_size=font_size)
     unit = escape(time_unit) if time_unit else ""
     x_range = [-0.03 * ticks[-1], ticks[-1] * 1.02]
@@ -310,7 +404,7 @@ def km_figure(
     fig.update_xaxes(range=x_range, tickvals=ticks, showticklabels=False, showline=False,
                      showgrid=False, ticks="", row=2, col=1)
     default_y = f"{escape(endpoint)} probability" if endpoint else "Survival probability"
-    fig.update_yaxes(range=[0, 1.04], tickformat=".0%", automargin=True,
+    fig.update_yaxes(range=[0, Y_TOP], tickformat=".0%", automargin=True,
                      title={"text": escape(y_title) if y_title else default_y}, row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], showgrid=False,
                      showline=False, ticks="", automargin=True,
@@ -318,20 +412,7 @@ def km_figure(
     fig.add_annotation(text="Number at risk", xref="paper", yref="y2 domain", x=0, y=1.0,
                        xanchor="left", yanchor="bottom", showarrow=False,
                        font={"size": font_size, "color": text_colour})
-    if landmark is not None and np.isfinite(landmark):
-        _landmark_marks(fig, groups, float(landmark), time_scale, theme, time_unit, font_size)
     default_title = " by ".join(escape(t) for t in (endpoint or "Survival", group_title) if t)
-    parts = [f"{int(result.n)} patients, {int(result.events)} events"
-             if hasattr(result, "n") else "", _test_text(result)]
-    if getattr(result, "cox", None) is not None and len(groups) > 1:
-        parts.append(f"Cox HR ({level * 100:g}% CI) {hr_words}")
-    parts = [p for p in parts if p]
-    narrow = width_hint < 600
-    subtitle = ("<br>" if narrow else " · ").join(escape(p) for p in parts)
-    sub_lines = len(parts) if narrow and parts else 1
-    title_px, sub_px = round(font_size * 1.15 * 1.5), round((font_size - 1) * 1.45)
-    legend_px = _legend_rows(names, font_size, width_hint) * round(font_size * 1.6)
-    top = title_px + (sub_px * sub_lines if subtitle else 0) + 8
     fig.update_layout(
         title={"text": escape(title) if title else default_title, "x": 0.0, "xanchor": "left",
                "xref": "paper", "y": 1 - 6 / height, "yanchor": "top", "yref": "container",
@@ -339,7 +420,11 @@ def km_figure(
                "subtitle": {"text": subtitle, "font": {"size": font_size - 1}}},
         legend={"orientation": "h", "x": 0.0, "xanchor": "left", "xref": "container",
                 "y": 1 - top / height, "yref": "container", "yanchor": "top",
-                "font": {"size": font_size}, "traceorder": "normal"},
-        margin={"t": top + legend_px + 10, "b": 16, "l": 70, "r": 24},
-        hovermode="closest")
+                "font": {"size": font_size}, "traceorder": "normal",
+                **({"entrywidth": 0.99 / columns, "entrywidthmode": "fraction"}
+                   if columns < len(names) else {})},
+        margin=margin, hovermode="closest")
+    if marked:  # after the layout: the labels are spaced by the plot area's pixel height
+        _landmark_marks(fig, groups, float(landmark), time_scale, theme, time_unit, font_size,
+                        plot_area_height(fig))
     return fig
