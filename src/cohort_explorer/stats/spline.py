@@ -83,13 +83,13 @@ def spline_knots(x, column: str = "x") -> np.ndarray:
     return knots
 
 
-def _reduced_loglik(cohort: SortedCohort, x: np.ndarray, init: np.ndarray) -> float:
-    """Maximised log-likelihood of a nested model, warm-started at the larger model's values
-    (the same maximum; R's path from 0 when that does not converge)."""
+def _covariates_loglik(cohort: SortedCohort, cov: np.ndarray, init: np.ndarray) -> float:
+    """Maximised log-likelihood of the covariates alone, started at their values in the spline
+    model (the same maximum; R's path from 0 when that does not converge)."""
     with np.errstate(all="ignore"):
-        fit = cohort.fit(x, init=init)
+        fit = cohort.fit(cov, init=init)
         if not fit.converged:
-            fit = cohort.fit(x)
+            fit = cohort.fit(cov)
     return fit.loglik
 
 
@@ -116,9 +116,9 @@ def cox_spline(time, event, x, covariates: np.ndarray | None = None, *, column: 
     cohort = SortedCohort(time, event)  # one sort for the three models
     with np.errstate(all="ignore"):
         fit = cohort.fit(np.column_stack([basis, cov]))
+        linear = cohort.fit(np.column_stack([x, cov])).loglik
     full, coef, var = fit.loglik, fit.coef, fit.var
-    linear = _reduced_loglik(cohort, np.column_stack([x, cov]), np.r_[coef[0], coef[3:]])
-    without = (_reduced_loglik(cohort, cov, coef[3:]) if cov.shape[1] else fit.loglik_null)
+    without = _covariates_loglik(cohort, cov, coef[3:]) if cov.shape[1] else fit.loglik_null
     reference = float(np.median(x))
     grid = np.linspace(*np.quantile(x, (0.01, 0.99)), GRID_POINTS)
     diff = rcspline_eval(grid, knots) - rcspline_eval(np.array([reference]), knots)
