@@ -57,7 +57,11 @@ def test_bootstrap_and_strata_in_json_and_text(capsys):
      "give the patient's age"),
     (["--group-by", "ikzf1:quartiles", "--predict", "ikzf1"], "COL=VALUE"),
     (["--group-by", "ikzf1:quartiles", "--bootstrap", "100"], ":optimal"),
-    (["--group-by", "ikzf1:optimal", "--bootstrap", "0"], "at least 1"),
+    (["--group-by", "ikzf1:optimal", "--bootstrap", "0"], "number of resamples must be at least 1"),
+    (["--group-by", "ikzf1:optimal", "--bootstrap", "1.5"], "expected a whole number, got '1.5'"),
+    (["--group-by", "ikzf1:optimal", "--bootstrap", "5", "--seed", "-1"],
+     "the seed must be at least 0, got '-1'"),
+    (["--group-by", "ikzf1:optimal", "--bootstrap", "5", "--seed", "x"], "whole number"),
     (["--screen", "nosuch"], "No column"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, args, message):

@@ -316,3 +316,21 @@ def test_r_script_stops_when_a_deeper_number_differs(tmp_path):
     assert done.returncode != 0
     assert re.search(r"screen: BH q-values.*\[2\] .* DIFFERS", done.stdout)
     assert "1 of" in done.stderr
+
+
+def test_cli_r_script_with_every_deeper_analysis_reproduces(tmp_path, capsys):
+    from cohort_explorer.cli import main
+
+    rscript = require_r("survival", "maxstat")
+    code = main(["analyze", str(SAMPLE_CSV), "--time", "pfs_months", "--event", "pfs_event",
+                 "--group-by", "ikzf1:optimal", "--covariates", "age", "--bootstrap", "200",
+                 "--subgroups", "sex", "--screen", "age,crbn", "--predict", "ikzf1=0.8,age=60",
+                 "--landmark", "24", "--r-script", str(tmp_path / "cli.R")])
+    out = capsys.readouterr().out
+    assert code == 0
+    done = _run(rscript, tmp_path / "cli.R")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for shown in ("subgroup sex: interaction", "screen: BH q-values", "predicted survival: median",
+                  "bootstrap of the cut point: every selected cut", "optimal cut point"):
+        assert shown in done.stdout
+    assert '"dataset_sha256"' in out and "DIFFERS" not in done.stdout

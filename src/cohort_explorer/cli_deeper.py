@@ -16,24 +16,17 @@ def _items(text: str | None) -> tuple[str, ...]:
     return tuple(t.strip() for t in (text or "").split(",") if t.strip())
 
 
-def _whole(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {text!r}")
-    return value
+def _whole_number(minimum: int, what: str):
+    """An argparse ``type``: a whole number >= ``minimum`` (``what`` names it in the error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be at least {minimum}, got {text!r}")
+        return value
+    return parse
 
 
 def add_deeper_options(parser: argparse.ArgumentParser) -> None:
@@ -46,9 +39,9 @@ def add_deeper_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spline", metavar="COL",
                         help="restricted cubic spline of COL (4 knots) in the Cox model, "
                              "adjusted for --covariates")
-    parser.add_argument("--bootstrap", type=_whole, metavar="B",
+    parser.add_argument("--bootstrap", type=_whole_number(1, "the number of resamples"), metavar="B",
                         help="with COL:optimal: bootstrap the cut point B times")
-    parser.add_argument("--seed", type=_seed, metavar="S",
+    parser.add_argument("--seed", type=_whole_number(0, "the seed"), metavar="S",
                         help="seed of the bootstrap (default 20170101)")
     parser.add_argument("--predict", metavar="COL=V[,COL=V...]",
                         help="predicted survival of one new patient (grouping column: raw value)")

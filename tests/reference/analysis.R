@@ -3,15 +3,9 @@
 # Each case states the equivalent cohort-explorer command.
 library(survival)
 library(jsonlite)
-# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
-# argument names a directory to write into instead of tests/reference (the pytest re-run).
 .args <- commandArgs(trailingOnly = FALSE)
 ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
-root_dir <- dirname(dirname(ref_dir))
-out_dir <- commandArgs(trailingOnly = TRUE)[1]
-if (is.na(out_dir)) out_dir <- ref_dir
-data_dir <- file.path(out_dir, "data")
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+source(file.path(ref_dir, "common.R"))
 
 km_summary <- function(fit, times, conf) {
   s <- summary(fit, times = times, extend = TRUE)
@@ -93,4 +87,4 @@ if (file.exists(sample_csv)) {
   fit <- coxph(Surv(pfs_months, pfs_event) ~ ikzf1_group + cyto, data = s, ties = "efron")
   out$sample_multivariable <- cox_block(fit)
 }
-write_json(out, file.path(out_dir, "analysis.json"), digits = NA, auto_unbox = TRUE, na = "null")
+write_golden(out, "analysis")

@@ -14,14 +14,9 @@ library(survival)
 library(jsonlite)
 .args <- commandArgs(trailingOnly = FALSE)
 ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
-root_dir <- dirname(dirname(ref_dir))
-out_dir <- commandArgs(trailingOnly = TRUE)[1]
-if (is.na(out_dir)) {
-  out_dir <- ref_dir
-  study_dir <- file.path(root_dir, "tests", "data", "cbioportal_pbc")
-} else {
-  study_dir <- file.path(out_dir, "cbioportal_pbc")
-}
+source(file.path(ref_dir, "common.R"))
+study_dir <- if (out_dir == ref_dir) file.path(root_dir, "tests", "data", "cbioportal_pbc") else
+  file.path(out_dir, "cbioportal_pbc")
 dir.create(study_dir, showWarnings = FALSE, recursive = TRUE)
 
 d <- survival::pbc

@@ -1,15 +1,9 @@
 # Golden values for cohort.py: Table 1 tests (R stats) and the Jonckheere-Terpstra trend test.
 # Rscript tests/reference/cohort.R [OUT_DIR]  (writes cohort.json)
 library(jsonlite)
-# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
-# argument names a directory to write into instead of tests/reference (the pytest re-run).
 .args <- commandArgs(trailingOnly = FALSE)
 ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
-root_dir <- dirname(dirname(ref_dir))
-out_dir <- commandArgs(trailingOnly = TRUE)[1]
-if (is.na(out_dir)) out_dir <- ref_dir
-data_dir <- file.path(out_dir, "data")
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+source(file.path(ref_dir, "common.R"))
 d <- read.csv(file.path(root_dir, "sample_data", "sample_cohort.csv"), stringsAsFactors = FALSE)
 q25 <- quantile(d$ikzf1, 0.25, type = 7)
 g <- ifelse(d$ikzf1 <= q25, "Q1", "Q2-Q4")
@@ -63,4 +57,4 @@ out <- list(
                        list(n = length(iss_stage),
                             p = fisher.test(table(factor(iss_stage), factor(best_response)))$p.value))
 )
-write_json(out, file.path(out_dir, "cohort.json"), digits = NA, auto_unbox = TRUE, na = "null")
+write_golden(out, "cohort")

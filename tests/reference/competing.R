@@ -26,11 +26,7 @@ stopifnot(packageVersion("survival") == "3.5.3", packageVersion("cmprsk") == "2.
 
 .args <- commandArgs(trailingOnly = FALSE)
 ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
-root_dir <- dirname(dirname(ref_dir))
-out_dir <- commandArgs(trailingOnly = TRUE)[1]  # optional: where to write (default: here)
-if (is.na(out_dir)) out_dir <- ref_dir
-data_dir <- file.path(out_dir, "data")
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+source(file.path(ref_dir, "common.R"))
 
 # ---------------------------------------------------------------- datasets
 # mgus2 (survival): progression to plasma-cell malignancy (1) with death (2) as competing.
@@ -106,5 +102,4 @@ for (name in names(datasets)) {
   )
 }
 
-write_json(out, file.path(out_dir, "competing.json"), digits = NA, auto_unbox = TRUE,
-           na = "null", pretty = TRUE)
+write_golden(out, "competing", pretty = TRUE)

@@ -17,10 +17,7 @@ suppressPackageStartupMessages({
 stopifnot(as.character(packageVersion("survival")) == "3.5.3")
 .args <- commandArgs(trailingOnly = FALSE)
 ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
-out_dir <- commandArgs(trailingOnly = TRUE)[1]  # optional: where to write (default: here)
-if (is.na(out_dir)) out_dir <- ref_dir
-data_dir <- file.path(out_dir, "data")
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+source(file.path(ref_dir, "common.R"))
 input_dir <- file.path(ref_dir, "data")  # the committed inputs this script reads
 d <- read.csv(file.path(input_dir, "deeper_sample.csv"), stringsAsFactors = FALSE)
 q <- quantile(d$ikzf1, c(0, .25, .5, .75, 1), type = 7)

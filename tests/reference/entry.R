@@ -27,10 +27,7 @@ stopifnot(packageVersion("survival") == "3.5.3")
 
 .args <- commandArgs(trailingOnly = FALSE)
 ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
-out_dir <- commandArgs(trailingOnly = TRUE)[1]  # optional: where to write (default: here)
-if (is.na(out_dir)) out_dir <- ref_dir
-data_dir <- file.path(out_dir, "data")
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+source(file.path(ref_dir, "common.R"))
 
 logrank_entry <- function(entry, time, event, group) {
   levels <- sort(unique(group))
@@ -119,5 +116,4 @@ for (name in names(datasets)) {
   )
 }
 
-write_json(out, file.path(out_dir, "entry.json"), digits = NA, auto_unbox = TRUE,
-           na = "null", pretty = TRUE)
+write_golden(out, "entry", pretty = TRUE)

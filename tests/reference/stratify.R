@@ -4,15 +4,9 @@
 # (coinciding inner breaks, or the last break equal to the maximum).
 # Rscript tests/reference/stratify.R [OUT_DIR]  -> stratify.json
 library(jsonlite)
-# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
-# argument names a directory to write into instead of tests/reference (the pytest re-run).
 .args <- commandArgs(trailingOnly = FALSE)
 ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
-root_dir <- dirname(dirname(ref_dir))
-out_dir <- commandArgs(trailingOnly = TRUE)[1]
-if (is.na(out_dir)) out_dir <- ref_dir
-data_dir <- file.path(out_dir, "data")
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+source(file.path(ref_dir, "common.R"))
 set.seed(42)
 vectors <- list(
   lognormal = round(rlnorm(60, 0, 0.6), 3),
@@ -43,4 +37,4 @@ for (name in names(vectors)) {
   entry$q1_vs_rest <- as.integer(ifelse(x <= q25, 1L, 2L))
   out[[name]] <- entry
 }
-write_json(out, file.path(out_dir, "stratify.json"), digits = NA, auto_unbox = TRUE, na = "null")
+write_golden(out, "stratify")

@@ -32,15 +32,9 @@ suppressPackageStartupMessages({
 
 stopifnot(packageVersion("survival") == "3.5.3")
 
-# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
-# argument names a directory to write into instead of tests/reference (the pytest re-run).
 .args <- commandArgs(trailingOnly = FALSE)
 ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
-root_dir <- dirname(dirname(ref_dir))
-out_dir <- commandArgs(trailingOnly = TRUE)[1]
-if (is.na(out_dir)) out_dir <- ref_dir
-data_dir <- file.path(out_dir, "data")
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+source(file.path(ref_dir, "common.R"))
 
 # ---------------------------------------------------------------- datasets
 datasets <- list()
@@ -237,6 +231,5 @@ for (name in names(datasets)) {
   out$datasets[[name]] <- rec
 }
 
-write_json(out, file.path(out_dir, "survival.json"), digits = NA, auto_unbox = TRUE,
-           na = "null", pretty = FALSE)
+write_golden(out, "survival")
 cat("wrote", file.path(out_dir, "survival.json"), "\n")

@@ -22,15 +22,9 @@ suppressPackageStartupMessages({
 })
 stopifnot(as.character(packageVersion("survival")) == "3.5.3")
 
-# Paths: runs from any directory (`make reference` runs it from the repository root). An optional
-# argument names a directory to write into instead of tests/reference (the pytest re-run).
 .args <- commandArgs(trailingOnly = FALSE)
 ref_dir <- dirname(normalizePath(sub("^--file=", "", .args[grep("^--file=", .args)])))
-root_dir <- dirname(dirname(ref_dir))
-out_dir <- commandArgs(trailingOnly = TRUE)[1]
-if (is.na(out_dir)) out_dir <- ref_dir
-data_dir <- file.path(out_dir, "data")
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+source(file.path(ref_dir, "common.R"))
 
 plot_values <- function(z, df = 4, nsmo = 40) {
   xx <- z$x
@@ -84,5 +78,4 @@ result$ties <- record(Surv(time, status) ~ trt + score + stage, ties,
 result$software <- list(R = R.version.string,
                         survival = as.character(packageVersion("survival")))
 
-write_json(result, file.path(out_dir, "zph.json"), digits = NA, auto_unbox = TRUE,
-           na = "null")
+write_golden(result, "zph")
