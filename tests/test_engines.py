@@ -91,6 +91,62 @@ def test_duckdb_sample_is_labelled_and_close(cohort):
                                                             rel=1e-9)  # all rows
 
 
+def test_duckdb_without_the_patterns_table_gives_the_same_numbers(cohort, monkeypatch):
+    """When the collapsed table would not fit in memory every query reads the rows again."""
+    df, path = cohort
+    source = DuckDBSource(path)
+    kept = []
+    monkeypatch.setattr(source, "materialize", lambda *args: kept.append(args) and None)
+    try:
+        got = analyze_pushdown(source, SPEC)
+    finally:
+        source.close()
+    assert len(kept) == 1
+    assert_same(_expected(df), _got(got))
+
+
+def test_duckdb_patterns_table_is_dropped_when_too_large(cohort):
+    _, path = cohort
+    source = DuckDBSource(path, memory_limit="40MB")
+    try:
+        sql = "SELECT * FROM range(2000000) AS r(i)"  # 2M rows x 1 column > 40MB / 4
+        assert source.materialize("big", sql, {}, 1) is None
+        assert source.materialize("small", "SELECT 1 AS i", {}, 1) == '"small"'
+        assert source.query("SELECT COUNT(*) FROM duckdb_tables() WHERE table_name = 'big'"
+                            ) == [(0,)]
+    finally:
+        source.close()
+
+
+def test_duckdb_sample_is_the_same_with_any_number_of_threads(cohort):
+    _, path = cohort
+    samples = []
+    for threads in (1, 2):
+        source = DuckDBSource(path, threads=threads)
+        try:
+            from cohort_explorer.engines.pushdown import _sample
+
+            plan = _plan_for(source)
+            samples.append(_sample(source, plan, len(plan.design()), 100_000, 3_000, 11))
+        finally:
+            source.close()
+    assert len(samples[0]) == 3_000
+    pd.testing.assert_frame_equal(samples[0], samples[1])
+    assert samples[0]["t"].nunique() > 100  # spread over the cohort, not one pattern
+
+
+def _plan_for(source):
+    from cohort_explorer.engines import pushdown
+    from cohort_explorer.engines.plan import Plan
+
+    columns = source.columns()
+    plan = Plan(source.dialect, source.relation, "pfs_months", "pfs_event")
+    pushdown._terms(source, plan, SPEC, columns)
+    pushdown._grouping(source, plan, SPEC, columns)
+    plan.patterns = source.materialize("p", plan.patterns_sql(), plan.params, 10)
+    return plan
+
+
 def test_hostile_column_names_and_values_are_data(tmp_path):
     rng = np.random.default_rng(1)
     n = 400

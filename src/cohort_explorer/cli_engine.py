@@ -24,6 +24,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sample-rows", type=int, default=1_000_000, metavar="N",
                         help="with duckdb/spark: rows of the seeded sample for the concordance "
                              "and PH test (default 1,000,000)")
+    parser.add_argument("--full-km", action="store_true",
+                        help="with duckdb/spark: every row of the Kaplan–Meier arrays (by "
+                             "default groups of over 1,000,000 distinct times are thinned as "
+                             "the plot is)")
 
 
 def analyze_elsewhere(args, spec):
@@ -45,6 +49,7 @@ def analyze_elsewhere(args, spec):
         raise DataFileError(f"No such file: {args.data}")
     source = open_source(engine, args.data)
     try:
-        return analyze_pushdown(source, spec, sample_rows=max(1, args.sample_rows))
+        return analyze_pushdown(source, spec, sample_rows=max(1, args.sample_rows),
+                                full_km=bool(getattr(args, "full_km", False)))
     finally:
         source.close()

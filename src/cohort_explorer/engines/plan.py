@@ -3,14 +3,20 @@
 ``raw`` selects the analysis columns (time ``t``, event ``e``, the grouping value ``gv``, one
 value per Cox term), ``base`` adds the exclusion reason ``r`` (0 = in the analysis set, the
 first failing check otherwise, in the in-memory engine's order), the group code ``g`` and the
-design columns ``d0..``. Every other query aggregates ``base``:
+design columns ``d0..``. Before the groups are known a few queries read ``base`` (event codes,
+category levels, the moments of ``:z`` terms, the quantile breaks); then one scan collapses
+``base`` into its distinct (reason, group, time, event, design row) patterns with their counts
+``n`` (:meth:`Plan.patterns_sql`, kept as a table by the source), and everything else is a
+weighted sum over ``pat`` — that table, or the rows themselves with ``n`` = 1 when it was not
+kept:
 
-* :meth:`Plan.counts` — rows and events per (group, time): Kaplan–Meier, medians, landmarks,
-  RMST, reverse-KM follow-up and the log-rank test;
-* :meth:`Plan.cox_sums` — per time, for one Newton step at ``beta``: the sums of
+* :meth:`Plan.counts_sql` — rows and events per (group, time): Kaplan–Meier, medians,
+  landmarks, RMST, reverse-KM follow-up and the log-rank test;
+* :meth:`Plan.cox_sums_sql` — per time, for one Newton step at ``beta``: the sums of
   ``exp(eta)``, ``z exp(eta)``, ``z z' exp(eta)`` over all rows and over the events, the
   event count and the events' sums of ``eta`` and ``z`` (Efron's partial likelihood, score
-  and information follow from their reverse cumulative sums, :mod:`.reduce`).
+  and information follow from their reverse cumulative sums, :mod:`.reduce`);
+* :meth:`Plan.rows_sql` — the rows again (each pattern ``n`` times) for the seeded sample.
 
 Column names enter only through :meth:`Dialect.quote`, values only as bound parameters.
 """
@@ -54,6 +60,7 @@ class Plan:
     extent: tuple = ()  # quantile: (minimum, maximum) of the grouping column
     terms: list[Term] = field(default_factory=list)
     params: dict = field(default_factory=dict)
+    patterns: str | None = None  # quoted name of the kept table of :meth:`patterns_sql`
 
     # ------------------------------------------------------------------ building blocks
     def q(self, name: str) -> str:
@@ -174,10 +181,6 @@ class Plan:
                 f"base AS (SELECT {', '.join(base)} FROM raw)")
 
     # ------------------------------------------------------------------ queries
-    def excluded_sql(self) -> str:
-        self.params = {}
-        return f"{self.base(False)} SELECT r, COUNT(*) FROM base GROUP BY r"
-
     def distinct_sql(self, expr: str, limit: int) -> str:
         """Distinct values of a ``raw`` column among rows valid so far (up to ``limit``)."""
         self.params = {}
@@ -202,51 +205,68 @@ class Plan:
         self.params = {}
         return f"{self.base(False)} SELECT COUNT(*) FROM base WHERE r = 0"
 
-    def counts_sql(self) -> str:
-        self.params = {}
-        return (f"{self.base(False)} SELECT g, t, COUNT(*), SUM(e) FROM base WHERE r = 0 "
-                "GROUP BY g, t")
-
     def moments_sql(self, column: str) -> str:
         self.params = {}
         return (f"{self.base(False)} SELECT AVG({column}), stddev_samp({column}) FROM base "
                 "WHERE r = 0")
 
+    # ------------------------------------------------------------------ after the grouping
+    def columns(self) -> list[str]:
+        """The columns of :meth:`patterns_sql` other than ``r`` and ``n``."""
+        return ["t", "e", "g"] + [f"d{k}" for k in range(len(self.design()))]
+
+    def patterns_sql(self) -> str:
+        """The input of every later query, in one scan: the distinct (reason, group, time,
+        event, design row) combinations with their numbers of rows ``n`` (rows outside the
+        analysis set by reason only). Every later aggregate is a sum over these weighted by
+        ``n``; categorical terms, whole-year ages and times in days or tenths of months make
+        them far fewer than the rows."""
+        cols = self.columns()
+        self.params = {}
+        keyed = ", ".join(["r"] + [f"CASE WHEN r = 0 THEN {c} END AS {c}" for c in cols])
+        key = ", ".join(["r"] + cols)
+        return (f"{self.base()}, keyed AS (SELECT {keyed} FROM base) "
+                f"SELECT {key}, COUNT(*) AS n FROM keyed GROUP BY {key}")
+
+    def _pat(self) -> str:
+        """``WITH pat AS (...)``: the table of :meth:`patterns_sql` when it was kept
+        (``self.patterns``), else the same columns from the rows with ``n`` = 1."""
+        if self.patterns:
+            return f"WITH pat AS (SELECT * FROM {self.patterns})"
+        cols = ", ".join(["r"] + self.columns())
+        return f"{self.base()}, pat AS (SELECT {cols}, 1 AS n FROM base)"
+
+    def excluded_sql(self) -> str:
+        self.params = {}
+        return f"{self._pat()} SELECT r, SUM(n) FROM pat GROUP BY r"
+
+    def counts_sql(self) -> str:
+        self.params = {}
+        return f"{self._pat()} SELECT g, t, SUM(n), SUM(n * e) FROM pat WHERE r = 0 GROUP BY g, t"
+
     def scaling_sql(self, p: int) -> str:
         self.params = {}
-        parts = [f"AVG(d{k}), SUM(CASE WHEN d{k} IN (-1.0, 0.0, 1.0) THEN 0 ELSE 1 END)"
-                 for k in range(p)]
-        return f"{self.base()} SELECT COUNT(*), {', '.join(parts)} FROM base WHERE r = 0"
+        parts = [f"SUM(n * d{k}) / SUM(n), "
+                 f"SUM(CASE WHEN d{k} IN (-1.0, 0.0, 1.0) THEN 0 ELSE n END)" for k in range(p)]
+        return f"{self._pat()} SELECT SUM(n), {', '.join(parts)} FROM pat WHERE r = 0"
 
     def spread_sql(self, means: list[float]) -> str:
         self.params = {}
-        base = self.base()
-        parts = [f"SUM(abs(d{k} - {self.p(f'm{k}', float(m))}))" for k, m in enumerate(means)]
-        return f"{base} SELECT {', '.join(parts)} FROM base WHERE r = 0"
+        pat = self._pat()
+        parts = [f"SUM(n * abs(d{k} - {self.p(f'm{k}', float(m))}))" for k, m in enumerate(means)]
+        return f"{pat} SELECT {', '.join(parts)} FROM pat WHERE r = 0"
 
     def levels_with_events_sql(self, columns: list[int], limit: int | None = None) -> str:
         """Distinct (design values, event) combinations of some design columns."""
         self.params = {}
         cols = ", ".join(f"d{k}" for k in columns)
         tail = "" if limit is None else f" LIMIT {int(limit)}"
-        return f"{self.base()} SELECT DISTINCT {cols}, e FROM base WHERE r = 0{tail}"
+        return f"{self._pat()} SELECT DISTINCT {cols}, e FROM pat WHERE r = 0{tail}"
 
-    def collapse_sql(self, p: int) -> str:
-        """The analysis set's distinct (time, event, design row) patterns with their counts
-        ``n``: the Cox sums need nothing else, and there are often far fewer patterns than
-        rows (categorical terms, whole-year ages, times in days or tenths of months)."""
+    def cox_sums_sql(self, means, scale, beta) -> str:
+        """Per-time Cox sums at ``beta`` (each pattern weighted by its count ``n``)."""
         self.params = {}
-        cols = ", ".join(["t", "e"] + [f"d{k}" for k in range(p)])
-        return f"{self.base()} SELECT {cols}, COUNT(*) AS n FROM base WHERE r = 0 GROUP BY {cols}"
-
-    def cox_sums_sql(self, means, scale, beta, patterns: str | None = None) -> str:
-        """Per-time Cox sums at ``beta``; from the rows, or from a ``patterns`` relation made
-        by :meth:`collapse_sql` (each pattern weighted by its count ``n``)."""
-        self.params = {}
-        source = f"{self.base()}, rows AS (SELECT t, e, " + ", ".join(
-            f"d{k}" for k in range(len(beta))) + ", 1 AS n FROM base WHERE r = 0) "
-        if patterns is not None:
-            source = f"WITH rows AS (SELECT * FROM {patterns}) "
+        pat = self._pat()
         p = len(beta)
         z = [f"(d{k} - {self.p(f'm{k}', float(means[k]))}) * {self.p(f's{k}', float(scale[k]))} "
              f"AS z{k}" for k in range(p)]
@@ -256,12 +276,31 @@ class Plan:
         sums += ["SUM(e * w)"] + [f"SUM(e * w * z{k})" for k in range(p)]
         sums += [f"SUM(e * w * z{a} * z{b})" for a in range(p) for b in range(a, p)]
         sums += ["SUM(n * e)", "SUM(n * e * eta)"] + [f"SUM(n * e * z{k})" for k in range(p)]
-        return (f"{source.rstrip()}, z AS (SELECT t, e, n, {', '.join(z)} FROM rows), "
+        return (f"{pat}, z AS (SELECT t, e, n, {', '.join(z)} FROM pat WHERE r = 0), "
                 f"lin AS (SELECT z.*, {eta} AS eta FROM z), "
                 f"risk AS (SELECT lin.*, n * exp(eta) AS w FROM lin) "
                 f"SELECT t, {', '.join(sums)} FROM risk GROUP BY t")
 
-    def rows_sql(self, p: int) -> str:
+    def rows_sql(self) -> str:
+        """The analysis set's rows (each pattern repeated ``n`` times, numbered by ``i``)."""
+        cols = ", ".join(self.columns())
         self.params = {}
-        cols = ", ".join(["t", "e", "g"] + [f"d{k}" for k in range(p)])
-        return f"{self.base()} SELECT {cols} FROM base WHERE r = 0"
+        return (f"{self._pat()} SELECT {cols}, {self.dialect.repeat('n')} AS i FROM pat "
+                "WHERE r = 0")
+
+    def sample_sql(self, rows: int, n: int, seed: int) -> str:
+        """The analysis set's ``n`` rows (sorted) when ``n <= rows``, else a seeded simple
+        random sample of ``rows`` of them: the rows with the smallest hash of (seed, row, copy
+        number ``i``) — the same rows on every run and any number of threads. A bound on the
+        hash first keeps a little over ``rows`` of them (about ``rows`` + 6 standard
+        deviations), so only those are sorted."""
+        names = self.columns()
+        inner = self.rows_sql()
+        cols = ", ".join(names)
+        if n <= rows:
+            return f"SELECT {cols} FROM ({inner}) AS s ORDER BY {cols}"
+        share = (rows + 6 * rows**0.5 + 100) / n
+        h = self.dialect.row_hash(seed, [*names, "i"])
+        return (f"SELECT {cols} FROM (SELECT {cols}, {h} AS h FROM ({inner}) AS s) AS k "
+                f"WHERE h <= {self.dialect.hash_bound(share)} ORDER BY h, {cols} "
+                f"LIMIT {int(rows)}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import uuid
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from cohort_explorer.analysis.notices import run_notices
 from cohort_explorer.analysis.stratify import category_levels, match_level
 from cohort_explorer.engines.plan import Plan, Term
 from cohort_explorer.engines.reduce import AggregateRiskSets, logrank_from_counts, merge_times
+from cohort_explorer.engines.thin import thin_groups
 from cohort_explorer.errors import ColumnError, Notice, OptionError
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.grouping import QUANTILE_KINDS
@@ -282,11 +284,8 @@ def _cox(source, plan: Plan, spec: AnalysisSpec, events: int):
     for k in centre:
         scale[k] = n / float(spread[k]) if spread[k] and spread[k] > 0 else 1.0
 
-    patterns = source.materialize("cohort_explorer_patterns", plan.collapse_sql(p),
-                                  plan.params, keep_if_below=n // 2)
-
     def sums(beta):
-        return source.query(plan.cox_sums_sql(means, scale, beta, patterns), plan.params)
+        return source.query(plan.cox_sums_sql(means, scale, beta), plan.params)
 
     fit = iterate(AggregateRiskSets(sums, p), means, scale)
     reasons = _separation(source, plan, names, groups)
@@ -312,10 +311,7 @@ def _cox(source, plan: Plan, spec: AnalysisSpec, events: int):
 
 def _sample(source, plan: Plan, p: int, n: int, rows: int, seed: int) -> pd.DataFrame:
     """The analysis set (n <= rows) or a seeded random sample of about ``rows`` of it."""
-    sql = plan.rows_sql(p)
-    if n > rows:
-        sql = source.sample_sql(sql, rows, rows / n, int(seed))
-    data = source.query_frame(sql, plan.params).iloc[:rows]
+    data = source.query_frame(plan.sample_sql(rows, n, int(seed)), plan.params)
     data.columns = ["t", "e", "g"] + [f"d{k}" for k in range(p)]
     return data.astype(float)
 
@@ -347,9 +343,11 @@ def _row_level(source, plan, cox, means, names, groups, n, sample_rows, seed):
 
 
 def analyze_pushdown(source, spec: AnalysisSpec, *, sample_rows: int = SAMPLE_ROWS,
-                     seed: int = SAMPLE_SEED) -> AnalysisResult:
+                     seed: int = SAMPLE_SEED, full_km: bool = False) -> AnalysisResult:
     """:func:`~cohort_explorer.analysis.analyze` on a :mod:`.sources` source: the same result
-    (numbers equal to the in-memory engine's to rounding), computed from SQL aggregates."""
+    (numbers equal to the in-memory engine's to rounding), computed from SQL aggregates; KM
+    arrays of over a million distinct times thinned as plotted unless ``full_km``
+    (:mod:`.thin`)."""
     _refuse_unsupported(spec)
     if spec.conf_type not in ("log-log", "log", "plain"):
         raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain")
@@ -362,6 +360,8 @@ def analyze_pushdown(source, spec: AnalysisSpec, *, sample_rows: int = SAMPLE_RO
     _check_event(source, plan, spec)
     _terms(source, plan, spec, columns)
     _grouping(source, plan, spec, columns)
+    plan.patterns = source.materialize(f"cohort_explorer_patterns_{uuid.uuid4().hex}",
+                                       plan.patterns_sql(), plan.params, len(plan.columns()) + 2)
     excluded, n = _excluded(source, plan)
     if n == 0:
         detail = ", ".join(f"{k}: {v}" for k, v in excluded.reasons.items() if v) or "no rows"
@@ -381,11 +381,13 @@ def analyze_pushdown(source, spec: AnalysisSpec, *, sample_rows: int = SAMPLE_RO
     differences = (landmark_differences([(g.label, g.km) for g in groups], list(spec.landmarks),
                                         spec.conf_level)
                    if spec.landmarks and len(groups) > 1 else None)
+    rmst_differences = _rmst_differences(groups, spec.conf_level)
+    groups, thinned = thin_groups(groups, full_km)
     return AnalysisResult(
         landmark_differences=differences,
-        rmst_differences=_rmst_differences(groups, spec.conf_level),
+        rmst_differences=rmst_differences,
         n=n, events=events, excluded=excluded, filtered=0, follow_up=_follow_up(table),
-        groups=groups, logrank=logrank, cox=cox, ph_test=ph, warnings=tuple(warnings),
+        groups=groups, logrank=logrank, cox=cox, ph_test=ph, warnings=tuple(warnings + thinned),
         software={**software_versions(), "engine": source.dialect.name},
         group_column=plan.group_col, spec=spec)
 

@@ -87,6 +87,18 @@ class AggregateRiskSets:
 
     def __init__(self, sums, p: int) -> None:
         self.sums, self.p = sums, p
+        self._ties = None  # (deaths per time, tied-event layout): the same at every step
+
+    def _tie_layout(self, dead: np.ndarray):
+        """Per event: its time's index and Efron's fraction l/d (l = 0..d-1 among d ties)."""
+        if self._ties is None or not np.array_equal(self._ties[0], dead):
+            event_times = np.flatnonzero(dead > 0)
+            counts = np.rint(dead[event_times]).astype(int)
+            tb = np.repeat(event_times, counts)
+            first = np.cumsum(counts) - counts
+            frac = (np.arange(tb.size) - np.repeat(first, counts)) / np.repeat(counts, counts)
+            self._ties = (dead.copy(), tb, frac, frac**2)
+        return self._ties[1:]
 
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         p = self.p
@@ -100,20 +112,18 @@ class AggregateRiskSets:
         r0 = s0[::-1].cumsum()[::-1]
         r1 = s1[::-1].cumsum(axis=0)[::-1]
         r2 = s2[::-1].cumsum(axis=0)[::-1]
-        event_times = np.flatnonzero(dead > 0)
-        counts = np.rint(dead[event_times]).astype(int)
-        tb = np.repeat(event_times, counts)
-        first = np.cumsum(counts) - counts
-        frac = (np.arange(tb.size) - np.repeat(first, counts)) / np.repeat(counts, counts)
+        tb, frac, frac2 = self._tie_layout(dead)
         denom = r0[tb] - frac * d0[tb]
         n = time.size
         with np.errstate(divide="ignore", invalid="ignore"):
             loglik = float(eta_sum.sum() - np.log(denom).sum())
-            w1 = np.bincount(tb, weights=1 / denom, minlength=n)
-            wf = np.bincount(tb, weights=frac / denom, minlength=n)
-            v0 = np.bincount(tb, weights=1 / denom**2, minlength=n)
-            v1 = np.bincount(tb, weights=frac / denom**2, minlength=n)
-            v2 = np.bincount(tb, weights=frac**2 / denom**2, minlength=n)
+            inv = 1 / denom
+            inv2 = inv * inv
+            w1 = np.bincount(tb, weights=inv, minlength=n)
+            wf = np.bincount(tb, weights=frac * inv, minlength=n)
+            v0 = np.bincount(tb, weights=inv2, minlength=n)
+            v1 = np.bincount(tb, weights=frac * inv2, minlength=n)
+            v2 = np.bincount(tb, weights=frac2 * inv2, minlength=n)
         score = z_sum.sum(axis=0) - (r1 * w1[:, None] - d1 * wf[:, None]).sum(axis=0)
         info = (np.einsum("t,tab->ab", w1, r2) - np.einsum("t,tab->ab", wf, d2)
                 - np.einsum("t,ta,tb->ab", v0, r1, r1)

@@ -78,21 +78,24 @@ class DuckDBSource:
                   if re.search(rf"\${re.escape(k)}\b", sql)}
         return self.con.execute(sql, params).df()
 
-    def materialize(self, name: str, sql: str, params: dict, keep_if_below: int) -> str | None:
-        """Keep a query's result as an in-memory temporary table when it has fewer than
-        ``keep_if_below`` rows; its quoted name, or None (then use the rows)."""
-        table = self.dialect.quote(name)
-        self.query(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", params)
-        if self.query(f"SELECT COUNT(*) FROM {table}")[0][0] < keep_if_below:
-            return table
-        self.query(f"DROP TABLE {table}")
-        return None
+    def materialize(self, name: str, sql: str, params: dict, width: int) -> str | None:
+        """Keep a query's result (``width`` numeric columns) as an in-memory temporary table
+        when it takes at most a quarter of the memory limit; its quoted name, or None (then
+        the caller reads the source again). DuckDB running out of memory while building it is
+        the same as not keeping it: nothing spills to disk."""
+        import duckdb
 
-    @staticmethod
-    def sample_sql(sql: str, rows: int, fraction: float, seed: int) -> str:
-        """A seeded reservoir sample of ``rows`` rows of the query's result."""
-        return (f"SELECT * FROM ({sql}) AS sampled USING SAMPLE reservoir({int(rows)} ROWS) "
-                f"REPEATABLE ({int(seed)})")
+        table = self.dialect.quote(name)
+        try:
+            self.query(f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", params)
+            rows = int(self.query(f"SELECT COUNT(*) FROM {table}")[0][0])
+        except duckdb.OutOfMemoryException:
+            rows = None
+        limit = _bytes(self.query("SELECT current_setting('memory_limit')")[0][0])
+        if rows is None or rows * 8 * (width + 1) > limit / 4:
+            self.query(f"DROP TABLE IF EXISTS {table}")
+            return None
+        return table
 
     def columns(self) -> dict[str, str]:
         rows = self.con.execute(f"DESCRIBE SELECT * FROM {self.relation}", self._params).fetchall()
@@ -123,6 +126,7 @@ class SparkSource:
         else:
             self.relation = ".".join(self.dialect.quote(part) for part in source.split("."))
         self.label = path.name or source
+        self._cached = []
 
     def query(self, sql: str, params: dict | None = None) -> list[tuple]:
         return [tuple(row) for row in self.spark.sql(sql, args=params or {}).collect()]
@@ -135,20 +139,14 @@ class SparkSource:
         """The rows of a query as a pandas DataFrame (Arrow transfer)."""
         return self.spark.sql(sql, args=params or {}).toPandas()
 
-    def materialize(self, name: str, sql: str, params: dict, keep_if_below: int) -> str | None:
-        """A cached temporary view of the query when it has fewer than ``keep_if_below`` rows."""
+    def materialize(self, name: str, sql: str, params: dict, width: int) -> str | None:
+        """The query's result cached (memory, then Spark's local dirs) under a temporary view
+        ``name`` of this session; dropped by :meth:`close`."""
         frame = self.spark.sql(sql, args=params or {}).cache()
-        if frame.count() >= keep_if_below:
-            frame.unpersist()
-            return None
+        frame.count()
         frame.createOrReplaceTempView(name)
+        self._cached.append((name, frame))
         return self.dialect.quote(name)
-
-    @staticmethod
-    def sample_sql(sql: str, rows: int, fraction: float, seed: int) -> str:
-        """A seeded Bernoulli sample of about ``rows`` rows (``rand(seed)``), capped at rows."""
-        return (f"SELECT * FROM ({sql}) AS sampled WHERE rand({int(seed)}) < "
-                f"{min(1.0, float(fraction) * 1.05)!r} LIMIT {int(rows)}")
 
     def columns(self) -> dict[str, str]:
         from pyspark.sql.types import BooleanType, NumericType
@@ -159,7 +157,22 @@ class SparkSource:
                 for f in schema.fields}
 
     def close(self) -> None:
-        pass
+        for name, frame in self._cached:
+            self.spark.catalog.dropTempView(name)
+            frame.unpersist()
+        self._cached = []
+
+
+_UNITS = {"": 1, "BYTES": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def _bytes(setting: str) -> float:
+    """DuckDB's ``memory_limit`` setting ('1.8 GiB', '476.8 MiB') in bytes (2 GB if unread)."""
+    found = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", str(setting))
+    if not found or found.group(2).upper() not in _UNITS:
+        return 2e9
+    return float(found.group(1)) * _UNITS[found.group(2).upper()]
 
 
 def _local_session(builder_cls):

@@ -109,6 +109,9 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"{f['competing']} is a competing event: the hazard ratios are cause-specific (competing "
         "events counted as censored); the cumulative incidence gives the probability of the "
         "event of interest."),
+    "km_thinned": lambda f: (
+        f"The survival curve arrays keep {f['kept']:,} of {f['times']:,} distinct times (as the "
+        "plot draws them); medians, landmarks and tests use every time."),
     "rows_sampled": lambda f: (
         f"The concordance and the proportional-hazards check use a random sample of "
         f"{f['sample']:,} of the {f['n']:,} patients; every other number uses all patients."),

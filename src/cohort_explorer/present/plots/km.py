@@ -20,6 +20,8 @@ from cohort_explorer.present.plots.theme import (
     group_colour,
     rgba,
 )
+from cohort_explorer.stats.km_display import MAX_STEPS, STEP_RESOLUTION  # noqa: F401 - re-exported
+from cohort_explorer.stats.km_display import display_points as _display_points
 
 __all__ = ["km_figure", "km_height", "time_ticks", "at_risk_at", "plot_area_height",
            "landmark_label_positions", "LANDMARK_LABEL"]
@@ -70,25 +72,6 @@ def _step_arrays(km: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
         time, surv, lower, upper = time[1:], surv[1:], lower[1:], upper[1:]
     keep = _display_points(surv, lower, upper)
     return time[keep], surv[keep], lower[keep], upper[keep]
-
-
-#: Above this many steps a curve is thinned for display (a browser draws every point).
-MAX_STEPS = 4000
-#: Steps closer than this (in S, lower and upper) to the last drawn one are not drawn.
-STEP_RESOLUTION = 5e-4
-
-
-def _display_points(surv: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Indices of the steps to draw: all of them for a normal cohort; for a very large one
-    only the steps where S or a bound enters a new STEP_RESOLUTION band (a difference
-    invisible at plot size), plus the first and last. Tables and exports are never thinned."""
-    n = surv.size
-    if n <= MAX_STEPS:
-        return np.arange(n)
-    bins = np.floor(np.vstack([surv, lower, upper]) / STEP_RESOLUTION)
-    moved = np.any(np.diff(bins, axis=1) != 0, axis=0)
-    keep = np.flatnonzero(np.concatenate([[True], moved]))
-    return np.union1d(keep, [n - 1])
 
 
 def _censor_marks(km: Any) -> tuple[np.ndarray, np.ndarray]:
