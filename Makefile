@@ -117,6 +117,7 @@ image: $(VENV)/.dev
 	fi
 	@start=$$(date +%s); \
 	podman build --isolation chroot --format docker --build-arg BASE=$(IMAGE_BASE) \
+	  $(if $(STATIC_EXPORT),--build-arg STATIC_EXPORT=$(STATIC_EXPORT),) \
 	  $(if $(wildcard $(HOST_CA)),--volume $(HOST_CA):/run/host-ca.crt:ro \
 	    --build-arg PIP_CERT=/run/host-ca.crt,) -t $(IMAGE) . && \
 	echo "Build time: $$(( $$(date +%s) - start )) s; size: $$(podman image inspect $(IMAGE) \

@@ -2,8 +2,10 @@
 
 Containers cannot run on the build machine, so the image's file system is mounted
 (``podman create`` + ``podman mount``) and its command started in a chroot as uid 10001, with
-the image's environment and working directory. Passes when ``/_stcore/health`` answers ``ok``
-and a browser (Playwright + Debian's Chromium) shows a rendered Survival page.
+the image's environment and working directory. Passes when ``/_stcore/health`` answers ``ok``,
+a browser (Playwright + Debian's Chromium) shows a rendered Survival page, and the image's own
+kaleido + Chromium render a figure to PNG as uid 10001 (an image built with
+``STATIC_EXPORT=none`` has no Chromium: then it says so instead).
 
 Usage: python tests/image_smoke.py IMAGE   (as root)
 """
@@ -81,6 +83,31 @@ def _survival_page(port: int) -> None:
     print("Survival page rendered (Kaplan–Meier figure shown, no exception)")
 
 
+#: Run in the image as its user: a figure to PNG through the image's kaleido and Chromium.
+_EXPORT = """
+import plotly.graph_objects as go
+from cohort_explorer.present.plots.images import chromium_path, figure_images
+if chromium_path() is None:
+    raise SystemExit(3)
+png = figure_images({"km": go.Figure(go.Scatter(x=[0, 1], y=[1, 0.5]))}, ("png",))[("km", "png")]
+assert png[:8] == bytes([137, 80, 78, 71, 13, 10, 26, 10]), png[:8]
+print(f"PNG export in the image: {len(png)} bytes")
+"""
+
+
+def _static_export(mounted: Path, user: str, workdir: str, env: dict[str, str]) -> None:
+    done = subprocess.run(["chroot", f"--userspec={user}", str(mounted), "/bin/sh", "-c",
+                           f'cd {workdir} && exec python -c "$SMOKE_EXPORT"'],
+                          env={**env, "SMOKE_EXPORT": _EXPORT}, capture_output=True, text=True,
+                          timeout=300)
+    if done.returncode == 3:
+        print("PNG export: no Chromium in this image (STATIC_EXPORT=none)")
+        return
+    if done.returncode != 0:
+        raise SystemExit(f"PNG export failed in the image:\n{done.stderr[-2000:]}")
+    print(done.stdout.strip())
+
+
 def main(image: str) -> None:
     config = json.loads(_podman("image", "inspect", image))[0]["Config"]
     container = _podman("create", image)
@@ -101,6 +128,7 @@ def main(image: str) -> None:
                                     "/bin/sh", "-c", shell], env=env)
         _wait_healthy(port, process)
         _survival_page(port)
+        _static_export(mounted, user, workdir, env)
     finally:
         if process is not None:
             process.terminate()
