@@ -50,6 +50,7 @@ MIRRORED: dict[str, type] = {
     "km_landmarks": str, "km_rmst": str, "km_pairwise": str, "km_trend": bool, "km_bands": str,
     "km_display_unit": str, "km_landmarks_unit": str,
     "km_landmark_from": str, "km_response_col": str,
+    "km_cr_col": str, "km_cr_event": str, "km_cr_other": str, "km_cr_fine_gray": bool,
     "hr_terms": list, "hr_with_group": bool,
     "cohort_biomarker": str, "cohort_category": str, "cohort_order": str,
     "data_where": list, "data_time_unit": str,
@@ -275,8 +276,8 @@ def _reset_dataset_choices(unit: str) -> None:
     """
     # km_spec/hr_spec are analyses of the previous data: the Report page must not rerun them.
     for key in ("data_time_unit_w", "km_response_col", "km_response_col_w", "km_spec",
-                "hr_spec", "data_dates", "data_entry_col", "km_cr_col", "km_display_unit",
-                "km_display_unit_w"):
+                "hr_spec", "data_dates", "data_entry_col", "km_cr_col", "km_cr_col_w",
+                "km_cr_event", "km_cr_other", "km_display_unit", "km_display_unit_w"):
         st.session_state.pop(key, None)
     st.session_state["km_landmark_from"] = ""  # landmark mode needs the old response column
     _default_landmarks(unit)

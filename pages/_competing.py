@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from pages._common import data_key, md, session_cache, show_table, theme, time_unit
+from pages._common import (
+    data_key,
+    md,
+    persisted,
+    session_cache,
+    show_table,
+    theme,
+    time_unit,
+)
+from pages._links import check_choice
 
 from cohort_explorer.analysis.stratify import category_levels
 from cohort_explorer.present import plots
@@ -47,29 +56,41 @@ def competing_controls(df: pd.DataFrame, endpoint: dict | None) -> dict:
     if endpoint is None:
         return fields
     columns = _cause_columns(df, endpoint)
-    if not columns:
-        return fields
     current = st.session_state.get("km_cr_col")
+    if not columns:
+        if current:  # a link's cause column on data without one
+            check_choice("km_cr_col", False)
+            st.session_state["km_cr_col"] = None
+        return fields
     suggested = next((c for c in columns if "cause" in c.lower()), None)
     title = "Competing risks"
     if suggested and not current:
         title += f" — {suggested} codes more than one kind of event"
     with st.expander(title, expanded=bool(current)):
-        options = [NONE, *columns]
-        column = st.selectbox("Column coding the kind of event", options,
-                              index=options.index(current) if current in options else 0,
-                              key="km_cr_col_w")
-        st.session_state["km_cr_col"] = None if column == NONE else column
+        # persisted: the choices survive page switches and are mirrored in the URL (checked
+        # against this dataset's columns and values when a link brings them)
+        column = persisted(st.selectbox, "Column coding the kind of event", "km_cr_col", NONE,
+                           options=[NONE, *columns])
         if column == NONE:
+            st.session_state["km_cr_col"] = None
             return fields
         values = category_levels(df[column])
         left, middle, right = st.columns(3)
-        event = left.selectbox("Event of interest", values, index=min(1, len(values) - 1),
-                               key=f"km_cr_event_{column}")
+        with left:
+            event = persisted(st.selectbox, "Event of interest", "km_cr_event",
+                              values[min(1, len(values) - 1)], options=values,
+                              widget_key=f"km_cr_event_{column}")
         others = [v for v in values if v != event]
-        competing = middle.selectbox("Competing event", others,
-                                     index=min(1, len(others) - 1), key=f"km_cr_other_{column}")
-        fine_gray = right.checkbox("Fine–Gray subdistribution HRs", key="km_cr_fine_gray")
+        with middle:
+            competing = persisted(st.selectbox, "Competing event", "km_cr_other",
+                                  others[min(1, len(others) - 1)] if others else None,
+                                  options=others, widget_key=f"km_cr_other_{column}")
+        with right:
+            fine_gray = persisted(st.checkbox, "Fine–Gray subdistribution HRs",
+                                  "km_cr_fine_gray", False)
+        if competing is None:
+            st.warning(f"{md(column)} has one value only: no competing event to choose.")
+            return fields
         st.markdown(f"Event of interest: {md(column)} = {md(event)}; competing event: "
                     f"{md(column)} = {md(competing)}; other values are censored. The curves, "
                     "log-rank test and Cox model above become cause-specific (competing events "

@@ -7,7 +7,7 @@ Every number shown is the engine's: the cumulative incidence table and Gray's p 
 from __future__ import annotations
 
 import pandas as pd
-from tests.app.apptest import page, run, spy_downloads, start, upload
+from tests.app.apptest import page, plain, run, spy_downloads, start, upload
 from tests.conftest import SAMPLE_CSV
 
 from cohort_explorer.analysis import analyze
@@ -27,7 +27,7 @@ def test_competing_event_shows_cif_gray_table_and_words():
     event = at.selectbox(key="km_cr_event_pfs_cause")
     assert str(event.value) == "1"
     assert str(at.selectbox(key="km_cr_other_pfs_cause").value) == "2"
-    at.checkbox(key="km_cr_fine_gray").check()
+    at.checkbox(key="km_cr_fine_gray_w").check()
     run(at)
     texts = _texts(at)
     assert "overstates" in texts and "Cumulative incidence with a competing event" in [
@@ -99,3 +99,50 @@ def test_report_page_includes_the_cif_figure_table_and_methods(monkeypatch):
     assert "Cumulative incidence (Aalen–Johansen) with a competing event" in html  # the figure
     assert "Cumulative incidence with a competing event" in html  # the table
     assert "Gray test" in html and "Aalen–Johansen method" in html
+
+
+# ---------------------------------------------------------------- the choices in the URL
+def _link_session(**params):
+    from streamlit.testing.v1 import AppTest
+    from tests.app.apptest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return run(at, timeout=60)
+
+
+def test_competing_choices_go_into_the_link_and_come_back():
+    at = page(start(), "pages/survival.py")
+    at.selectbox(key="km_cr_col_w").set_value("pfs_cause")
+    run(at)
+    at.selectbox(key="km_cr_event_pfs_cause").set_value("2")
+    run(at)
+    at.selectbox(key="km_cr_other_pfs_cause").set_value("1")
+    at.checkbox(key="km_cr_fine_gray_w").check()
+    run(at)
+    params = {k: at.query_params[k] for k in ("km_cr_col", "km_cr_event", "km_cr_other",
+                                               "km_cr_fine_gray")}
+    assert params == {"km_cr_col": "pfs_cause", "km_cr_event": "2", "km_cr_other": "1",
+                      "km_cr_fine_gray": "1"}
+    shared = page(_link_session(**params), "pages/survival.py", timeout=60)
+    spec = shared.session_state["km_spec"]
+    assert (spec.event_col, spec.event_value, spec.competing, spec.fine_gray) == (
+        "pfs_cause", "2", "pfs_cause=1", True)
+    assert shared.selectbox(key="km_cr_event_pfs_cause").value == "2"
+    assert shared.checkbox(key="km_cr_fine_gray_w").value is True
+    assert not [w for w in shared.warning if "settings of the link" in plain(w.value)]
+
+
+def test_bad_competing_link_values_are_ignored_with_a_note():
+    at = page(_link_session(km_cr_col="pfs_cause", km_cr_event="9", km_cr_other="0",
+                            km_cr_fine_gray="maybe"), "pages/survival.py", timeout=60)
+    notes = " ".join(plain(w.value) for w in at.warning if "settings of the link" in
+                     plain(w.value))
+    assert "km_cr_event" in notes and "km_cr_fine_gray" in notes
+    assert "km_cr_col" not in notes and "km_cr_other" not in notes
+    spec = at.session_state["km_spec"]  # the default event (1), the link's valid competing 0
+    assert (spec.event_value, spec.competing, spec.fine_gray) == ("1", "pfs_cause=0", False)
+    at = page(_link_session(km_cr_col="no_such_column"), "pages/survival.py", timeout=60)
+    assert any("km_cr_col" in plain(w.value) for w in at.warning)
+    assert at.session_state["km_spec"].competing is None and at.table
