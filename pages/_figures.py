@@ -21,6 +21,7 @@ from cohort_explorer.errors import CohortError
 from cohort_explorer.present import plots
 from cohort_explorer.present.key_numbers import key_numbers
 from cohort_explorer.present.labels import hr_adjustment, time_scale
+from cohort_explorer.present.messages import split_model_notices
 from cohort_explorer.present.plots.theme import FONT_SIZE
 
 FORMATS = {"PNG (300 dpi)": "png", "SVG (vector)": "svg", "PDF (vector)": "pdf"}
@@ -29,12 +30,14 @@ MIMES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 
 @dataclass(frozen=True)
 class SessionFigure:
-    """A figure of the session: ``build(font_size=, width_hint=, title=, ...)`` draws it."""
+    """A figure of the session: ``build(font_size=, width_hint=, title=, ...)`` draws it;
+    ``cautions``: the notices about the Cox model whose hazard ratios it shows (EPV, ...)."""
 
     name: str
     caption: str
     build: Callable[..., object]
     numbers: tuple = ()
+    cautions: tuple = ()
 
 
 def display_unit() -> str:
@@ -120,7 +123,7 @@ def session_figures() -> list[SessionFigure]:
                                  f"Kaplan–Meier estimate of {endpoint} with numbers at risk",
                                  km_builder(km, endpoint=endpoint, group_title=label,
                                             show_ci=st.session_state.get("km_show_ci")),
-                                 numbers))
+                                 numbers, tuple(split_model_notices(km.warnings)[1])))
         if getattr(km, "competing", None) is not None:
             look, unit, scale = theme(), display_unit(), display_scale()
             out.append(SessionFigure(
@@ -141,7 +144,8 @@ def session_figures() -> list[SessionFigure]:
     if hr is not None and hr.cox is not None:
         words = hr_adjustment(hr.cox, hr_spec, group_column=hr.group_column)
         out.append(SessionFigure("forest", f"Hazard ratios (Cox model, {words})",
-                                 forest_builder(hr, hr_spec)))
+                                 forest_builder(hr, hr_spec),
+                                 cautions=tuple(split_model_notices(hr.warnings)[1])))
         worst = next(iter((hr.ph_test.plottable() if hr.ph_test else {}).items()), None)
         if worst is not None and worst[1] < 0.05:
             look = theme()

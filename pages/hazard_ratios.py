@@ -29,12 +29,10 @@ from cohort_explorer.errors import CohortError
 from cohort_explorer.present import plots
 from cohort_explorer.present.format import format_p
 from cohort_explorer.present.labels import hr_adjustment
-from cohort_explorer.present.messages import message_code
 from cohort_explorer.present.tables import display_cox_table
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.grouping import parse_group_spec
 from cohort_explorer.spec.terms import parse_covariate
-from cohort_explorer.thresholds import EPV_MIN
 
 TRANSFORMS = {"as is (per unit)": "", "per doubling (log2)": "log2",
               "per standard deviation": "z", "categorical": "cat"}
@@ -132,11 +130,7 @@ def _spec(endpoint: dict, terms: list[str], with_group: bool) -> AnalysisSpec:
 
 def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
     cox = result.cox
-    warnings_box(result.warnings)
-    if cox.events_per_variable < EPV_MIN and not any(
-            message_code(w) == "low_events_per_variable" for w in result.warnings):
-        st.warning(f"Events per variable = {cox.events_per_variable:.1f} (below {EPV_MIN:g}): the model "
-                   "may be overfitted; use fewer covariates.", icon=":material/warning:")
+    warnings_box(result.warnings)  # this page shows the model: its EPV notice is here, once
     blocked = [t.term for t in cox.terms if not t.estimable]
     if blocked:
         st.warning("Not estimable: " + md("; ".join(

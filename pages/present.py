@@ -13,10 +13,13 @@ from pages._common import begin_page, end_page, md
 from pages._figures import session_figures
 
 from cohort_explorer.present import plots
+from cohort_explorer.present.messages import app_message
 
 #: Type sizes for a meeting room at 1920 x 1080: figure text 27 px (smallest 24), numbers 36 px.
 FONT_SIZE = 27
 FIGURE_HEIGHT = 860
+#: Room a caution under the figure takes (up to three lines of 25.5 px type).
+CAUTION_HEIGHT = 130
 
 
 def key_tile(number, index: int) -> None:
@@ -30,6 +33,13 @@ def key_tile(number, index: int) -> None:
         st.metric(md(number.label), number.value, label_visibility="collapsed")
         if number.detail:
             st.markdown(f"#### {md(number.detail)}")
+
+
+def cautions(notices) -> None:
+    """The notices about the Cox model of the figure's hazard ratios (e.g. too few events per
+    variable), under the figure, in the app's words and in large type."""
+    for notice in notices:
+        st.warning(f"#### {md(app_message(notice))}", icon=":material/warning:")
 
 
 def _leave(back: str) -> None:
@@ -68,6 +78,7 @@ else:
     current = _toolbar(names, {n: f.caption for n, f in figures.items()}, current, back)
     st.session_state["app_present"] = {**state, "figure": current, "back": back}
     shown = figures[current]
+    height = FIGURE_HEIGHT - CAUTION_HEIGHT * len(shown.cautions)  # all on one screen
     if shown.numbers:  # the figure and, beside it, its key numbers (HRs with their labels)
         left, right = st.columns([3, 1], gap="medium")
         with right, st.container(key="present_numbers", gap="small"):
@@ -76,12 +87,14 @@ else:
                     continue  # in the figure's subtitle is n; follow-up is in the report
                 key_tile(number, index)
         with left:
-            figure = shown.build(font_size=FONT_SIZE, width_hint=1350, height=FIGURE_HEIGHT,
+            figure = shown.build(font_size=FONT_SIZE, width_hint=1350, height=height,
                                  hr_in_legend=False)
             st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None,
                             key="present_chart", alt=shown.caption)
+            cautions(shown.cautions)
     else:
-        figure = shown.build(font_size=FONT_SIZE, width_hint=1800, height=FIGURE_HEIGHT)
+        figure = shown.build(font_size=FONT_SIZE, width_hint=1800, height=height)
         st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="present_chart",
                         alt=shown.caption)
+        cautions(shown.cautions)
 end_page()

@@ -14,6 +14,7 @@ from pages._text import show_table
 from cohort_explorer.engines.config import load_sources, open_configured
 from cohort_explorer.errors import CohortError
 from cohort_explorer.present import plots
+from cohort_explorer.present.messages import split_model_notices
 from cohort_explorer.present.tables import (
     display_cox_table,
     display_group_table,
@@ -88,7 +89,8 @@ def main() -> None:
         return
     st.caption(md(f"{result.n:,} patients, {result.events:,} events — computed by "
                   f"{result.software.get('engine', '')} from aggregates; no row left the source."))
-    warnings_box(result.warnings)
+    others, model_notes = split_model_notices(result.warnings)
+    warnings_box(others)
     st.plotly_chart(plots.km_figure(result, group_title=None if group == "(none)" else group,
                                     theme=theme()),
                     config=plots.PLOTLY_CONFIG, theme=None, key="registry_km")
@@ -97,6 +99,7 @@ def main() -> None:
         show_table(display_tests_table(result))
     if result.cox is not None:
         show_table(display_cox_table(result.cox))
+        warnings_box(model_notes)  # beside the model they are about
     end_page()
 
 

@@ -30,6 +30,7 @@ from pages._review import fingerprint, r_script_download
 from cohort_explorer.analysis.model_rows import model_rows
 from cohort_explorer.errors import CohortError
 from cohort_explorer.present import exports, plots, report
+from cohort_explorer.present.messages import app_message, split_model_notices
 
 
 def _slug(text: str) -> str:
@@ -109,9 +110,10 @@ def _patient_download() -> None:
 def _html_download(km_result, hr_result, hr_spec, figures, endpoint: str,
                    sections=()) -> None:
     st.subheader("HTML report")
-    notes = []
+    notes, cox_warnings = [], []
     if hr_result is not None and hr_result.cox is not None:
-        notes += [f"Cox model: {w}" for w in hr_result.warnings if w not in km_result.warnings]
+        others, cox_warnings = split_model_notices(hr_result.warnings)
+        notes += [f"Cox model: {app_message(w)}" for w in others if w not in km_result.warnings]
     interactive = st.checkbox("Interactive figures (larger file, needs JavaScript; default: "
                               "static SVG images)", key="report_interactive")
     # Everything from the session is read now: the download callback runs outside the page.
@@ -149,6 +151,7 @@ def _html_download(km_result, hr_result, hr_spec, figures, endpoint: str,
             km_result, km_result.spec, dataset_name=dataset_name, synthetic=synthetic,
             time_unit=unit, time_scale=scale, endpoint=endpoint, figures=drawn, images=images,
             notes=notes, captions=captions, cox=cox, cox_spec=hr_spec, cox_rows=rows,
+            cox_warnings=cox_warnings,
             fingerprint=digest, cross_check=check, sections=sections,
         ).encode("utf-8")
 

@@ -35,7 +35,7 @@ from pages._widgets import endpoint_select, group_builder
 from cohort_explorer.present import plots
 from cohort_explorer.present.format import format_p
 from cohort_explorer.present.labels import TIME_UNITS, hr_adjustment, unit_word
-from cohort_explorer.present.messages import message_code
+from cohort_explorer.present.messages import message_code, split_model_notices
 from cohort_explorer.present.tables import (
     display_cox_table,
     display_group_table,
@@ -242,7 +242,8 @@ def _result_sections(result, choice, options, endpoint) -> None:
             st.switch_page("pages/present.py")
         download_menu(build, "kaplan-meier", key="km_export")
     key_line(result, endpoint["name"])
-    warnings_box(result.warnings)
+    others, model_notes = split_model_notices(result.warnings)
+    warnings_box(others)  # the Cox model's own (EPV, convergence) stand beside its table
     _notes(result, options)
     if any(g.rmst is not None for g in result.groups):
         st.subheader("Restricted mean survival time")
@@ -257,6 +258,7 @@ def _result_sections(result, choice, options, endpoint) -> None:
         words = hr_adjustment(result.cox, result.spec, group_column=result.group_column)
         st.subheader(f"Hazard ratios against {md(result.groups[0].label)} (Cox, {words})")
         show_table(display_cox_table(result.cox))
+        warnings_box(model_notes)
     if result.cutpoint is not None:
         st.plotly_chart(plots.cutpoint_figure(result.cutpoint, column=choice.column,
                                               theme=theme()),

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["APP_WORDING", "app_message", "message_code"]
+__all__ = ["APP_WORDING", "COX_MODEL_CODES", "app_message", "message_code", "split_model_notices"]
 
 
 def _values(values: Any, limit: int = 6) -> str:
@@ -138,6 +138,21 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 _LEADING_OPTION = re.compile(r"^--[a-z][a-z-]*(?: [^:]{0,200})?:\s*")
 _CLI_FLAG = re.compile(r"\s*\(?(?:[Uu]se |e\.g\. |see )?--[a-z][a-z-]*(?:\s+\S+)?\)?")
+
+
+#: Notices about a fitted Cox model: shown only where that model is shown (its table, forest
+#: plot or hazard ratios), never in a page's general warnings.
+COX_MODEL_CODES = frozenset({"low_events_per_variable", "cox_not_converged",
+                             "term_not_estimable"})
+
+
+def split_model_notices(messages: Any) -> tuple[list, list]:
+    """``(others, cox_model)``: the notices of ``messages`` about the Cox model
+    (:data:`COX_MODEL_CODES`) apart from the rest, each in its order."""
+    others, model = [], []
+    for message in messages or ():
+        (model if message_code(message) in COX_MODEL_CODES else others).append(message)
+    return others, model
 
 
 def message_code(obj: Any) -> str | None:

@@ -21,6 +21,7 @@ from cohort_explorer.present.competing import methods_sentences as competing_met
 from cohort_explorer.present.competing import report_sections as competing_sections
 from cohort_explorer.present.format import escape, format_p, is_missing
 from cohort_explorer.present.labels import hr_adjustment, unit_word
+from cohort_explorer.present.messages import app_message, split_model_notices
 from cohort_explorer.present.report_sections import (
     choices_in_words,
     cox_analysis_set,
@@ -225,15 +226,26 @@ def _cox_html(cox: Any, conf_level: float, *, spec: Any = None, km_n: int = 0,
     return parts
 
 
+def _warnings_html(messages: Sequence[Any]) -> str:
+    """Warnings in the app's words (never a command-line option), escaped."""
+    return ("<ul class='warn'>" + "".join(f"<li>{escape(app_message(m))}</li>" for m in messages)
+            + "</ul>")
+
+
 def _results_html(result: Any, spec: Any, time_unit: str | None, synthetic: bool, *,
                   endpoint: str | None = None, time_scale: float = 1.0,
-                  cox: Any = None) -> list[str]:
+                  cox: Any = None, model_notes: Sequence[Any] = ()) -> list[str]:
+    """The result tables; the notices about a Cox model (EPV, convergence) stand beside the
+    table that shows that model's hazard ratios: the group table's unadjusted HRs when an
+    adjusted model has its own section, else the model's section."""
     conf_level = _spec_value(spec, "conf_level", 0.95)
     parts = ["<h2>Survival by group</h2>",
              f"<p class='set'>{escape(km_analysis_set(result))}</p>",
              _table_html(display_group_table(result, time_unit, conf_level, endpoint=endpoint,
-                                             time_scale=time_scale, with_hr=True)),
-             "<h2>Tests</h2>", _table_html(display_tests_table(result))]
+                                             time_scale=time_scale, with_hr=True))]
+    if model_notes and cox is not None:
+        parts.append(_warnings_html(model_notes))
+    parts += ["<h2>Tests</h2>", _table_html(display_tests_table(result))]
     if getattr(result, "pairwise", None):
         parts += ["<h3>Pairwise log-rank tests</h3>",
                   _table_html(display_pairwise_table(result))]
@@ -244,9 +256,13 @@ def _results_html(result: Any, spec: Any, time_unit: str | None, synthetic: bool
     if cox is not None:
         parts += _cox_html(cox["model"], conf_level, spec=cox.get("spec"), km_n=result.n,
                            group_column=result.group_column, rows=cox.get("rows"))
+        if cox.get("warnings"):
+            parts.append(_warnings_html(cox["warnings"]))
     elif getattr(result, "cox", None) is not None:
         parts += _cox_html(result.cox, conf_level, spec=spec, km_n=result.n,
                            group_column=result.group_column)
+        if model_notes:
+            parts.append(_warnings_html(model_notes))
     parts += competing_sections(result, time_unit, conf_level, _table_html)
     methods = methods_paragraph(result, spec, time_unit=time_unit, synthetic=synthetic,
                                 time_scale=time_scale)
@@ -289,6 +305,7 @@ def html_report(
     cox: Any = None,
     cox_spec: Any = None,
     cox_rows: Any = None,
+    cox_warnings: Sequence[Any] = (),
 ) -> str:
     """A self-contained HTML report of one analysis.
 
@@ -323,6 +340,10 @@ def html_report(
         A Cox model fitted apart from ``result`` (the Hazard ratios page), its spec and its
         ``model_rows``: reported in its own section, labelled adjusted (for what), while the
         survival table keeps the unadjusted hazard ratios of ``result``.
+    cox_warnings : sequence, optional
+        The notices about that model (EPV, convergence), listed beside it. The notices of
+        ``result`` about its own Cox model stand beside the table showing its hazard ratios;
+        every other warning is in the Warnings section. All in the app's words.
 
     Returns
     -------
@@ -366,17 +387,19 @@ def html_report(
                                                "Rows": list(reasons.values())})))
     if choices:
         parts += ["<h2>Choices</h2>", _choices_html(choices)]
-    warnings = list(getattr(result, "warnings", ()) or ()) + list(notes)
+    general, model_notes = split_model_notices(getattr(result, "warnings", ()) or ())
+    warnings = general + list(notes)
     if warnings:
-        parts.append("<h2>Warnings</h2><ul class='warn'>"
-                     + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>")
+        parts.append("<h2>Warnings</h2>" + _warnings_html(warnings))
     parts += _figures_html(figures, captions, images)
     for heading, method, table in sections:
         parts += [f"<h2>{escape(heading)}</h2>", f"<p>{escape(method)}</p>", _table_html(table)]
     parts += _results_html(result, spec, time_unit, synthetic, endpoint=endpoint,
                            time_scale=time_scale,
                            cox=None if cox is None else {"model": cox, "spec": cox_spec,
-                                                         "rows": cox_rows})
+                                                         "rows": cox_rows,
+                                                         "warnings": list(cox_warnings)},
+                           model_notes=model_notes)
     if cross_check is not None:
         from cohort_explorer.present.crosscheck import cross_check_frame
 
