@@ -3,7 +3,8 @@
 1. First page of a fresh server: from ``page.goto`` to the Data page drawn and settled
    (target <= 3 s).
 2. Upload of a ``--rows`` CSV (default 1M rows) on the Data page, then the Survival page until
-   the Kaplan–Meier plot is drawn (target <= 8 s).
+   the Kaplan–Meier plot is drawn (target <= 8 s), and until the page is complete (its Cox
+   table shown and no script running).
 3. A Survival-page rerun after a widget change (the split), until the new plot is drawn
    (target <= 1 s, median of ``--repeat`` changes).
 
@@ -124,10 +125,14 @@ def main() -> None:
                 expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
                 chart = page.get_by_test_id("stPlotlyChart").first
                 expect(chart.locator(".main-svg").first).to_be_visible(timeout=300_000)
-                settled(page)
                 upload = time.perf_counter() - start
+                expect(page.get_by_text("Hazard ratios against").first).to_be_visible(
+                    timeout=300_000)
+                settled(page)
+                whole = time.perf_counter() - start
                 print(f"upload of {csv.stat().st_size / 2**20:.0f} MB ({args.rows:,} rows) to a "
-                      f"drawn KM: {upload:.2f} s (target <= 8 s)")
+                      f"drawn KM: {upload:.2f} s (target <= 8 s); page complete with the Cox "
+                      f"model: {whole:.2f} s")
 
                 open_panel(page)
                 times = []

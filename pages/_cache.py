@@ -10,7 +10,8 @@ different argument lists can share: ``["sex=M|age>60"]`` and ``["sex=M", "age>60
 
 As with ``st.cache_data``, arguments whose name starts with ``_`` are not part of the key (the
 data itself; the key carries its content digest), exceptions are not cached, and each function
-keeps at most ``max_entries`` results (least recently used dropped first).
+keeps at most ``max_entries`` results (least recently used dropped first). ``func.peek(...)``
+returns the cached value, or :data:`MISSING`, without computing anything.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-__all__ = ["session_cache", "freeze", "STATE_PREFIX"]
+__all__ = ["session_cache", "freeze", "STATE_PREFIX", "MISSING"]
 
 STATE_PREFIX = "app_cache::"
+#: What ``func.peek(...)`` returns when nothing is cached for those arguments.
+MISSING = object()
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -48,12 +51,22 @@ def session_cache(max_entries: int = 8) -> Callable[[F], F]:
         signature = inspect.signature(func)
         slot = f"{STATE_PREFIX}{func.__module__}.{func.__qualname__}"
 
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def key_of(args: tuple, kwargs: dict) -> tuple:
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
-            key = tuple((name, freeze(value)) for name, value in bound.arguments.items()
-                        if not name.startswith("_"))
+            return tuple((name, freeze(value)) for name, value in bound.arguments.items()
+                         if not name.startswith("_"))
+
+        def peek(*args: Any, **kwargs: Any) -> Any:
+            """The cached value for these arguments, or :data:`MISSING` (nothing computed)."""
+            store = st.session_state.get(slot)
+            if not isinstance(store, OrderedDict):
+                return MISSING
+            return store.get(key_of(args, kwargs), MISSING)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            key = key_of(args, kwargs)
             store = st.session_state.get(slot)
             if not isinstance(store, OrderedDict):
                 store = OrderedDict()
@@ -68,6 +81,7 @@ def session_cache(max_entries: int = 8) -> Callable[[F], F]:
             return value
 
         wrapper.clear = lambda: st.session_state.pop(slot, None)  # type: ignore[attr-defined]
+        wrapper.peek = peek  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -15,6 +15,7 @@ from pages._common import (
     md,
     persisted,
     run_analysis,
+    run_first_stage,
     show_table,
     suggestion,
     theme,
@@ -206,12 +207,15 @@ def _notes(result, options) -> None:
                     icon=":material/info:")
 
 
-def _results(result, choice, options, endpoint) -> None:
-    _result_sections(result, choice, options, endpoint)
+def _results(result, choice, options, endpoint, done: bool = True):
+    """Draw the results; without the Cox model yet (``done`` False) the place of its section
+    is returned, to show that it is being fitted."""
+    models = _result_sections(result, choice, options, endpoint, done)
     landmark_differences_section(result)  # last: earlier tables keep their positions
+    return models
 
 
-def _result_sections(result, choice, options, endpoint) -> None:
+def _result_sections(result, choice, options, endpoint, done: bool = True):
     unit, scale = display_unit(), display_scale()
     table = display_group_table(result, unit, endpoint=endpoint["name"], time_scale=scale,
                                 with_hr=True, conf_level=result.spec.conf_level)
@@ -254,6 +258,7 @@ def _result_sections(result, choice, options, endpoint) -> None:
     if result.pairwise:
         st.subheader("Pairwise log-rank tests")
         show_table(display_pairwise_table(result))
+    models = None if done else st.empty()  # the Cox model comes next (see the page's end)
     if result.cox is not None:
         words = hr_adjustment(result.cox, result.spec, group_column=result.group_column)
         st.subheader(f"Hazard ratios against {md(result.groups[0].label)} (Cox, {words})")
@@ -264,6 +269,17 @@ def _result_sections(result, choice, options, endpoint) -> None:
                                               theme=theme()),
                         config=plots.PLOTLY_CONFIG, theme=None, key="km_cut_chart",
                         alt="Standardised log-rank statistic over the candidate cut points")
+    return models
+
+
+def _complete_models(spec, models) -> None:
+    """Second stage of a first draw: fit the Cox model and PH test (cached for the session),
+    then draw the page again from the complete analysis (hazard ratios in the legend and the
+    tables). The curves were drawn already; at a million rows the model takes longer."""
+    with models.container(), st.spinner("Fitting the Cox model (hazard ratios)…"):
+        full = run_analysis(spec)
+    if full is not None:  # on an error the message is shown; the curves stay
+        st.rerun()
 
 
 begin_page()
@@ -277,15 +293,18 @@ with controls:
     options = _options(choice)
     options["extra"] = competing_controls(df, endpoint)
 
+models = None
 if endpoint is not None:
-    result = run_analysis(_spec(endpoint, choice, options))
+    spec = _spec(endpoint, choice, options)
+    result, done = run_first_stage(spec)
     if result is not None and len(result.groups) > 1:
         labels = [str(g.label) for g in result.groups]
         with controls:
             reference = persisted(st.selectbox, "Reference group (hazard ratios, legend)",
                                   "km_reference", labels[0], options=labels)
         if reference != labels[0]:
-            result = run_analysis(_spec(endpoint, choice, options, reference))
+            spec = _spec(endpoint, choice, options, reference)
+            result, done = run_first_stage(spec)
     if result is None:
         _landmark_exit()
     else:
@@ -293,6 +312,8 @@ if endpoint is not None:
         st.session_state["km_group_label"] = choice.description
         _landmark_controls(result, choice, df)
         entry_notice(result)
-        _results(result, choice, options, endpoint)
+        models = _results(result, choice, options, endpoint, done)
         competing_section(result, endpoint, choice.column)
 end_page()
+if models is not None:
+    _complete_models(spec, models)

@@ -35,6 +35,7 @@ from cohort_explorer.analysis.notices import (
     run_notices,
 )
 from cohort_explorer.analysis.plausibility import plausibility_warnings
+from cohort_explorer.analysis.staged import PendingModels, complete
 from cohort_explorer.analysis.stratify import (
     Grouping,
     cut_grouping,
@@ -42,14 +43,14 @@ from cohort_explorer.analysis.stratify import (
     move_reference,
     numeric_column,
 )
-from cohort_explorer.errors import CohortError, OptionError
+from cohort_explorer.errors import OptionError
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.terms import parse_covariate
 from cohort_explorer.stats import cutpoint
-from cohort_explorer.stats.cox import fit_cox, proportional_hazards_test
 from cohort_explorer.stats.entry import kaplan_meier_entry
 
-__all__ = ["GroupResult", "Excluded", "RMSTDifference", "AnalysisResult", "analyze"]
+__all__ = ["GroupResult", "Excluded", "RMSTDifference", "AnalysisResult", "analyze",
+           "analyze_in_stages"]
 
 
 
@@ -218,17 +219,6 @@ def _rmst_differences(groups: tuple[GroupResult, ...], conf_level: float):
     return tuple(out)
 
 
-def _ph_test(aset: AnalysisSet, design: pd.DataFrame, cox, term_groups):
-    """R ``cox.zph(transform = "km")`` of the fitted model, or None when nothing is testable."""
-    if not any(t.estimable for t in cox.terms):
-        return None
-    try:
-        return proportional_hazards_test(aset.time, aset.event, design, cox,
-                                         term_groups=term_groups)
-    except (CohortError, np.linalg.LinAlgError):
-        return None
-
-
 _ph_warnings = ph_notices  # the name engines.pushdown imports
 
 
@@ -290,6 +280,13 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec, *, progress=None) -> AnalysisR
     CohortError
         Anything the user can fix (unknown column, bad option, nothing analysable).
     """
+    return complete(*analyze_in_stages(df, spec, progress=progress))
+
+
+def analyze_in_stages(df: pd.DataFrame, spec: AnalysisSpec, *,
+                      progress=None) -> tuple[AnalysisResult, PendingModels | None]:
+    """:func:`analyze` without its Cox model and PH test, and what they need
+    (``analysis.staged.complete`` adds them: the curves can be shown first)."""
     if spec.conf_type not in ("log-log", "log", "plain"):
         raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain")
     check_landmark_options(spec)
@@ -312,16 +309,13 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec, *, progress=None) -> AnalysisR
     warnings += run["early"]
     tests = (_tests(aset, grouping, natural, spec) if extras.entry is None
              else entry_tests(aset, extras, grouping, natural, spec))
-    cox = ph_test = None
+    pending = None
     design, term_groups = build_design(aset.data, terms, grouping if len(groups) > 1 else None)
     if events > 0 and design.shape[1] > 0:
         strata = aset.data[spec.strata].astype(str).to_numpy() if spec.strata else None
-        cox = fit_cox(aset.time, aset.event, design, term_groups=term_groups,
-                      conf_level=spec.conf_level, entry=extras.entry, strata=strata)
-        cox = replace(cox, strata=spec.strata, adjusted_for=tuple(spec.covariates))
-        ph_test = (None if extras.entry is not None or spec.strata
-                   else _ph_test(aset, design, cox, term_groups))
-        warnings += list(cox.warnings) + ph_notices(ph_test)
+        pending = PendingModels(aset.time, aset.event, design, term_groups, extras.entry, strata,
+                                spec.strata, tuple(spec.covariates), spec.conf_level,
+                                position=len(warnings))
     warnings += run["late"]
     competing, fine_gray = competing_results(aset, grouping, extras, spec, design)
     warnings += date_warnings(date_reasons, spec)
@@ -345,8 +339,6 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec, *, progress=None) -> AnalysisR
         pairwise=tests.get("pairwise"),
         stratified_logrank=tests.get("stratified_logrank"),
         rmst_differences=_rmst_differences(groups, spec.conf_level),
-        cox=cox,
-        ph_test=ph_test,
         competing=competing,
         fine_gray=fine_gray,
         entry=spec.entry_col,
@@ -355,4 +347,4 @@ def analyze(df: pd.DataFrame, spec: AnalysisSpec, *, progress=None) -> AnalysisR
         group_column=grouping.column or None,
         spec=spec,
         **extra,
-    )
+    ), pending
