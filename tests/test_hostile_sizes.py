@@ -127,6 +127,34 @@ def test_cli_level_cap_is_one_line(tmp_path, capsys):
     assert "has 2,000 levels" in err
 
 
+@pytest.mark.parametrize(("option", "role"), [("--strata", "Strata"),
+                                             ("--subgroups", "Subgroup")])
+def test_cli_level_cap_covers_strata_and_subgroups(tmp_path, capsys, option, role):
+    path = tmp_path / "sites.csv"
+    _cohort(300, rows=1_200).assign(arm=lambda d: np.arange(len(d)) % 2).to_csv(path,
+                                                                                 index=False)
+    code = main(["analyze", str(path), "--time", "time", "--event", "event", "--group-by",
+                 "arm", option, "site"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"{role} column 'site' has 300 levels" in err and "limit is 200 levels" in err
+    if option == "--strata":
+        assert ":quartiles" not in err and "Stratify by a column with fewer levels" in err
+
+
+def test_strata_and_subgroups_within_the_cap_run(monkeypatch):
+    monkeypatch.setenv("COHORT_EXPLORER_MAX_LEVELS", "4")
+    df = _cohort(4).assign(arm=lambda d: np.arange(len(d)) % 2)
+    result = analyze(df, AnalysisSpec("time", "event", group_by="arm", strata="site",
+                                      subgroups=("site",)))
+    assert result.cox.strata == "site" and len(result.subgroups[0].levels) == 4
+    for options in ({"strata": "site"}, {"subgroups": ("site",)}):
+        with pytest.raises(LimitError, match="has 5 levels.*limit is 4 levels") as error:
+            analyze(_cohort(5).assign(arm=lambda d: np.arange(len(d)) % 2),
+                    AnalysisSpec("time", "event", group_by="arm", **options))
+        assert error.value.code == "limit_levels"
+
+
 # --- item 10: odd names ---------------------------------------------------------------------
 
 def test_levels_containing_a_colon_in_order_and_as_reference():

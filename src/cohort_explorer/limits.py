@@ -84,7 +84,10 @@ def _refuse(name: str, message: str, value: int) -> LimitError:
         code=f"limit_{name}", limit=entry.value(), value=value, setting=entry.setting)
 
 
-def check_levels(count: int, what: str) -> None:
+GROUP_ADVICE = "Group it with a rule such as :quartiles or :cut=, or merge rare levels."
+
+
+def check_levels(count: int, what: str, advice: str = GROUP_ADVICE) -> None:
     """Refuse a grouping / categorical term with more levels than the limit.
 
     Parameters
@@ -93,13 +96,14 @@ def check_levels(count: int, what: str) -> None:
         Number of distinct levels.
     what : str
         What has them, for the message (e.g. ``"grouping column 'site'"``).
+    advice : str
+        What to do instead (default: group it with a rule).
     """
     cap = limit("levels")
     if cap is not None and count > cap:
         raise _refuse("levels", f"{what[:1].upper()}{what[1:]} has {count:,} levels, too many "
                       "to compare (a category with that many values is usually an ID or a "
-                      "measurement). Group it with a rule such as :quartiles or :cut=, or "
-                      "merge rare levels.", count)
+                      f"measurement). {advice}", count)
 
 
 def check_unzipped(size: int, label: str) -> None:

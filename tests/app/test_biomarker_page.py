@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pages._widgets import column_key
-from tests.app.apptest import page, run, spy_downloads, start
+from tests.app.apptest import page, plain, run, spy_downloads, start
 
 pytestmark = pytest.mark.slow
 
@@ -140,3 +140,22 @@ def test_report_carries_the_deeper_analyses(monkeypatch):
                  "Subgroup forest", "Interaction p", "Univariable screen", "BH q",
                  "Survival differences at the landmarks"):
         assert text in html, text
+
+
+def test_strata_over_the_level_cap_is_a_clear_message_and_the_page_recovers(monkeypatch):
+    """The server's level cap (here 5) covers the stratification column: best_response has 6
+    levels -> one error in words, no traceback; back to no strata, the model is shown again."""
+    monkeypatch.setenv("COHORT_EXPLORER_MAX_LEVELS", "5")
+    at = page(start(), "pages/survival.py")
+    at = page(at, "pages/hazard_ratios.py")
+    tables = len(at.table)
+    assert tables > 0  # the Cox table
+    at.selectbox(key="hr_strata_w").set_value("best_response")
+    run(at)
+    errors = [plain(e.value) for e in at.error]
+    assert any("Strata column 'best_response' has 6 levels" in e and "limit is 5 levels" in e
+               for e in errors), errors
+    assert not any("--" in e for e in errors)
+    at.selectbox(key="hr_strata_w").set_value("(none)")
+    run(at)
+    assert not at.error and len(at.table) == tables

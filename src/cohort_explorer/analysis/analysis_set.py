@@ -25,6 +25,7 @@ from cohort_explorer.analysis.stratify import (
 from cohort_explorer.data.coding import coerce_event, coerce_time
 from cohort_explorer.data.validation import looks_like_dates
 from cohort_explorer.errors import ColumnError, OptionError
+from cohort_explorer.limits import check_levels
 from cohort_explorer.spec.filters import shown
 from cohort_explorer.spec.grouping import GroupSpec, parse_derive, parse_group_spec
 from cohort_explorer.spec.terms import Term
@@ -178,6 +179,10 @@ def analysis_set(df: pd.DataFrame, spec: AnalysisSpec, terms: list[Term]) -> Ana
     if not keep.any():
         detail = ", ".join(f"{k}: {v}" for k, v in reasons.items() if v) or "no rows"
         raise ColumnError(f"Nothing to analyse: every row was excluded ({detail})")
+    if spec.strata:  # one baseline hazard per stratum: the level cap as for a grouping
+        check_levels(int(data.loc[keep, spec.strata].astype(str).nunique()),
+                     f"strata column '{spec.strata}'", "Stratify by a column with fewer "
+                     "levels, or merge rare levels.")
     return AnalysisSet(
         data=data if keep.all() else data.loc[keep],
         time=time[keep],

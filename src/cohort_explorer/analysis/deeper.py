@@ -93,7 +93,7 @@ def _subgroup(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term], grouping
                           ":median, :quartiles or :cut=")
     present = aset.data[sspec.column].notna().to_numpy()
     data = aset.data.loc[present]
-    sub = group_rows(data, sspec)
+    sub = group_rows(data, sspec, role="subgroup")
     if len(sub.labels) < 2:
         only = sub.labels[0] if sub.labels else "none"
         raise OptionError(f"--subgroups {text}: {sspec.column} has one level ({only}) in the "

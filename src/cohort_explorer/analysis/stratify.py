@@ -205,8 +205,10 @@ def _parse_breaks(spec: GroupSpec) -> list[float]:
     return breaks
 
 
-def group_rows(df: pd.DataFrame, spec: GroupSpec) -> Grouping:
+def group_rows(df: pd.DataFrame, spec: GroupSpec, *, role: str = "grouping") -> Grouping:
     """Assign every row of ``df`` (the analysis set) to a group. ``optimal`` is not handled here.
+
+    ``role`` names the column's use in the level cap's message (``"subgroup"``).
 
     Raises
     ------
@@ -219,14 +221,14 @@ def group_rows(df: pd.DataFrame, spec: GroupSpec) -> Grouping:
         x = numeric_column(df, spec.column).to_numpy()
         if spec.kind == "cut":
             breaks = _parse_breaks(spec)
-            check_levels(len(breaks) + 1, f"the grouping {spec.column}:cut=...")
+            check_levels(len(breaks) + 1, f"the {role} {spec.column}:cut=...")
             return cut_grouping(spec.column, x, breaks)
         return _quantile_grouping(spec, x)
     if spec.kind == "optimal":
         raise OptionError("optimal cut points need survival data; use analysis.analyze")
     labels_per_row = _as_labels(df[spec.column])
     observed = category_levels(df[spec.column])
-    check_levels(len(observed), f"grouping column '{spec.column}'")
+    check_levels(len(observed), f"{role} column '{spec.column}'")
     if spec.kind == "order":
         levels = list(spec.values)
         missing = [v for v in observed if v not in levels]
