@@ -29,8 +29,10 @@ from cohort_explorer.analysis import AnalysisResult, analyze
 from cohort_explorer.analysis.analyze import analyze_in_stages
 from cohort_explorer.analysis.staged import complete
 from cohort_explorer.analysis.stratify import apply_where
+from cohort_explorer.data.coding import check_status_columns
 from cohort_explorer.data.roles import suggest_roles
 from cohort_explorer.errors import CohortError
+from cohort_explorer.io.cbioportal import cbioportal_kind
 from cohort_explorer.present.messages import app_message
 from cohort_explorer.spec import AnalysisSpec
 
@@ -208,15 +210,27 @@ def save_query_params() -> None:
 
 
 # --------------------------------------------------------------------------- dataset
-def digest_of(data: bytes) -> str:
-    """Content key of a file (SHA-256 of its bytes)."""
-    return hashlib.sha256(data).hexdigest()
+#: What a dataset is read from: one file's bytes, or a cBioPortal patient file with its sample
+#: file as ``((name, bytes), (name, bytes))``.
+Files = bytes | tuple[tuple[str, bytes], ...]
+
+
+def digest_of(data: Files) -> str:
+    """Content key and fingerprint of a file (SHA-256 of its bytes); of a cBioPortal pair, the
+    SHA-256 of the patient file's bytes then the sample file's, as the command line's
+    (``cat PATIENTS SAMPLES | sha256sum``), whichever box each was given in."""
+    if isinstance(data, (bytes, bytearray)):
+        return hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    for _, content in sorted(data, key=lambda file: cbioportal_kind(file[1]) != "patient"):
+        digest.update(content)
+    return digest.hexdigest()
 
 
 @session_cache(max_entries=2)
-def _read(digest: str, filename: str | None, sheet: str | None, _data: bytes) -> pd.DataFrame:
-    return cio.read_table(_data, filename=filename, sheet=sheet,
-                          max_bytes=cio.DEFAULT_APP_MAX_BYTES)
+def _read(digest: str, filename: str | None, sheet: str | None, _data: Files) -> pd.DataFrame:
+    files = list(_data) if isinstance(_data, tuple) else [(filename, _data)]
+    return cio.read_upload(files, sheet=sheet, max_bytes=cio.DEFAULT_APP_MAX_BYTES)
 
 
 @session_cache(max_entries=2)
@@ -229,8 +243,10 @@ def _suggest(key: tuple, _df: pd.DataFrame):
     return suggest_roles(_df)
 
 
-def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = None) -> bool:
-    """Read ``data`` and make it the session's dataset; on error keep the previous one."""
+def set_dataset(data: Files, name: str, *, synthetic: bool, sheet: str | None = None) -> bool:
+    """Read ``data`` (one file, or a cBioPortal patient + sample pair) and make it the
+    session's dataset; on error keep the previous one. A status column mixing cBioPortal
+    ``N:LABEL`` values with others is such an error (which rows are events is unknown)."""
     digest = digest_of(data)
     replacing = "data_digest" in st.session_state  # not the session's first dataset (the URL's)
     failed = st.session_state.get("data_failed")
@@ -241,6 +257,7 @@ def set_dataset(data: bytes, name: str, *, synthetic: bool, sheet: str | None = 
         df = _read(digest, name, sheet, data)
         # read as the session's data will be keyed, before anything of the session changes
         suggestion = _suggest((digest, sheet, (), ()), df)  # = data_key() once it is set
+        check_status_columns(df, tuple(e.event_col for e in suggestion.endpoints))
     except CohortError as error:
         st.session_state["data_failed"] = (digest, sheet, error)
         show_error(error)

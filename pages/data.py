@@ -30,6 +30,7 @@ from cohort_explorer.analysis.stratify import apply_where
 from cohort_explorer.data.identifiers import find_identifier_columns
 from cohort_explorer.data.validation import validate_cohort
 from cohort_explorer.errors import CohortError
+from cohort_explorer.io.cbioportal import PATIENT_ID, cbioportal_kind
 from cohort_explorer.present.messages import app_message
 from cohort_explorer.spec.filters import format_where
 
@@ -67,10 +68,42 @@ def _source() -> None:
         sheets = []
     if len(sheets) > 1:
         sheet = st.selectbox("Sheet", sheets, key="data_sheet_choice")
+    files, name = _with_partner(upload.name, data, digest)
+    if files is not None:
+        data, digest = files, digest_of(files)
     if (digest, sheet) != (st.session_state.get("data_digest"), st.session_state.get("data_sheet")):
         with st.spinner("Reading the file…"):
-            if set_dataset(data, upload.name, synthetic=False, sheet=sheet):
+            if set_dataset(data, name, synthetic=False, sheet=sheet):
                 st.rerun()
+
+
+def _with_partner(name: str, data: bytes, digest: str) -> tuple[tuple | None, str]:
+    """A cBioPortal clinical file gets a second uploader for the other file of the study
+    (the patient file for a sample file, the optional sample file for a patient file); both
+    are then read together, joined on PATIENT_ID. Returns the pair and its name, or
+    ``(None, name)`` for one file."""
+    kind = cbioportal_kind(data)
+    if kind is None:
+        return None, name
+    wanted = "sample" if kind == "patient" else "patient"
+    label = (f"cBioPortal study: add its {wanted} file (data_clinical_{wanted}.txt) to join "
+             f"the two on {PATIENT_ID}" + (" (optional)" if wanted == "sample" else ""))
+    # Keyed by the first file: another study's first file starts without a second one.
+    partner = st.file_uploader(label, type=["txt", "tsv"], key=f"data_upload_{digest[:16]}")
+    if partner is None:
+        return None, name
+    return ((name, data), (partner.name, partner.getvalue())), f"{name} + {partner.name}"
+
+
+def _joined_note(df: pd.DataFrame) -> None:
+    """Say what a patient + sample upload joined (the engine's coded notice, in words)."""
+    for notice in df.attrs.get("notices", ()):
+        if notice.code != "cbioportal_first_sample":
+            continue
+        added = notice.fields.get("sample_columns") or []
+        st.success(md(app_message(notice)) + (
+            " Columns from the sample file: " + md(", ".join(added)) + "." if added else ""),
+            icon=":material/join_inner:")
 
 
 def _preview(df: pd.DataFrame) -> None:
@@ -254,6 +287,7 @@ begin_page()
 st.title("Data")
 _source()
 df = dataset()
+_joined_note(raw_dataset())
 _preview(df)
 dates_note()
 _roles(df)

@@ -255,3 +255,30 @@ def test_fingerprint_of_a_joined_pair_covers_both_files_in_either_order(capsys, 
     code = main(["analyze", str(PATIENT), "--samples", str(SAMPLE), *options,
                  "--output", "text"])
     assert code == 0 and f"Dataset SHA-256: {both}" in capsys.readouterr().out
+
+
+# ---- what the app needs to take both files and refuse a mixed status ----------------------
+
+
+def test_which_file_is_which_is_read_from_the_header_row():
+    from cohort_explorer.io.cbioportal import cbioportal_kind
+
+    assert cbioportal_kind(PATIENT.read_bytes()) == "patient"
+    assert cbioportal_kind(SAMPLE.read_bytes()) == "sample"
+    assert cbioportal_kind(VIEW.read_bytes()) is None  # no '#' block: an ordinary table
+    assert cbioportal_kind(b"\xef\xbb\xbf" + SAMPLE.read_bytes()) == "sample"  # BOM
+
+
+def test_a_status_mixing_n_label_and_words_gets_no_guessed_event_value_and_is_refused():
+    from cohort_explorer.data.coding import check_status_columns
+
+    mixed = PATIENT.read_text().replace("0:LIVING", "dead", 3).encode()
+    df = read_upload([(PATIENT.name, mixed)])
+    # 'dead' is an event word, but beside 1:DECEASED it must not become the event value
+    assert suggest_roles(df).endpoints == (Endpoint("OS", "OS_MONTHS", "OS_STATUS", None),)
+    with pytest.raises(ColumnError) as caught:
+        check_status_columns(df)
+    assert caught.value.code == "event_mixed_n_label"
+    assert caught.value.fields == {"column": "OS_STATUS", "n_label_values": ["0:LIVING",
+                                   "1:DECEASED"], "other_values": ["dead"], "when": "upload"}
+    check_status_columns(read_upload([(PATIENT.name, PATIENT.read_bytes())]))  # clean: no error

@@ -102,7 +102,7 @@ def test_reading_errors_are_worded_for_the_app():
     sample = ROOT / "tests" / "data" / "cbioportal_pbc" / "data_clinical_sample.txt"
     with pytest.raises(CohortError) as caught:
         read_upload([(sample.name, sample.read_bytes())])
-    assert "select both files" in app_message(caught.value)
+    assert "second upload box" in app_message(caught.value)
     with pytest.raises(CohortError) as caught:
         read_table(b"#A\tB\n#a\tb\nA\tB\n1\t2\n", filename="x.txt")
     assert "2 '#' rows instead of 4" in app_message(caught.value)

@@ -16,6 +16,7 @@ from tests.conftest import ROOT, SAMPLE_CSV
 from tests.data.make_bad_corpus import BAD, CASES, write_sized, write_wide
 
 from cohort_explorer import io as cio
+from cohort_explorer.io import upload as upload_module
 
 _run = partial(run, timeout=60)
 _page = partial(page, timeout=60)
@@ -207,13 +208,13 @@ def test_a_refused_file_is_not_parsed_again_on_every_rerun(monkeypatch):
     """While a refused file sits in the uploader, reruns show its message without re-reading
     it (a 200 MB file that fails late would otherwise freeze every rerun)."""
     calls = []
-    real = cio.read_table
+    real = upload_module.read_table  # what the app's reader (io.read_upload) calls
 
     def counting(*args, **kwargs):
         calls.append(kwargs.get("filename"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cio, "read_table", counting)
+    monkeypatch.setattr(upload_module, "read_table", counting)
     at = _run(AppTest.from_file(APP, default_timeout=60))
     _upload(at, "duplicated_names.csv", (BAD / "duplicated_names.csv").read_bytes())
     assert calls.count("duplicated_names.csv") == 1

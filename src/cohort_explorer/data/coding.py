@@ -20,6 +20,7 @@ __all__ = [
     "TIME_REASONS",
     "coerce_time",
     "coerce_event",
+    "check_status_columns",
 ]
 
 #: Keys of the reasons returned by :func:`coerce_time`, always all present.
@@ -285,3 +286,36 @@ def time_masks(values: pd.Series) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 
 # --------------------------------------------------------------------------------------------
 # Role suggestion
+
+
+def _looks_like_status(name: str) -> bool:
+    lower = name.strip().lower()
+    return lower.endswith("_status") or lower.split()[-1:] == ["status"]
+
+
+def check_status_columns(df: pd.DataFrame, columns: tuple[str, ...] = ()) -> None:
+    """Refuse a status column that mixes cBioPortal ``N:LABEL`` values with other values.
+
+    Checked: ``columns`` (e.g. the event columns a role suggestion found) and every column named
+    like a status (``OS_STATUS``, ``Overall Survival Status``). A column with some ``N:LABEL``
+    values (``1:DECEASED``) beside others (``dead``) cannot be coded: which rows are events is
+    unknown. The app calls this on upload, so such a file never replaces the session's data.
+
+    Raises
+    ------
+    ColumnError
+        Code ``event_mixed_n_label`` (fields ``column``, ``n_label_values``, ``other_values``,
+        ``when="upload"``), for the first such column.
+    """
+    names = list(dict.fromkeys([*columns, *(c for c in df.columns
+                                            if _looks_like_status(str(c)))]))
+    for column in names:
+        if column not in df.columns:
+            continue
+        values = df[column]
+        normalised = normalised_values(values)
+        try:
+            _n_label_numbers(values, normalised, str(column), check_mixed=True)
+        except ColumnError as error:
+            raise ColumnError(str(error), code=error.code,
+                              fields={**error.fields, "when": "upload"}) from None

@@ -14,6 +14,7 @@ import pandas as pd
 from cohort_explorer._result import Result
 from cohort_explorer.data.coding import (
     EVENT_WORDS,
+    N_LABEL,
     coerce_time,
     display_value,
     is_n_label_column,
@@ -282,6 +283,8 @@ def _endpoint_name(prefix: str, time_col: str) -> str:
 def _suggest_event_value(values: pd.Series, censor_flag: bool) -> str | None:
     """The value marking an event, when the column is not plainly 0/1 = censored/event."""
     present = [v for v in pd.unique(normalised_values(values)) if v is not None]
+    if any(N_LABEL.match(v) for v in present):
+        return None  # N:LABEL statuses code themselves; mixed with other values they are an error
     if not present or set(present) <= {"0", "1"}:
         return "0" if censor_flag and present else None
     if set(present) == {"1", "2"}:

@@ -22,7 +22,7 @@ import pandas as pd
 from cohort_explorer.errors import DataFileError
 
 __all__ = ["CbioMetadata", "split_metadata", "decode_head", "is_sample_table",
-           "PATIENT_ID", "SAMPLE_ID"]
+           "cbioportal_kind", "PATIENT_ID", "SAMPLE_ID"]
 
 PATIENT_ID = "PATIENT_ID"
 SAMPLE_ID = "SAMPLE_ID"
@@ -117,6 +117,27 @@ def decode_head(data: bytes) -> str | None:
         return start.decode("utf-8")
     except UnicodeDecodeError:
         return start.decode("cp1252", errors="replace")
+
+
+def cbioportal_kind(data: bytes) -> str | None:
+    """``"patient"`` or ``"sample"`` for a cBioPortal clinical file, else None.
+
+    Read from the start of the file only (cheap on every rerun of the app): a file that opens
+    with ``#`` rows and whose header row (the first line after them) has ``SAMPLE_ID`` is a
+    sample file, one with ``PATIENT_ID`` and no ``SAMPLE_ID`` a patient file. The ``#`` block
+    itself is checked when the file is read (:func:`split_metadata`).
+    """
+    text = decode_head(bytes(data[:65536]))
+    if text is None:
+        return None
+    for line in text.split("\n"):
+        if line.startswith("#"):
+            continue
+        header = {h.strip() for h in line.rstrip("\r").split("\t")}
+        if SAMPLE_ID in header:
+            return "sample"
+        return "patient" if PATIENT_ID in header else None
+    return None
 
 
 def _has_survival(df: pd.DataFrame) -> bool:

@@ -39,6 +39,7 @@ def _join(patients: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
     joined = joined.drop(columns="_key")
     per_patient = key_s.value_counts()
     several = int((per_patient > 1).sum())
+    sample_columns = [str(c) for c in extra]
     notice = Notice(
         f"Joined {len(patients)} patients with their sample file on {PATIENT_ID}: each patient "
         f"has the values of their first sample; {several} patient(s) have more than one sample "
@@ -47,7 +48,9 @@ def _join(patients: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
         "cbioportal_first_sample",
         {"patients": len(patients), "patients_with_several_samples": several,
          "samples_not_used": int(per_patient[per_patient > 1].sum() - several),
-         "patients_without_sample": int((~key_p.isin(set(key_s.dropna()))).sum())},
+         "patients_without_sample": int((~key_p.isin(set(key_s.dropna()))).sum()),
+         "samples": int(key_s.notna().sum()), "key": PATIENT_ID,
+         "sample_columns": sample_columns},
         severity="info")
     attrs = {k: v for k, v in patients.attrs.items()}
     for key in ("display_names", "descriptions", "datatypes"):

@@ -30,7 +30,9 @@ def _event_coding(f: Mapping[str, Any]) -> str:
 def _mixed(f: Mapping[str, Any]) -> str:
     return (f"'{f['column']}' mixes cBioPortal status values ({_values(f.get('n_label_values'))}) "
             f"with other values ({_values(f.get('other_values'))}). Correct those cells so that "
-            "every value reads like 1:DECEASED or 0:LIVING, or choose which value means the event.")
+            "every value reads like 1:DECEASED or 0:LIVING"
+            + (", then upload the file again; the data loaded before are kept."
+               if f.get("when") == "upload" else ", or choose which value means the event."))
 
 
 def _ties(f: Mapping[str, Any]) -> str:
@@ -60,12 +62,12 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"{f.get('problem')}. Download the file from cBioPortal again, or delete the '#' lines "
         "and upload it as a plain table."),
     "cbioportal_sample_without_patient": lambda f: (
-        "This is a cBioPortal sample file: one row per sample and no survival data. Upload it "
-        "together with the study's data_clinical_patient.txt (select both files), or upload the "
+        "This is a cBioPortal sample file: one row per sample and no survival data. Add the "
+        "study's data_clinical_patient.txt in the second upload box below, or upload the "
         "patient file alone."),
     "cbioportal_pair": lambda f: (
         "Two files can only be read together when they are a cBioPortal patient file and its "
-        "sample file. Upload one table instead."),
+        "sample file: remove the second file, or give the study's other clinical file there."),
     "no_file": lambda f: "Upload a table with one row per patient.",
     "too_many_files": lambda f: (
         "Upload one table, or a cBioPortal patient file together with its sample file."),
