@@ -62,7 +62,7 @@ def _encode_list(value: list | tuple, encoder: json.JSONEncoder) -> str:
             text = orjson.dumps(value)
         except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
             return encoder.encode(value)
-        if text.count(b"null") != _nones(value):  # orjson writes NaN and inf as null
+        if b"null" in text and text.count(b"null") != _nones(value):  # NaN, inf -> null
             raise ValueError("Out of range float values are not JSON compliant")
         return text.replace(b",", b", ").decode()
     return encoder.encode(value)

@@ -24,12 +24,7 @@ from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
 from cohort_explorer.stats.cox.concordance import concordance_counts
 from cohort_explorer.stats.cox.entry import late_entry_pairs, prepare_entry
-from cohort_explorer.stats.cox.fit import (
-    TOLER_INF,
-    NewtonFit,
-    newton_raphson,
-    timefix,
-)
+from cohort_explorer.stats.cox.fit import TOLER_INF, NewtonFit, newton_raphson, timefix, two_values
 from cohort_explorer.stats.cox.notices import fit_notices
 from cohort_explorer.stats.cox.strata import within_strata
 from cohort_explorer.stats.cox.zph import efron_terms, km_transform, zph_residuals, zph_scores
@@ -218,8 +213,8 @@ def _separation_reasons(x: np.ndarray, event: np.ndarray, names: list[str],
     grouped = {m for members in groups.values() if len(members) > 1 for m in members}
     column_of = {m: group for group, members in groups.items() for m in members}
     for j, name in enumerate(names):
-        values = np.unique(x[:, j])
-        if values.size != 2:
+        values = two_values(x[:, j])
+        if values is None:
             continue
         for value in values[::-1]:
             if value == values[0] and name in grouped:
