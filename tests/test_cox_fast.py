@@ -54,3 +54,24 @@ def test_two_values_is_unique_of_two_valued_columns(column):
         np.testing.assert_array_equal(found, expected)
     else:
         assert found is None
+
+
+@pytest.mark.parametrize("kind", ["few", "many", "signed_zero", "nan", "empty"])
+def test_hashed_ranks_and_time_order_equal_the_sorting_versions(kind):
+    from cohort_explorer.stats.cox.order import distinct_sorted, rank_codes, time_order
+
+    rng = np.random.default_rng(3)
+    values = {"few": np.round(rng.exponential(30, 5000), 1),
+              "many": rng.normal(size=70_000),  # more distinct values than the radix path
+              "signed_zero": np.array([0.0, -0.0, 1.5, -0.0, 0.0, 2.0, 1.5]),
+              "nan": np.array([1.0, np.nan, 0.5, 1.0]),
+              "empty": np.array([])}[kind]
+    unique, inverse = np.unique(values, return_inverse=True)
+    ranks, distinct = rank_codes(values)
+    np.testing.assert_array_equal(distinct, unique)
+    np.testing.assert_array_equal(ranks, inverse.ravel())
+    np.testing.assert_array_equal(distinct_sorted(values), unique)
+    if kind != "nan":
+        order = time_order(values)
+        np.testing.assert_array_equal(order.order, np.argsort(values, kind="stable"))
+        np.testing.assert_array_equal(order.uniques[order.ranks], values)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from cohort_explorer.stats.cox.fit import concordance_counts as _counts_by_blocks
+from cohort_explorer.stats.cox.order import rank_codes
 
 __all__ = ["concordance_counts"]
 
@@ -23,13 +24,13 @@ MAX_CELLS = 4_000_000
 
 def concordance_counts(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> tuple[int, int, int]:
     """Concordant, discordant and predictor-tied comparable pairs (R ``coxph``)."""
-    _, rank = np.unique(lp, return_inverse=True)
-    rank = rank.ravel()
+    rank, _ = rank_codes(lp)  # np.unique(lp, return_inverse=True), by hashing
     n_ranks = int(rank.max()) + 1 if rank.size else 0
     # (time, event) groups in the order of the block algorithm: time descending, censored first
     is_event = np.asarray(event) > 0
-    times, time_rank = np.unique(-np.asarray(time, dtype=float), return_inverse=True)
-    group = time_rank.ravel() * 2 + is_event
+    ascending, times = rank_codes(time)
+    time_rank = times.size - 1 - ascending  # the rank of -time
+    group = time_rank * 2 + is_event
     n_groups = 2 * times.size
     if n_groups * (n_ranks + 1) > MAX_CELLS:
         return _counts_by_blocks(time, event, lp)

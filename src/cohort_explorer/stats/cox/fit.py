@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cohort_explorer.stats.cox.order import distinct_sorted, time_order
 from cohort_explorer.stats.cox.strata import StratifiedRiskSets
 
 __all__ = ["RiskSets", "two_values", "NewtonFit", "newton_raphson", "iterate", "timefix", "concordance_counts",
@@ -28,7 +29,7 @@ ITER_MAX = 20  # coxph.control()$iter.max
 
 def timefix(time: np.ndarray) -> np.ndarray:
     """Merge times that differ only by rounding error, as R ``aeqSurv`` (``coxph`` timefix)."""
-    unique = np.unique(time[np.isfinite(time)])
+    unique = distinct_sorted(time[np.isfinite(time)])
     if unique.size < 2:
         return time
     tolerance = np.sqrt(np.finfo(float).eps)
@@ -68,7 +69,7 @@ class RiskSets:
 
     def __init__(self, time: np.ndarray, event: np.ndarray, x: np.ndarray,
                  entry: np.ndarray | None = None) -> None:
-        order = np.argsort(time, kind="stable")
+        order = time_order(time).order  # np.argsort(time, kind="stable"), faster
         self.order = order
         self.time = time[order]
         self.event = event[order].astype(float)

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from cohort_explorer.stats.cox.fit import RiskSets
+from cohort_explorer.stats.cox.order import rank_codes
 
 __all__ = ["km_transform", "efron_terms", "zph_scores", "ZphResiduals", "zph_residuals"]
 
 
 def km_transform(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     """``1 - S(t-)`` of the pooled Kaplan-Meier curve at each subject's time (R ``cox.zph``)."""
-    unique, inverse = np.unique(time, return_inverse=True)
+    inverse, unique = rank_codes(time)  # np.unique(time, return_inverse=True), by hashing
     deaths = np.bincount(inverse, weights=event, minlength=unique.size)
     counts = np.bincount(inverse, minlength=unique.size)
     at_risk = counts[::-1].cumsum()[::-1]
