@@ -248,7 +248,7 @@ def _by_value(values: pd.Series) -> str | None:
 
 def _is_constant(values: pd.Series) -> bool:
     present = values.dropna()
-    return len(present) >= 2 and present.nunique() <= 1
+    return len(present) >= 2 and bool((present == present.iloc[0]).all())  # O(n), no hashing
 
 
 def _as_id(values: pd.Series, words: list[str]) -> str | None:

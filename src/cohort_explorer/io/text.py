@@ -14,6 +14,7 @@ import re
 import pandas as pd
 
 from cohort_explorer.errors import DataFileError
+from cohort_explorer.io.arrow_csv import read_with_arrow
 
 __all__ = [
     "BRACKETED_MISSING",
@@ -245,6 +246,10 @@ def read_delimited(data: bytes, label: str, wanted=None) -> tuple[pd.DataFrame, 
     decimal = "," if _uses_decimal_comma(lines, delimiter) else "."
     names = _header_names(lines, delimiter)
     positions = None if wanted is None else wanted(names)
+    fast = read_with_arrow(utf8, delimiter=delimiter, decimal=decimal, skip=skip, names=names,
+                           positions=positions, na_extra=EXTRA_NA_VALUES)
+    if fast is not None:  # the same frame as pandas would give (see io/arrow_csv.py)
+        return fast, delimiter
     try:
         df = pd.read_csv(
             io.BytesIO(utf8),

@@ -1,0 +1,75 @@
+"""A fast path for reading CSV/TSV: ``pyarrow.csv`` (multithreaded) instead of pandas' C parser.
+
+Used by :func:`cohort_explorer.io.text.read_delimited` only where it gives the frame the pandas
+parser would give: dot decimals; every column Arrow reads as int64, float64 or text (dates,
+booleans, all-empty columns and anything else fall back to pandas); no text column whose
+values pandas would have read as numbers (e.g. numbers with spaces around them); no float
+column holding integers too large for int64 (pandas keeps those exact); pandas' missing-value
+spellings; missing text as NaN. Anything Arrow cannot parse (ragged rows, bad quotes) also
+falls back, so pandas still words the error. Returns None to fall back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["read_with_arrow"]
+
+_MIN_BYTES = 1 << 20  # below 1 MB pandas is as fast (and pyarrow.csv need not be imported)
+
+
+def _na_values(extra) -> list[str]:
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    return sorted(set(STR_NA_VALUES) | set(extra))
+
+
+def read_with_arrow(utf8: bytes, *, delimiter: str, decimal: str, skip: int,
+                    names: list[str], positions: list[int] | None,
+                    na_extra) -> pd.DataFrame | None:
+    """The frame of ``names`` (all, or those at ``positions``), or None: read with pandas."""
+    if len(utf8) < _MIN_BYTES or decimal != "." or not names or len(set(names)) < len(names):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    keys = [f"c{i}" for i in range(len(names))]
+    picked = list(range(len(names))) if positions is None else list(positions)
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(utf8),
+            read_options=pcsv.ReadOptions(column_names=keys, skip_rows=skip + 1),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=[keys[i] for i in picked], null_values=_na_values(na_extra),
+                strings_can_be_null=True, quoted_strings_can_be_null=True,
+                timestamp_parsers=[]))
+    except (pa.ArrowException, ValueError):
+        return None
+    if table.num_rows == 0:
+        return None
+    columns = {}
+    for key, i in zip([keys[i] for i in picked], picked, strict=True):
+        column = table.column(key)
+        kind = column.type
+        if pa.types.is_integer(kind) and kind == pa.int64():
+            values = column.to_numpy() if column.null_count == 0 else (
+                column.cast(pa.float64()).to_numpy())
+        elif pa.types.is_floating(kind) and kind == pa.float64():
+            big = pc.max(pc.abs(column)).as_py()
+            if big is not None and big >= 2.0**63:
+                return None  # pandas reads such integers exactly (uint64) or as text
+            values = column.to_numpy()
+        elif kind in (pa.string(), pa.large_string()):
+            values = column.to_numpy(zero_copy_only=False)
+            if column.null_count:
+                values[pd.isna(values)] = np.nan
+            sample = pd.Series(values[:2000]).dropna()[:200]
+            if not sample.empty and pd.to_numeric(sample, errors="coerce").notna().all():
+                return None  # number-like text pandas would have parsed
+        else:
+            return None
+        columns[names[i]] = values
+    return pd.DataFrame(columns, copy=False)
