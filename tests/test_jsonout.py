@@ -60,3 +60,21 @@ def test_fast_lists_refuse_nan_and_inf_as_strict_json_does():
             dumps({"x": [1.0, None, bad] + [2.0] * 8})
         with pytest.raises(ValueError):
             dumps({"m": [[1.0, None]] * 7 + [[bad, 1.0]]})
+
+
+def test_kept_numpy_arrays_are_written_as_the_lists_to_dict_makes():
+    from cohort_explorer._result import numeric_arrays_kept
+
+    rng = np.random.default_rng(2)
+    floats = rng.normal(size=50) * 10.0 ** rng.integers(-300, 300, 50)
+    floats[[3, 7, 11]] = [np.nan, np.inf, -np.inf]
+    value = {"f": floats, "m": floats.reshape(10, 5), "i": np.arange(-5, 20, dtype=np.int32),
+             "u": np.array([2**64 - 1] * 9, dtype=np.uint64), "b": np.arange(9) % 2 == 0,
+             "f32": np.full(9, 0.1, dtype=np.float32), "short": floats[:4], "obj":
+             np.array(["a"] * 9, dtype=object), "nested": [{"x": floats[:20]}]}
+    with numeric_arrays_kept():
+        kept = jsonable(value)
+    assert isinstance(kept["f"], np.ndarray) and isinstance(kept["short"], list)
+    plain = jsonable(value)
+    assert json.loads(dumps(kept)) == plain
+    assert dumps(kept) == dumps(plain)  # the same text, layout included

@@ -9,14 +9,39 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Result", "jsonable"]
+__all__ = ["Result", "array_list", "jsonable", "numeric_arrays_kept"]
+
+#: Set by :func:`numeric_arrays_kept`: long numeric arrays stay numpy arrays in ``to_dict``.
+_KEEP_ARRAYS: ContextVar[bool] = ContextVar("keep_numeric_arrays", default=False)
+_MIN_KEPT = 8  # shorter arrays become lists (jsonout indents short lists one value a line)
 
 
-def _array_list(array: np.ndarray) -> list:
+@contextmanager
+def numeric_arrays_kept():
+    """Within this block ``to_dict`` leaves numeric arrays of 8 or more rows as numpy arrays
+    (for :func:`cohort_explorer.jsonout.dumps`, which writes them as the lists they stand for,
+    NaN/inf as null): no million-element Python lists for a JSON dump."""
+    token = _KEEP_ARRAYS.set(True)
+    try:
+        yield
+    finally:
+        _KEEP_ARRAYS.reset(token)
+
+
+def _array_list(array: np.ndarray) -> list | np.ndarray:
+    if (array.dtype.kind in "fiub" and array.ndim in (1, 2) and len(array) >= _MIN_KEPT
+            and _KEEP_ARRAYS.get()):
+        return array
+    return array_list(array)
+
+
+def array_list(array: np.ndarray) -> list:
     """``array.tolist()`` with NaN/inf as None, converted in bulk (no call per element)."""
     if array.dtype.kind == "f":
         out = array.tolist()
@@ -26,7 +51,7 @@ def _array_list(array: np.ndarray) -> list:
                 for i in np.flatnonzero(bad).tolist():
                     out[i] = None
             else:
-                return [_array_list(row) for row in array]
+                return [array_list(row) for row in array]
         return out
     if array.dtype.kind in "iub":
         return array.tolist()

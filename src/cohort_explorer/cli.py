@@ -255,6 +255,7 @@ def _sheet_hint(args, error: ColumnError) -> ColumnError:
 
 def _run_analyze(args) -> int:
     from cohort_explorer import jsonout
+    from cohort_explorer._result import numeric_arrays_kept
     from cohort_explorer.analysis import analyze
     from cohort_explorer.io.columns import spec_columns
 
@@ -275,7 +276,8 @@ def _run_analyze(args) -> int:
         except ColumnError as error:
             raise _sheet_hint(args, error) from None
     if args.output == "json":
-        output = result.to_dict()
+        with numeric_arrays_kept():  # jsonout writes long arrays without Python lists
+            output = result.to_dict()
         review(args, data, spec, result, output)
         print(jsonout.dumps(output))
     else:

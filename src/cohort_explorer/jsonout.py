@@ -38,7 +38,15 @@ def _inline(value: list | tuple) -> bool:
     return False
 
 
+def _is_array(value: Any) -> bool:
+    """A numpy array (kept by ``_result.numeric_arrays_kept``), without importing numpy."""
+    return type(value).__name__ == "ndarray" and hasattr(value, "dtype")
+
+
 def _placeholders(value: Any, found: list[list], token: str) -> Any:
+    if _is_array(value):
+        found.append(value)
+        return f"{token}{len(found) - 1}"
     if isinstance(value, dict):
         return {k: _placeholders(v, found, token) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -55,8 +63,23 @@ def _nones(value: list | tuple) -> int:
     return value.count(None)
 
 
+def _encode_array(array, encoder: json.JSONEncoder) -> str:
+    """A numeric numpy array as the list ``_result.array_list`` makes of it (NaN/inf: null)."""
+    import numpy as np
+
+    if orjson is None or array.dtype.kind not in "fiub":
+        from cohort_explorer._result import array_list
+
+        return encoder.encode(array_list(array))
+    kind = {"f": np.float64, "b": np.bool_, "u": np.uint64}.get(array.dtype.kind, np.int64)
+    array = np.ascontiguousarray(array, dtype=kind)
+    return orjson.dumps(array, option=orjson.OPT_SERIALIZE_NUMPY).replace(b",", b", ").decode()
+
+
 def _encode_list(value: list | tuple, encoder: json.JSONEncoder) -> str:
     """One inline list as ``[1.5, 2.0, null]`` (rows: ``[[1.0, 2.0], [3.0, null]]``)."""
+    if _is_array(value):
+        return _encode_array(value, encoder)
     if orjson is not None:
         try:
             text = orjson.dumps(value)
