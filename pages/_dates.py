@@ -15,6 +15,7 @@ from pages._common import data_key, md, session_cache, show_error, time_unit
 from cohort_explorer.data.dates import (
     date_columns,
     needs_date_order,
+    require_times,
     times_from_dates,
 )
 from cohort_explorer.data.validation import looks_like_dates
@@ -75,6 +76,7 @@ def dates_builder(df: pd.DataFrame) -> None:
 def _build(df, name, start, event, last, unit, order) -> None:
     try:
         built = times_from_dates(df, start, event, last, unit=unit, order=order)
+        require_times(built)  # every row excluded: an error, not an empty endpoint
     except CohortError as error:
         show_error(error)
         return

@@ -25,6 +25,7 @@ from cohort_explorer.present.deeper_tables import (
     screen_table,
     subgroup_table,
 )
+from cohort_explorer.present.messages import app_message
 from cohort_explorer.spec import parse_group_spec
 from cohort_explorer.spec.terms import parse_covariate
 
@@ -183,7 +184,7 @@ def prediction_panel(df: pd.DataFrame, spec, result) -> None:
         return
     pred = found.prediction
     for warning in pred.warnings:
-        st.warning(md(warning), icon=":material/warning:")
+        st.warning(md(app_message(warning)), icon=":material/warning:")
     if pred.group is not None:
         st.markdown(f"This patient falls in group **{md(pred.group)}**.")
     st.plotly_chart(plots.prediction_figure(found.groups, pred, time_unit=time_unit(),

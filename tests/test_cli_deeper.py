@@ -63,11 +63,21 @@ def test_bootstrap_and_strata_in_json_and_text(capsys):
      "the seed must be at least 0, got '-1'"),
     (["--group-by", "ikzf1:optimal", "--bootstrap", "5", "--seed", "x"], "whole number"),
     (["--screen", "nosuch"], "No column"),
+    (["--competing", "pfs_cause=1"], "rows are both an event"),
+    (["--spline", "iss_stage"], "must be numeric"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, args, message):
     code, out, err = run(capsys, *args)
     assert code == 2 and out == ""
     assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_a_competing_value_equal_to_the_event_value_exits_2(capsys):
+    code = main(["analyze", str(SAMPLE_CSV), "--time", "pfs_months", "--event", "pfs_cause=1",
+                 "--competing", "pfs_cause=1"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert "the competing event must differ from the event of interest (pfs_cause=1)" in err
 
 
 def test_prediction_outside_the_range_warns(capsys):

@@ -81,6 +81,50 @@ def test_errors_have_codes_and_plain_app_wording(spec, code):
     assert "--" not in app_message(error) and ":cut" not in app_message(error)
 
 
+_BASE = {"time_col": "pfs_months", "event_col": "pfs_event"}
+
+
+@pytest.mark.parametrize(("spec", "code", "app_words"), [
+    ({"time_col": "pfs_months", "event_col": "pfs_cause", "event_value": "1",
+      "competing": "pfs_cause=1"}, "competing_is_the_event", "is the event of interest itself"),
+    ({**_BASE, "competing": "pfs_cause=1"}, "competing_and_event",
+     "coded both as the event of interest (pfs_event=1)"),
+    ({**_BASE, "group_by": "ikzf1:median", "subgroups": ("sex",), "where": ("sex=F",)},
+     "subgroup_one_level", "sex has a single value (F)"),
+    ({**_BASE, "spline": "del17p"}, "spline_few_values", "del17p has 2 distinct value(s)"),
+    ({**_BASE, "group_by": "ikzf1:median", "covariates": ("age",), "predict": ("ikzf1=0.5",)},
+     "prediction_missing_value", "Enter the patient's age"),
+])
+def test_bad_input_of_the_deeper_analyses_is_coded_and_worded(spec, code, app_words):
+    """Issue 10's bad input: one coded error each, the app's words without options."""
+    error = _error(DF, **spec)
+    assert error.code == code
+    text = app_message(error)
+    assert app_words in text and "--" not in text and "{" not in text
+
+
+def test_spline_knots_that_coincide_and_few_values_are_told_apart():
+    from cohort_explorer.stats.spline import spline_knots
+
+    with pytest.raises(CohortError) as few:
+        spline_knots(pd.Series([1.0, 2.0, 3.0, 4.0] * 10), "grade")  # knots distinct, 4 values
+    assert few.value.code == "spline_few_values" and few.value.fields["distinct"] == 4
+    with pytest.raises(CohortError) as tied:
+        spline_knots(pd.Series([1.0] * 90 + list(range(2, 12))), "dose")
+    assert tied.value.code == "spline_knots_coincide"
+    assert "coincide" in app_message(tied.value) and "--" not in app_message(tied.value)
+
+
+def test_a_prediction_outside_the_data_is_a_coded_warning():
+    result = analyze(DF, AnalysisSpec(**_BASE, group_by="ikzf1:median", covariates=("age",),
+                                      predict=("ikzf1=0.5", "age=150")))
+    warning = next(w for w in result.warnings if getattr(w, "code", "") ==
+                   "prediction_out_of_range")
+    assert warning.fields["column"] == "age" and warning.fields["value"] == 150
+    assert app_message(warning).startswith("age = 150 is outside the range of the analysed")
+    assert result.prediction is not None  # a warning, not an error
+
+
 def test_notices_of_real_analyses_are_worded_for_the_app():
     cases = [
         AnalysisSpec(time_col="pfs_months", event_col="pfs_event", group_by="ikzf1:optimal",

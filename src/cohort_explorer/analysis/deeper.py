@@ -97,7 +97,8 @@ def _subgroup(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term], grouping
     if len(sub.labels) < 2:
         only = sub.labels[0] if sub.labels else "none"
         raise OptionError(f"--subgroups {text}: {sspec.column} has one level ({only}) in the "
-                          "analysis set; a subgroup forest needs at least two")
+                          "analysis set; a subgroup forest needs at least two",
+                          code="subgroup_one_level", column=sspec.column, level=only)
     cov = _covariate_design(data, terms, sspec.column)
     return subgroup_forest(aset.time[present], aset.event[present], grouping.codes[present],
                            grouping.labels, grouping.column, sub.codes, sub.labels, sspec.column,

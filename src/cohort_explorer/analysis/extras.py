@@ -17,7 +17,7 @@ import pandas as pd
 from cohort_explorer.analysis.analysis_set import AnalysisSet, Excluded
 from cohort_explorer.analysis.stratify import category_levels
 from cohort_explorer.data.coding import coerce_event, normalise_value
-from cohort_explorer.data.dates import times_from_dates
+from cohort_explorer.data.dates import require_times, times_from_dates
 from cohort_explorer.errors import ColumnError, OptionError
 
 if TYPE_CHECKING:
@@ -83,10 +83,8 @@ def apply_dates(df: pd.DataFrame, spec: AnalysisSpec):
         return df, spec, {}
     start, event, last = spec.dates
     built = times_from_dates(df, start, event, last, unit=spec.time_unit, order=spec.date_order)
+    require_times(built)
     keep = ~np.isnan(built.time)
-    if not keep.any():
-        detail = ", ".join(f"{k}: {v}" for k, v in built.reasons.items())
-        raise ColumnError(f"Nothing to analyse: no row gives a time from the dates ({detail})")
     name = spec.event_name or "event"
     time_col = _free_name(df, f"{name} time ({spec.time_unit})")
     event_col = _free_name(df, name)
@@ -122,7 +120,8 @@ def _states(aset: AnalysisSet, spec: AnalysisSpec, reasons: dict[str, int]):
                 if spec.event_value is not None else normalise_value(value) in ("1", "true"))
         if same:
             raise OptionError(f"--competing {spec.competing}: the competing event must differ "
-                              f"from the event of interest ({event_label(spec)})")
+                              f"from the event of interest ({event_label(spec)})",
+                              code="competing_is_the_event", column=column, value=value)
     flags, _ = coerce_event(aset.data[column], value, column=column)
     if not np.any(flags == 1):
         found = ", ".join(category_levels(aset.data[column])[:6])
@@ -131,7 +130,9 @@ def _states(aset: AnalysisSet, spec: AnalysisSpec, reasons: dict[str, int]):
     both = (flags == 1) & (aset.event == 1)
     if both.any():
         raise OptionError(f"{int(both.sum())} rows are both an event ({event_label(spec)}) and "
-                          f"a competing event ({spec.competing}); each row can have only one")
+                          f"a competing event ({spec.competing}); each row can have only one",
+                          code="competing_and_event", rows=int(both.sum()),
+                          event=event_label(spec), competing=spec.competing)
     ok = ~np.isnan(flags)
     _count(reasons, f"missing {column}", ~ok)
     state = np.where(aset.event == 1, 1, np.where(flags == 1, 2, 0))

@@ -23,7 +23,7 @@ from cohort_explorer.analysis.stratify import (
     match_level,
     numeric_column,
 )
-from cohort_explorer.errors import OptionError
+from cohort_explorer.errors import Notice, OptionError
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.terms import Term
 from cohort_explorer.stats.km import Estimate, KaplanMeier, landmark_survival, survival_quantile
@@ -79,8 +79,10 @@ def _range_warning(aset: AnalysisSet, column: str, value: float) -> list[str]:
     low, high = np.nanmin(x), np.nanmax(x)
     if low <= value <= high:
         return []
-    return [f"Prediction: {column} = {value:g} is outside the range of the analysed patients "
-            f"({low:g} to {high:g}); the estimate extrapolates the model."]
+    return [Notice(f"Prediction: {column} = {value:g} is outside the range of the analysed "
+                   f"patients ({low:g} to {high:g}); the estimate extrapolates the model.",
+                   "prediction_out_of_range",
+                   {"column": column, "value": value, "low": float(low), "high": float(high)})]
 
 
 def _group_of(aset, spec, grouping: Grouping, natural, values, warnings) -> str | None:
@@ -88,7 +90,8 @@ def _group_of(aset, spec, grouping: Grouping, natural, values, warnings) -> str 
         return None
     gspec = group_spec(aset.data, spec.group_by)
     if gspec.column not in values:
-        raise OptionError(f"--predict: give the patient's {gspec.column} (the grouping column)")
+        raise OptionError(f"--predict: give the patient's {gspec.column} (the grouping column)",
+                          code="prediction_missing_value", column=gspec.column)
     text = values[gspec.column]
     if gspec.kind in ("category", "order"):
         label = match_level(text, grouping.labels)
@@ -113,7 +116,8 @@ def _design_row(aset, terms: list[Term], grouping, group, values, warnings) -> t
     for term in terms:
         if term.column not in values:
             raise OptionError(f"--predict: give the patient's {term.column} (a covariate of "
-                              "the model); every covariate needs a value")
+                              "the model); every covariate needs a value",
+                              code="prediction_missing_value", column=term.column)
         text = values[term.column]
         if term.kind == "cat":
             levels = category_levels(aset.data[term.column])

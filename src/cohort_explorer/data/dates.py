@@ -25,7 +25,7 @@ from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
 
 __all__ = ["DATE_ORDERS", "TIME_UNITS", "DatedTimes", "add_date_columns", "date_columns",
-           "needs_date_order", "parse_dates", "times_from_dates"]
+           "needs_date_order", "parse_dates", "require_times", "times_from_dates"]
 
 DATE_ORDERS = ("dmy", "mdy", "ymd")
 TIME_UNITS = {"days": 1.0, "months": 30.4375, "years": 365.25}
@@ -188,6 +188,14 @@ def times_from_dates(df: pd.DataFrame, start: str, event: str, last: str, *,
     return DatedTimes(time=time, event=flags, reason=reason,
                       reasons={str(k): int(v) for k, v in zip(labels, counts, strict=True)},
                       unit=unit)
+
+
+def require_times(built: DatedTimes) -> None:
+    """Refuse dates from which no row gets a time (every row excluded, with the reasons)."""
+    if np.isnan(built.time).all():
+        detail = ", ".join(f"{k}: {v}" for k, v in built.reasons.items())
+        raise ColumnError(f"Nothing to analyse: no row gives a time from the dates ({detail})",
+                          code="no_dated_rows", reasons=dict(built.reasons))
 
 
 def date_columns(name: str, unit: str) -> tuple[str, str]:

@@ -71,6 +71,33 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "no_file": lambda f: "Upload a table with one row per patient.",
     "too_many_files": lambda f: (
         "Upload one table, or a cBioPortal patient file together with its sample file."),
+    "spline_few_values": lambda f: (
+        f"{f['column']} has {f['distinct']} distinct value(s) in the analysed patients; a spline "
+        f"needs a continuous marker with at least {f['minimum']}. Choose another marker, or "
+        "compare its values as groups."),
+    "spline_knots_coincide": lambda f: (
+        f"Most patients share a few values of {f['column']}, so the spline's knots coincide. "
+        "Choose another marker, or compare its values as groups."),
+    "subgroup_one_level": lambda f: (
+        f"{f['column']} has a single value ({f['level']}) among the analysed patients (the "
+        "filter may have removed the others): a subgroup comparison needs at least two. Choose "
+        "another subgroup variable or loosen the filter."),
+    "competing_is_the_event": lambda f: (
+        f"The competing event ({f['column']} = {f['value']}) is the event of interest itself: "
+        "choose another value for the competing event."),
+    "competing_and_event": lambda f: (
+        f"{f['rows']} patients are coded both as the event of interest ({f['event']}) and as "
+        f"the competing event ({f['competing']}); each patient can have only one. Choose "
+        "another competing event."),
+    "no_dated_rows": lambda f: (
+        "No patient gets a follow-up time from these dates ("
+        + "; ".join(f"{k}: {v}" for k, v in f["reasons"].items())
+        + "). Check that the start, event and last-contact columns are the right ones."),
+    "prediction_missing_value": lambda f: (
+        f"Enter the patient's {f['column']}: the model needs a value for each of its terms."),
+    "prediction_out_of_range": lambda f: (
+        f"{f['column']} = {f['value']:g} is outside the range of the analysed patients "
+        f"({f['low']:g} to {f['high']:g}): the estimate extrapolates the model."),
     # notices of an analysis
     "small_group": lambda f: (
         f"Group {f['group']} has only {f['n']} patients, so its estimates are imprecise: read its "

@@ -75,11 +75,18 @@ def spline_knots(x, column: str = "x") -> np.ndarray:
     x = np.asarray(x, dtype=float)
     distinct = np.unique(x).size
     knots = np.quantile(x, KNOT_PROBS)
-    if distinct < MIN_DISTINCT or np.any(np.diff(knots) <= 0):
+    if distinct < MIN_DISTINCT:
         raise OptionError(
             f"--spline {column}: a restricted cubic spline with 4 knots needs a continuous "
-            f"marker; {column} has {distinct} distinct value(s) in the analysis set and its "
-            "knots (5/35/65/95% quantiles) coincide. Use it as a category or a cut instead.")
+            f"marker with at least {MIN_DISTINCT} distinct values; {column} has {distinct} "
+            "distinct value(s) in the analysis set. Use it as a category or a cut instead.",
+            code="spline_few_values", column=column, distinct=distinct, minimum=MIN_DISTINCT)
+    if np.any(np.diff(knots) <= 0):
+        raise OptionError(
+            f"--spline {column}: the 4 knots (5/35/65/95% quantiles) of {column} coincide: "
+            f"most patients share a few of its {distinct} distinct values. Use it as a "
+            "category or a cut instead.", code="spline_knots_coincide", column=column,
+            distinct=distinct)
     return knots
 
 
