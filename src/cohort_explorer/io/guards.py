@@ -23,18 +23,41 @@ def check_table_limits(df: pd.DataFrame, label: str) -> None:
     for position, dtype in enumerate(df.dtypes):
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             column = df.iloc[:, position]
-            try:
-                lengths = column.str.len()
-            except AttributeError:  # no text in it (numbers, dates or nothing)
-                continue
-            longest = lengths.max()
-            if longest == longest and longest is not None:  # not NaN (a column of no text)
-                row = int(lengths.fillna(0).to_numpy().argmax())
-                check_cell_chars(int(longest), label,
+            found = _longest_text(column)
+            if found is not None:
+                longest, row = found
+                check_cell_chars(longest, label,
                                  f"column '{str(df.columns[position])[:80]}', row {row + 1:,}")
     names = [len(str(c)) for c in df.columns]
     if names:
         check_cell_chars(max(names), label, "a column name")
+
+
+def _longest_text(column: pd.Series) -> tuple[int, int] | None:
+    """(characters, row) of the column's longest text (the first such row), or None when it
+    holds no text. Text-only columns are measured by Arrow (``utf8_length`` counts characters
+    as ``str.len`` does); anything else by ``str.len``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = pa.array(column.to_numpy(), type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        array = None
+    if array is not None:
+        if array.null_count == len(array):
+            return None
+        lengths = pc.utf8_length(array)
+        longest = pc.max(lengths).as_py()
+        return int(longest), int(pc.index(lengths, longest).as_py())
+    try:
+        lengths = column.str.len()
+    except AttributeError:  # no text in it (numbers, dates or nothing)
+        return None
+    longest = lengths.max()
+    if longest == longest and longest is not None:  # not NaN (a column of no text)
+        return int(longest), int(lengths.fillna(0).to_numpy().argmax())
+    return None
 
 
 def check_regular_file(path: Path) -> None:
