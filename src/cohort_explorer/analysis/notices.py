@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from cohort_explorer.data.identifiers import patient_id_column
+from cohort_explorer.data.repeats import repeated_count
 from cohort_explorer.errors import Notice
 from cohort_explorer.thresholds import MIN_GROUP_SIZE, PH_ALPHA
 
@@ -53,7 +54,7 @@ def duplicate_id_notices(df: pd.DataFrame) -> list[Notice]:
     column = patient_id_column(df)
     if column is None:
         return []
-    repeated = int(df[column].dropna().duplicated().sum())
+    repeated = repeated_count(df[column])
     if not repeated:
         return []
     return [Notice(

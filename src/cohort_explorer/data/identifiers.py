@@ -13,6 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from cohort_explorer.data.repeats import all_same
+
 __all__ = [
     "DATE_PATTERN", "PSEUDONYMOUS", "find_identifier_columns", "identifier_reason",
     "is_id_column_name", "patient_id_column", "tokens",
@@ -247,8 +249,7 @@ def _by_value(values: pd.Series) -> str | None:
 
 
 def _is_constant(values: pd.Series) -> bool:
-    present = values.dropna()
-    return len(present) >= 2 and bool((present == present.iloc[0]).all())  # O(n), no hashing
+    return all_same(values) and int(values.notna().sum()) >= 2  # O(n), no hashing
 
 
 def _as_id(values: pd.Series, words: list[str]) -> str | None:

@@ -25,6 +25,11 @@ from cohort_explorer.data.identifiers import find_identifier_columns
 from cohort_explorer.errors import Notice
 from cohort_explorer.thresholds import FEW_LEVELS_MAX
 
+#: ``_distinct`` counts exactly up to this many values (above every threshold it is compared
+#: with: 2, 12, FEW_LEVELS_MAX), looking first at the first ``HEAD_ROWS`` rows.
+DISTINCT_CAP = max(12, FEW_LEVELS_MAX)
+HEAD_ROWS = 5000
+
 __all__ = ["Endpoint", "RoleSuggestion", "suggest_roles"]
 
 # Role detection by name. Long suffixes may follow the prefix directly ("futime", "ostime",
@@ -349,6 +354,11 @@ def _unit_from_values(values: pd.Series) -> str | None:
 
 
 def _distinct(values: pd.Series) -> int:
+    """Distinct non-missing values, counted exactly up to ``DISTINCT_CAP``; a column with more
+    among its first rows answers ``DISTINCT_CAP + 1`` without hashing every row (the callers
+    only ask whether the count is within 2, 12 or ``FEW_LEVELS_MAX``)."""
+    if len(values) > 2 * HEAD_ROWS and values.iloc[:HEAD_ROWS].nunique(dropna=True) > DISTINCT_CAP:
+        return DISTINCT_CAP + 1
     return int(values.nunique(dropna=True))
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from cohort_explorer._result import Result
 from cohort_explorer.data.coding import coerce_event, time_masks
 from cohort_explorer.data.identifiers import DATE_PATTERN, PSEUDONYMOUS, find_identifier_columns
+from cohort_explorer.data.repeats import all_same, repeated_count
 from cohort_explorer.data.roles import parse_time_name
 from cohort_explorer.errors import ColumnError
 
@@ -339,8 +340,8 @@ class _Checker:
                 )
 
     def constant(self, column: str, used: bool) -> None:
-        values = self.df[column].dropna()
-        if len(values) and bool((values == values.iloc[0]).all()):
+        if all_same(self.df[column]):  # decided by the first rows when they differ
+            values = self.df[column].dropna()
             severity = "warning" if used else "info"
             self.add(
                 severity,
@@ -390,6 +391,8 @@ class _Checker:
         return next((c for c, r in found.items() if r.startswith(PSEUDONYMOUS)), None)
 
     def duplicates(self, column: str, explicit: bool) -> None:
+        if not repeated_count(self.df[column]):  # the common case, counted by Arrow for text
+            return
         values = self.df[column].dropna()
         repeated = values[values.duplicated(keep=False)]
         if repeated.empty:
