@@ -4,7 +4,8 @@ Golden values: tests/reference/entry.R -> entry.json (inputs in reference/data/e
 ``survfit(Surv(entry, time, event) ~ 1)`` per group (curve, ``quantile``, ``summary(times=)``),
 the log-rank statistic on the risk sets {entry < t <= time} (survdiff's formula, written out in
 R and checked there against ``survdiff`` when nobody enters late), and
-``coxph(Surv(entry, time, event) ~ group + x, ties = "efron")``. Data: R's ``myeloma``
+``coxph(Surv(entry, time, event) ~ group + x, ties = "efron")`` and its ``cox.zph`` (tests
+and scaled Schoenfeld residuals of the counting-process model). Data: R's ``myeloma``
 (year of diagnosis in quartiles) and a small set whose entries coincide with other exits.
 """
 
@@ -16,7 +17,7 @@ import pytest
 
 from cohort_explorer.errors import ColumnError
 from cohort_explorer.stats import landmark_survival, logrank_test, survival_quantile
-from cohort_explorer.stats.cox import fit_cox
+from cohort_explorer.stats.cox import fit_cox, proportional_hazards_test
 from cohort_explorer.stats.entry import kaplan_meier_entry, logrank_entry
 from tests.conftest import REFERENCE, load_reference
 
@@ -117,6 +118,32 @@ def test_cox_with_entry_matches_R(dataset):
                                rtol=1e-5)
 
 
+@pytest.mark.parametrize("reuse_fit", [False, True])
+@pytest.mark.parametrize("dataset", list(REF["datasets"]))
+def test_ph_test_with_entry_matches_R_cox_zph(dataset, reuse_fit):
+    """cox.zph of coxph(Surv(entry, time, event) ~ group + x): the score tests (group as one
+    2-df test, x, GLOBAL) and the scaled Schoenfeld residuals, ties listed in R's order."""
+    data = load(dataset)
+    record = REF["datasets"][dataset]
+    x = design(data, record["groups"])
+    groups = {"group": list(x.columns[:-1])}
+    cox = fit_cox(data["time"], data["event"], x, term_groups=groups,
+                  entry=data["entry"]) if reuse_fit else None
+    ph = proportional_hazards_test(data["time"], data["event"], x, cox, term_groups=groups,
+                                   entry=data["entry"])
+    z = record["zph"]
+    assert [label for label, _ in ph.terms] + ["GLOBAL"] == z["tests"]
+    tests = [t for _, t in ph.terms] + [ph.global_test]
+    np.testing.assert_allclose([t.statistic for t in tests], z["chisq"], rtol=RTOL)
+    np.testing.assert_allclose([t.p for t in tests], z["p"], rtol=RTOL)
+    assert [t.df for t in tests] == z["df"]
+    residuals = ph.residuals
+    np.testing.assert_allclose(residuals.time, z["x"], rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(residuals.raw_time, z["time"], rtol=RTOL)
+    np.testing.assert_allclose(residuals.values, np.array(z["y"]).T, rtol=RTOL)
+    np.testing.assert_allclose(residuals.variance, z["var"], rtol=RTOL)
+
+
 def test_myeloma_hr_q2_vs_q1_is_091_with_entry_and_076_without():
     data = load("myeloma")
     x = pd.DataFrame({f"group={g}": (data["group"] == g).astype(float) for g in ("Q2", "Q3", "Q4")})
@@ -140,4 +167,17 @@ def test_entry_is_named_in_the_methods_and_the_json():
     result = analyze(load("ties"), spec)
     assert result.to_dict()["entry"] == "entry"
     assert "Delayed entry (left truncation)" in methods_paragraph(result, spec)
-    assert result.ph_test is None  # cox.zph with entry times is not offered
+    assert result.ph_test is not None  # cox.zph of the counting-process model
+
+
+def test_analyze_with_entry_reports_the_ph_test_of_r():
+    from cohort_explorer.analysis import analyze
+    from cohort_explorer.spec import AnalysisSpec
+
+    z = REF["datasets"]["myeloma"]["zph"]
+    spec = AnalysisSpec(time_col="time", event_col="event", group_by="group",
+                        covariates=("x",), entry_col="entry")
+    ph = analyze(load("myeloma"), spec).ph_test
+    assert [label for label, _ in ph.terms] == ["group", "x"]
+    np.testing.assert_allclose([t.statistic for _, t in ph.terms] + [ph.global_test.statistic],
+                               z["chisq"], rtol=RTOL)

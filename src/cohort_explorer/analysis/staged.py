@@ -49,7 +49,7 @@ def _ph_test(pending: PendingModels, cox):
         return None
     try:
         return proportional_hazards_test(pending.time, pending.event, pending.design, cox,
-                                         term_groups=pending.term_groups)
+                                         term_groups=pending.term_groups, entry=pending.entry)
     except (CohortError, np.linalg.LinAlgError):
         return None
 
@@ -61,8 +61,7 @@ def fit_models(pending: PendingModels | None) -> tuple[Any, Any, list]:
     cox = fit_cox(pending.time, pending.event, pending.design, term_groups=pending.term_groups,
                   conf_level=pending.conf_level, entry=pending.entry, strata=pending.strata)
     cox = replace(cox, strata=pending.strata_col, adjusted_for=pending.covariates)
-    ph_test = (None if pending.entry is not None or pending.strata_col
-               else _ph_test(pending, cox))
+    ph_test = None if pending.strata_col else _ph_test(pending, cox)
     return cox, ph_test, list(cox.warnings) + ph_notices(ph_test)
 
 

@@ -27,7 +27,13 @@ from cohort_explorer.stats.cox.entry import late_entry_pairs, prepare_entry
 from cohort_explorer.stats.cox.fit import TOLER_INF, NewtonFit, newton_raphson, timefix, two_values
 from cohort_explorer.stats.cox.notices import fit_notices
 from cohort_explorer.stats.cox.strata import within_strata
-from cohort_explorer.stats.cox.zph import efron_terms, km_transform, zph_residuals, zph_scores
+from cohort_explorer.stats.cox.zph import (
+    efron_terms,
+    km_transform,
+    ph_test_units,
+    zph_residuals,
+    zph_scores,
+)
 from cohort_explorer.stats.distributions import chi2_sf, norm_ppf, norm_sf
 from cohort_explorer.thresholds import EPV_MIN
 
@@ -387,8 +393,8 @@ def fit_cox(time, event, design: pd.DataFrame, *,
 
 
 def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult | None = None,
-                              *, term_groups: Mapping[str, Sequence[str]] | None = None
-                              ) -> PHTest:
+                              *, term_groups: Mapping[str, Sequence[str]] | None = None,
+                              entry=None) -> PHTest:
     """Test proportional hazards with scaled Schoenfeld residuals, as R ``cox.zph``.
 
     Parameters
@@ -401,6 +407,8 @@ def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult 
     term_groups : mapping of str to sequence of str, optional
         Columns tested together (R ``cox.zph(terms = TRUE)`` for a factor); other columns are
         tested one by one.
+    entry : array_like, optional
+        Delayed entry, as for :func:`fit_cox` (R ``cox.zph`` of the counting-process model).
 
     Returns
     -------
@@ -419,6 +427,8 @@ def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult 
     Therneau TM. survival 3.x: ``cox.zph`` (score test formulation, 2019).
     """
     use_cox = cox is not None and all(t.estimable for t in cox.terms)
+    if entry is not None:  # joint timefix of entry and time, as fit_cox
+        entry, time = prepare_entry(entry, np.asarray(time, dtype=float).ravel())
     if use_cox:
         time, event, x, names = _check_inputs(time, event, design)
         groups = _check_groups(term_groups, names)
@@ -428,18 +438,19 @@ def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult 
         coef = np.array([t.coef for t in cox.terms])
         keep = list(range(len(names)))
     else:
-        time, event, x, names, groups, fit, reasons = _raw_fit(time, event, design, term_groups)
+        time, event, x, names, groups, fit, reasons = _raw_fit(time, event, design, term_groups,
+                                                               entry)
         coef = np.where(np.isfinite(fit.coef), fit.coef, 0.0)
         keep = [j for j in range(len(names)) if j not in reasons]
     eta = x @ coef
-    units = _test_units(names, groups)
-    shared = efron_terms(time, event, x[:, keep], eta) if keep else None  # one sort for both
-    residuals = _residuals(time, event, x, eta, coef, keep, names, units, shared)
+    units = ph_test_units(names, groups)
+    shared = efron_terms(time, event, x[:, keep], eta, entry) if keep else None  # one sort
+    residuals = _residuals(time, event, x, eta, coef, keep, names, units, shared, entry)
     if not keep:
         nan = TestStatistic(np.nan, 0, np.nan)
         return PHTest(terms=tuple((label, nan) for label, _ in units), global_test=nan,
                       residuals=residuals)
-    score, info = zph_scores(time, event, x[:, keep], eta, terms=shared)
+    score, info = zph_scores(time, event, x[:, keep], eta, terms=shared, entry=entry)
     p = len(keep)
     results = []
     for label, idx in units:
@@ -452,7 +463,8 @@ def proportional_hazards_test(time, event, design: pd.DataFrame, cox: CoxResult 
     return PHTest(terms=tuple(results), global_test=global_test, residuals=residuals)
 
 
-def _residuals(time, event, x, eta, coef, keep, names, units, shared=None) -> PHResiduals:
+def _residuals(time, event, x, eta, coef, keep, names, units, shared=None,
+               entry=None) -> PHResiduals:
     """Scaled Schoenfeld residuals of the estimable columns; NaN columns for the others."""
     tested_as = [""] * len(names)
     for label, idx in units:
@@ -463,29 +475,15 @@ def _residuals(time, event, x, eta, coef, keep, names, units, shared=None) -> PH
     variance = np.full(len(names), np.nan)
     full_coef = np.full(len(names), np.nan)
     if keep:
-        raw = zph_residuals(time, event, x[:, keep], eta, coef[keep], terms=shared)
+        raw = zph_residuals(time, event, x[:, keep], eta, coef[keep], terms=shared, entry=entry)
         values[:, keep], variance[keep], full_coef[keep] = raw.values, raw.variance, coef[keep]
         transformed, raw_time = raw.transformed_time, raw.time
     else:
         order = np.argsort(time, kind="stable")
         order = order[event[order] > 0]
-        transformed, raw_time = km_transform(time, event)[order], time[order]
+        transformed, raw_time = km_transform(time, event, entry)[order], time[order]
     return PHResiduals(terms=tuple(names), time=transformed, raw_time=raw_time, values=values,
                        coef=full_coef, variance=variance, tested_as=tuple(tested_as))
-
-
-def _test_units(names, groups) -> list[tuple[str, list[int]]]:
-    member_of = {m: g for g, members in groups.items() for m in members}
-    units: list[tuple[str, list[int]]] = []
-    seen = set()
-    for j, name in enumerate(names):
-        group = member_of.get(name)
-        if group is None:
-            units.append((name, [j]))
-        elif group not in seen:
-            seen.add(group)
-            units.append((group, [names.index(m) for m in groups[group]]))
-    return units
 
 
 def _zph_test(score: np.ndarray, info: np.ndarray, p: int, pos: list[int]) -> TestStatistic:
