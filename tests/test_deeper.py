@@ -192,6 +192,18 @@ def test_stratified_cox_equals_coxph_strata():
     assert result.stratified_logrank is not None
 
 
+def test_strata_without_any_comparison_are_not_estimable_not_a_crash():
+    """Every stratum's one event is its last exit: the partial likelihood is 0 for every
+    coefficient. R (coxph + strata) runs out of iterations with coef 0 and se 0; the Newton
+    step here divided by that 0 (ZeroDivisionError) before."""
+    df = pd.DataFrame({"time": [1, 2] * 4, "event": [0, 1] * 4, "s": [1, 1, 2, 2, 3, 3, 4, 4],
+                       "g": [0, 1, 1, 0, 0, 1, 1, 0]})
+    result = analyze(df, AnalysisSpec("time", "event", group_by="g", strata="s"))
+    assert not result.cox.converged
+    assert [t.estimable for t in result.cox.terms] == [False]
+    assert any(getattr(w, "code", "") == "cox_not_converged" for w in result.warnings)
+
+
 def test_stratified_cox_on_lung():
     data = pd.read_csv(REFERENCE / "data" / "deeper_lung_strata.csv")
     fit = fit_cox(data.time, data.status, data[["age", "sex"]], strata=data.ecog)

@@ -322,7 +322,8 @@ def iterate(risk_sets, means: np.ndarray, scale: np.ndarray, max_iter: int = ITE
         factor, rank = cholesky2(info, TOLER_CHOL)
         finite = np.isfinite(new_loglik) and np.all(np.isfinite(score)) and np.all(
             np.isfinite(info))
-        if finite and abs(1 - best / new_loglik) <= EPS:
+        # R: fabs(1 - loglik/newlk) <= eps is false when newlk is 0 (0/0, x/0: no convergence)
+        if finite and new_loglik != 0 and abs(1 - best / new_loglik) <= EPS:
             best, beta, converged = new_loglik, new_beta, True
             break
         if not finite or new_loglik < best:
