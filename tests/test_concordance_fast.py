@@ -40,3 +40,15 @@ def test_large_cohort_fast_path_equals_the_block_algorithm(monkeypatch):
     assert fast == fit.concordance_counts(time, event, lp)
     monkeypatch.setattr(concordance, "MAX_CELLS", 0)  # the fallback is the block algorithm
     assert concordance.concordance_counts(time, event, lp) == fast
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_block_algorithm_with_continuous_predictors_equals_brute_force(seed):
+    """Every predictor distinct (the histogram is too large): the merged-run block algorithm."""
+    rng = np.random.default_rng(100 + seed)
+    n = 1500
+    time = rng.integers(0, 40, n).astype(float)  # tied times, tied deaths, censored at deaths
+    event = (rng.random(n) < 0.5).astype(float)
+    lp = rng.normal(size=n)
+    lp[:50] = lp[50:100]  # and some tied predictors
+    assert fit.concordance_counts(time, event, lp) == _brute(time, event, lp)

@@ -75,3 +75,46 @@ def test_hashed_ranks_and_time_order_equal_the_sorting_versions(kind):
         order = time_order(values)
         np.testing.assert_array_equal(order.order, np.argsort(values, kind="stable"))
         np.testing.assert_array_equal(order.uniques[order.ranks], values)
+
+
+def _zph_per_term(time, event, x, eta, coef):
+    """The former per-term cox.zph score, information and scaled residuals (R zph1.c)."""
+    from cohort_explorer.stats.cox.zph import km_transform
+
+    rs = RiskSets(time, event, x - x.mean(axis=0))
+    risk, denom, xsum = rs.terms(eta[rs.order] - eta.mean())
+    transformed = km_transform(time, event)
+    gtime = transformed - transformed[event > 0].mean()
+    g_block = gtime[rs.order][rs.starts]
+    g = g_block[rs.term_block]
+    dead = rs.is_event
+    score = (g_block[rs.block[dead]][:, None] * rs.x[dead]).sum(axis=0)
+    score -= ((g / denom)[:, None] * xsum).sum(axis=0)
+    i11 = rs.information(risk, denom, xsum)
+    i12 = rs.information(risk, denom, xsum, g)
+    i22 = rs.information(risk, denom, xsum, g * g)
+    tb = rs.term_block
+    first = np.flatnonzero(np.concatenate(([True], tb[1:] != tb[:-1])))
+    means = np.zeros((rs.n_blocks, x.shape[1]))
+    counts = np.diff(np.append(first, tb.size))
+    means[tb[first]] = np.add.reduceat(xsum / denom[:, None], first, axis=0) / counts[:, None]
+    schoenfeld = rs.x[dead] - means[rs.block[dead]]
+    values = np.linalg.solve(i11 / dead.sum(), schoenfeld.T).T + coef
+    return score, np.block([[i11, i12], [i12.T, i22]]), values
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_zph_block_sums_equal_the_per_term_version(seed):
+    from cohort_explorer.stats.cox.zph import efron_terms, zph_residuals, zph_scores
+
+    time, event, x, _ = _data(seed, 2500, False)
+    x = x + np.array([1.0, 0.2, 5.0])  # not centred: zph centres
+    coef = np.array([0.3, -0.6, 0.25])
+    eta = x @ coef
+    shared = efron_terms(time, event, x, eta)
+    score, info = zph_scores(time, event, x, eta, terms=shared)
+    residuals = zph_residuals(time, event, x, eta, coef, terms=shared)
+    old_score, old_info, old_values = _zph_per_term(time, event, x, eta, coef)
+    np.testing.assert_allclose(score, old_score, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(info, old_info, rtol=1e-11)
+    np.testing.assert_allclose(residuals.values, old_values, rtol=1e-10, atol=1e-10)

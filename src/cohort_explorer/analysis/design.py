@@ -43,8 +43,13 @@ def term_validity(df: pd.DataFrame, term: Term) -> tuple[np.ndarray, str]:
 
 
 def _dummies(labels: pd.Series, levels: list[str], prefix: str) -> pd.DataFrame:
+    """0/1 column per non-reference level: ``labels == level``, from one hashing of the labels
+    (integer comparisons instead of a string comparison per row and level)."""
+    codes, uniques = pd.factorize(labels.to_numpy(dtype=object))
+    code_of = {label: i for i, label in enumerate(uniques)}
     return pd.DataFrame(
-        {f"{prefix}={level}": (labels == level).to_numpy(float) for level in levels[1:]},
+        {f"{prefix}={level}": (codes == code_of.get(level, -2)).astype(float)
+         for level in levels[1:]},
         index=labels.index,
     )
 

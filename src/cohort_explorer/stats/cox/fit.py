@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cohort_explorer.stats.cox.order import distinct_sorted, time_order
+from cohort_explorer.stats.cox.order import distinct_sorted, rank_codes, time_order
 from cohort_explorer.stats.cox.strata import StratifiedRiskSets
 
 __all__ = ["RiskSets", "two_values", "NewtonFit", "newton_raphson", "iterate", "timefix", "concordance_counts",
@@ -152,6 +152,44 @@ class RiskSets:
             out = out - np.cumsum(late[:, ::-1], axis=1)[:, ::-1][:, 1:]
         return out
 
+    def block_sums(self, eta: np.ndarray) -> EfronBlocks:
+        """Risk ``exp(eta)`` per row; per block the at-risk and deaths' sums of risk and
+        risk * x; per Efron term the denominator (see :meth:`evaluate`)."""
+        risk = np.exp(eta)
+        rows = np.empty((self.xt.shape[0] + 1, self.n))
+        rows[0] = risk
+        np.multiply(self.xt, risk, out=rows[1:])
+        s = self._at_risk_sums(rows)
+        d = np.add.reduceat(rows * self.event, self.starts, axis=1)  # the deaths' sums
+        tb, frac = self.term_block, self.term_fraction
+        return EfronBlocks(risk, s[0], s[1:], d[0], d[1:], s[0][tb] - frac * d[0][tb])
+
+    def _term_sums(self, denom: np.ndarray, weight, power: int) -> tuple[np.ndarray, ...]:
+        """Per block ``sum_l w_l f_l^k / D_l^power`` for k = 0 .. power."""
+        tb, frac = self.term_block, self.term_fraction
+        base = denom ** -power if weight is None else weight * denom ** -power
+        return tuple(np.bincount(tb, weights=base * frac**k if k else base,
+                                 minlength=self.n_blocks) for k in range(power + 1))
+
+    def block_score(self, blocks: EfronBlocks, weight=None) -> np.ndarray:
+        """``sum_l w_l a_l / D_l`` over Efron terms (``a_l = s1 - f_l d1``), per block
+        (shape (p, n_blocks)); sum it over axis 1 for the score's subtracted part."""
+        w1, w2 = self._term_sums(blocks.denom, weight, 1)
+        return blocks.s1 * w1 - blocks.d1 * w2
+
+    def block_information(self, blocks: EfronBlocks, weight=None) -> np.ndarray:
+        """:meth:`information` from the block sums (optional weight per Efron term)."""
+        w1, w2 = self._term_sums(blocks.denom, weight, 1)
+        accumulated = np.cumsum(w1)[self.block]
+        if self.entry_block is not None:  # only the blocks after entry
+            accumulated = accumulated - np.concatenate(([0.0], np.cumsum(w1)))[self.entry_block]
+        row_weight = blocks.risk * (accumulated - self.event * w2[self.block])
+        part1 = (self.xt * row_weight) @ self.x
+        e0, e1, e2 = self._term_sums(blocks.denom, weight, 2)
+        s1, d1 = blocks.s1, blocks.d1
+        cross = (s1 * e1) @ d1.T
+        return part1 - ((s1 * e0) @ s1.T - cross - cross.T + (d1 * e2) @ d1.T)
+
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Efron log partial likelihood, score and information at ``beta``.
 
@@ -163,35 +201,26 @@ class RiskSets:
         scalars are formed per term, (p, blocks) arrays per block.
         """
         eta = self.x @ beta
-        risk = np.exp(eta)
-        rows = np.empty((self.xt.shape[0] + 1, self.n))
-        rows[0] = risk
-        np.multiply(self.xt, risk, out=rows[1:])
-        s = self._at_risk_sums(rows)
-        d = np.add.reduceat(rows * self.event, self.starts, axis=1)  # the deaths' sums
-        tb, frac, blocks = self.term_block, self.term_fraction, self.n_blocks
-        denom = s[0][tb] - frac * d[0][tb]
+        blocks = self.block_sums(eta)
         with np.errstate(divide="ignore", invalid="ignore"):
-            loglik = float(eta[self.is_event].sum() - np.log(denom).sum())
-            inv = 1.0 / denom
-            w1 = np.bincount(tb, weights=inv, minlength=blocks)
-            w2 = np.bincount(tb, weights=frac * inv, minlength=blocks)
-            s1, d1 = s[1:], d[1:]
-            score = self.x_event_sum - (s1 @ w1 - d1 @ w2)
-            accumulated = np.cumsum(w1)[self.block]
-            if self.entry_block is not None:  # only the blocks after entry
-                accumulated = accumulated - np.concatenate(([0.0], np.cumsum(w1)))[
-                    self.entry_block]
-            row_weight = risk * (accumulated - self.event * w2[self.block])
-            part1 = (self.xt * row_weight) @ self.x
-            inv2 = inv * inv
-            e0 = np.bincount(tb, weights=inv2, minlength=blocks)
-            e1 = np.bincount(tb, weights=frac * inv2, minlength=blocks)
-            e2 = np.bincount(tb, weights=frac * frac * inv2, minlength=blocks)
-            cross = (s1 * e1) @ d1.T
-            part2 = (s1 * e0) @ s1.T - cross - cross.T + (d1 * e2) @ d1.T
-            info = part1 - part2
+            loglik = float(eta[self.is_event].sum() - np.log(blocks.denom).sum())
+            score = self.x_event_sum - self.block_score(blocks).sum(axis=1)
+            info = self.block_information(blocks)
         return loglik, score, info
+
+
+@dataclass(frozen=True)
+class EfronBlocks:
+    """:meth:`RiskSets.block_sums`: per row ``risk``; per block of tied times the at-risk sums
+    ``s0`` (n_blocks,), ``s1`` (p, n_blocks) and the deaths' ``d0``, ``d1``; per Efron term
+    the denominator ``denom``."""
+
+    risk: np.ndarray
+    s0: np.ndarray
+    s1: np.ndarray
+    d0: np.ndarray
+    d1: np.ndarray
+    denom: np.ndarray
 
 
 # --------------------------------------------------------------------------- R's linear algebra
@@ -356,13 +385,14 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> t
     prefix of the rows. Each prefix is split into aligned blocks of 2^k rows (as in a Fenwick
     tree); per level k one sort of (block, rank) keys and one ``searchsorted`` of all events
     with bit k in their prefix length count the partners with a smaller or equal predictor.
-    O(n log^2 n), vectorised.
+    The sorted keys of level k are those of level k - 1 with pairs of blocks merged (a stable
+    sort of two sorted runs per block: linear), so the keys cost O(n log n) in all; vectorised.
     """
     n = time.size
-    _, rank = np.unique(lp, return_inverse=True)
-    rank = rank.astype(np.int64).ravel()
+    rank, _ = rank_codes(lp)  # np.unique(lp, return_inverse=True), by hashing
     n_ranks = np.int64(rank.max() + 1)
-    _, time_rank = np.unique(-time, return_inverse=True)
+    ascending, distinct_times = rank_codes(time)
+    time_rank = distinct_times.size - 1 - ascending  # the rank of -time
     # one int64 key: time descending, censored first, then by rank (faster than lexsort)
     order = np.argsort((time_rank.astype(np.int64).ravel() * 2 + (event > 0)) * n_ranks + rank)
     t_sorted, e_sorted, rank = time[order], event[order], rank[order]
@@ -373,12 +403,13 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> t
     prefix = group_start[is_event].astype(np.int64)  # partners = sorted rows before the group
     query = rank[is_event]  # sorted within each group, so the needles below come in runs
     less = less_equal = 0
-    position = np.arange(n, dtype=np.int64)
+    keys = np.arange(n, dtype=np.int64) * n_ranks + rank  # (block of 2^level rows, rank), sorted
     for level in range(max(1, int(n).bit_length())):
+        if level:  # merge pairs of blocks: two sorted runs each, which timsort merges in O(n)
+            keys = np.sort(((keys // n_ranks) >> 1) * n_ranks + keys % n_ranks, kind="stable")
         use = ((prefix >> level) & 1) == 1
         if not use.any():
             continue
-        keys = np.sort((position >> level) * n_ranks + rank)
         block = (prefix[use] >> level) - 1
         needles = np.sort(block * n_ranks + query[use], kind="stable")  # sorted: fast search
         base = int((block << level).sum())

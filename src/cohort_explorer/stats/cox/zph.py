@@ -39,13 +39,32 @@ def km_transform(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None =
     return 1 - before
 
 
-def efron_terms(time, event, x, eta, entry=None):
-    """Risk sets of the centred covariates and Efron's terms at the linear predictor ``eta``
+class EfronTerms:
+    """The centred covariates' risk sets and Efron block sums at the fitted linear predictor,
+    shared by :func:`zph_scores` and :func:`zph_residuals` (one sort, one information)."""
+
+    def __init__(self, time, event, x, eta, entry=None) -> None:
+        self.risk_sets = RiskSets(time, event, x - x.mean(axis=0), entry)
+        self.blocks = self.risk_sets.block_sums(eta[self.risk_sets.order] - eta.mean())
+        self._info = None
+        self._km = None
+
+    def information(self) -> np.ndarray:
+        if self._info is None:
+            self._info = self.risk_sets.block_information(self.blocks)
+        return self._info
+
+    def km_transform(self, time, event, entry=None) -> np.ndarray:
+        if self._km is None:
+            self._km = km_transform(time, event, entry)
+        return self._km
+
+
+def efron_terms(time, event, x, eta, entry=None) -> EfronTerms:
+    """Risk sets of the centred covariates and Efron's sums at the linear predictor ``eta``
     (computed once and passed as ``terms=`` to both :func:`zph_scores` and
     :func:`zph_residuals`, which need the same)."""
-    risk_sets = RiskSets(time, event, x - x.mean(axis=0), entry)
-    risk, denom, xsum = risk_sets.terms(eta[risk_sets.order] - eta.mean())
-    return risk_sets, risk, denom, xsum
+    return EfronTerms(time, event, x, eta, entry)
 
 
 def zph_scores(time: np.ndarray, event: np.ndarray, x: np.ndarray,
@@ -70,17 +89,18 @@ def zph_scores(time: np.ndarray, event: np.ndarray, x: np.ndarray,
     info : ndarray, shape (2p, 2p)
         ``[[I, I_g], [I_g, I_gg]]`` with ``I_g = sum g V``, ``I_gg = sum g^2 V``.
     """
-    transformed = km_transform(time, event, entry)
+    shared = terms or efron_terms(time, event, x, eta, entry)
+    transformed = shared.km_transform(time, event, entry)
     gtime = transformed - transformed[event > 0].mean()
-    risk_sets, risk, denom, xsum = terms or efron_terms(time, event, x, eta, entry)
+    risk_sets, blocks = shared.risk_sets, shared.blocks
     g_block = gtime[risk_sets.order][risk_sets.starts]
     g = g_block[risk_sets.term_block]
     dead = risk_sets.is_event
     score = (g_block[risk_sets.block[dead]][:, None] * risk_sets.x[dead]).sum(axis=0)
-    score -= ((g / denom)[:, None] * xsum).sum(axis=0)
-    i11 = risk_sets.information(risk, denom, xsum)
-    i12 = risk_sets.information(risk, denom, xsum, g)
-    i22 = risk_sets.information(risk, denom, xsum, g * g)
+    score -= risk_sets.block_score(blocks, g).sum(axis=1)
+    i11 = shared.information()
+    i12 = risk_sets.block_information(blocks, g)
+    i22 = risk_sets.block_information(blocks, g * g)
     info = np.block([[i11, i12], [i12.T, i22]])
     return score, info
 
@@ -119,22 +139,20 @@ def zph_residuals(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.nd
     Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on weighted
     residuals. Biometrika 1994;81:515-526.
     """
-    risk_sets, risk, denom, xsum = terms or efron_terms(time, event, x, eta, entry)
-    term_means = xsum / denom[:, None]
-    tb = risk_sets.term_block
-    first = np.flatnonzero(np.concatenate(([True], tb[1:] != tb[:-1])))
-    block_means = np.zeros((risk_sets.n_blocks, x.shape[1]))
-    counts = np.diff(np.append(first, tb.size))
-    block_means[tb[first]] = np.add.reduceat(term_means, first, axis=0) / counts[:, None]
+    shared = terms or efron_terms(time, event, x, eta, entry)
+    risk_sets = shared.risk_sets
+    counts = np.bincount(risk_sets.term_block, minlength=risk_sets.n_blocks)
+    # per block, the mean over its Efron terms of the terms' means a_l / D_l
+    block_means = (risk_sets.block_score(shared.blocks) / np.maximum(counts, 1)).T
     dead = risk_sets.is_event
     schoenfeld = risk_sets.x[dead] - block_means[risk_sets.block[dead]]
-    vmean = risk_sets.information(risk, denom, xsum) / dead.sum()
+    vmean = shared.information() / dead.sum()
     values = np.linalg.solve(vmean, schoenfeld.T).T + coef
     order = risk_sets.order[dead]
     if entry is not None:  # R lists tied events of counting-process data in reverse row order
         listing = np.lexsort((-order, time[order]))
         order, values = order[listing], values[listing]
-    return ZphResiduals(transformed_time=km_transform(time, event, entry)[order],
+    return ZphResiduals(transformed_time=shared.km_transform(time, event, entry)[order],
                         time=time[order], values=values,
                         variance=np.diag(np.linalg.inv(vmean)))
 
