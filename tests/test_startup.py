@@ -64,3 +64,15 @@ def test_a_plain_analysis_never_imports_scipy_stats():
                          cwd=Path(__file__).resolve().parent.parent)
     assert '"cox"' in out.stdout
     assert out.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_the_cli_keeps_freed_memory_on_glibc():
+    """``analyze`` asks glibc to reuse freed blocks (fewer page faults); run in a child process
+    because the setting lasts for the process."""
+    import platform
+
+    code = ("from cohort_explorer.allocator import keep_freed_memory\n"
+            "print(keep_freed_memory())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert out.stdout.strip() == str(expected)

@@ -1,0 +1,37 @@
+"""Keep freed memory in the process for a one-shot command-line analysis (glibc only).
+
+A million-row analysis allocates and frees many arrays of 8-40 MB. glibc serves each such
+block with a fresh ``mmap`` and returns it with ``munmap`` on release, so every temporary array
+is paid again in page faults: about a third of the CPU time of ``cohort-explorer analyze`` on
+a million rows was spent in the kernel. Serving large blocks from the heap and never trimming
+it lets freed blocks be reused; the peak memory does not grow (the same arrays are alive at
+the peak), only the memory is given back at exit instead of at each ``free``. Only the CLI's
+``analyze`` calls this: a long-running server (the app) must return memory.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+__all__ = ["keep_freed_memory"]
+
+_M_TRIM_THRESHOLD = -1  # mallopt parameters of glibc's <malloc.h>
+_M_MMAP_THRESHOLD = -3
+_M_MMAP_MAX = -4
+_LARGE = 1 << 30
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to keep freed memory for reuse; False where that is not possible."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (e.g. musl has no mallopt)
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    return bool(mallopt(_M_MMAP_THRESHOLD, _LARGE) and mallopt(_M_MMAP_MAX, 0)
+                and mallopt(_M_TRIM_THRESHOLD, _LARGE))
