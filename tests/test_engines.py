@@ -253,3 +253,31 @@ def test_duckdb_order_statistics_are_the_sorted_values(tmp_path):
                 k: np.sort(x)[k - 1] for k in positions}
         finally:
             source.close()
+
+
+def test_sampled_ph_test_starts_newton_at_the_full_fit_and_ends_at_the_sample_fit(cohort):
+    """The sample's Cox fit (for the PH test) starts from all rows' coefficients: the same
+    maximum as R's fit from zero, so the same test to the convergence tolerance."""
+    from cohort_explorer.engines.pushdown import _sample, _sample_fit
+    from cohort_explorer.stats.cox import model
+
+    _, path = cohort
+    source = DuckDBSource(path)
+    try:
+        full = analyze_pushdown(source, SPEC)
+        plan = _plan_for(source)
+        sample = _sample(source, plan, len(plan.design()), 100_000, 20_000, 5)
+    finally:
+        source.close()
+    names = [t.term for t in full.cox.terms]
+    design = pd.DataFrame(sample.iloc[:, 3:].to_numpy(), columns=names)
+    warm = _sample_fit(sample, full.cox)
+    cold = model.fit_cox(sample["t"].to_numpy(), sample["e"].to_numpy(), design)
+    assert [t.coef for t in warm.terms] == pytest.approx([t.coef for t in cold.terms], rel=1e-6)
+    assert [t.coef for t in warm.terms] != pytest.approx([t.coef for t in full.cox.terms],
+                                                         rel=1e-3)  # refitted, not reused
+    args = (sample["t"].to_numpy(), sample["e"].to_numpy(), design)
+    ph_warm = model.proportional_hazards_test(*args, warm)
+    ph_cold = model.proportional_hazards_test(*args)
+    assert ph_warm.global_test.statistic == pytest.approx(ph_cold.global_test.statistic,
+                                                          rel=1e-6)

@@ -215,24 +215,56 @@ class Plan:
         """The columns of :meth:`patterns_sql` other than ``r`` and ``n``."""
         return ["t", "e", "g"] + [f"d{k}" for k in range(len(self.design()))]
 
+    def _keys(self) -> tuple[list[tuple[str, str]], list[str]]:
+        """How the patterns table stores the design: (alias, expression over ``base``) of its
+        columns beyond ``r, t, e, g`` — one level code ``c<j>`` per categorical term instead
+        of its indicator columns, ``d<k>`` for a numeric term — and the expression over those
+        columns of each design column ``d0..`` (group indicators from ``g``). Fewer, narrower
+        grouping keys make the one big GROUP BY cheaper."""
+        keys, design, k = [], [], 0
+        if self.group_kind != "none" and len(self.group_labels()) > 1:
+            design += [f"CASE WHEN g = {i} THEN 1.0 ELSE 0.0 END"
+                       for i in range(1, len(self.group_labels()))]
+            k = len(design)
+        for j, term in enumerate(self.terms):
+            if term.kind == "cat":
+                whens = " ".join(f"WHEN {self._in(f'v{j}', raw, f'c{j}_{i}')} THEN {i}"
+                                 for i, (_, raw) in enumerate(term.levels))
+                keys.append((f"c{j}", f"CASE {whens} END"))
+                design += [f"CASE WHEN c{j} = {i} THEN 1.0 ELSE 0.0 END"
+                           for i in range(1, len(term.levels))]
+                k += len(term.levels) - 1
+            else:
+                keys.append((f"d{k}", f"d{k}"))
+                design.append(f"d{k}")
+                k += 1
+        return keys, design
+
     def patterns_sql(self) -> str:
-        """The input of every later query, in one scan: the distinct (reason, group, time,
-        event, design row) combinations with their numbers of rows ``n`` (rows outside the
+        """The input of every later query, in one scan: the distinct (reason, time, event,
+        group, term values) combinations with their numbers of rows ``n`` (rows outside the
         analysis set by reason only). Every later aggregate is a sum over these weighted by
         ``n``; categorical terms, whole-year ages and times in days or tenths of months make
         them far fewer than the rows."""
-        cols = self.columns()
         self.params = {}
-        keyed = ", ".join(["r"] + [f"CASE WHEN r = 0 THEN {c} END AS {c}" for c in cols])
-        key = ", ".join(["r"] + cols)
+        keys, _ = self._keys()
+        cols = [("t", "t"), ("e", "e"), ("g", "g"), *keys]
+        keyed = ", ".join(["r"] + [f"CASE WHEN r = 0 THEN {expr} END AS {alias}"
+                                   for alias, expr in cols])
+        key = ", ".join(["r"] + [alias for alias, _ in cols])
         return (f"{self.base()}, keyed AS (SELECT {keyed} FROM base) "
                 f"SELECT {key}, COUNT(*) AS n FROM keyed GROUP BY {key}")
 
     def _pat(self) -> str:
-        """``WITH pat AS (...)``: the table of :meth:`patterns_sql` when it was kept
-        (``self.patterns``), else the same columns from the rows with ``n`` = 1."""
+        """``WITH pat AS (...)``: ``r, t, e, g, d0.., n`` from the table of
+        :meth:`patterns_sql` when it was kept (``self.patterns``), else from the rows with
+        ``n`` = 1."""
         if self.patterns:
-            return f"WITH pat AS (SELECT * FROM {self.patterns})"
+            params, (_, design) = dict(self.params), self._keys()
+            self.params = params  # the level codes are in the table: no values needed
+            cols = ", ".join(["r", "t", "e", "g", "n"]
+                             + [f"{expr} AS d{k}" for k, expr in enumerate(design)])
+            return f"WITH pat AS (SELECT {cols} FROM {self.patterns})"
         cols = ", ".join(["r"] + self.columns())
         return f"{self.base()}, pat AS (SELECT {cols}, 1 AS n FROM base)"
 
@@ -289,7 +321,7 @@ class Plan:
                 "WHERE r = 0")
 
     def sample_sql(self, rows: int, n: int, seed: int) -> str:
-        """The analysis set's ``n`` rows (sorted) when ``n <= rows``, else a seeded simple
+        """The analysis set's ``n`` rows when ``n <= rows``, else a seeded simple
         random sample of ``rows`` of them: the rows with the smallest hash of (seed, row, copy
         number ``i``) — the same rows on every run and any number of threads. A bound on the
         hash first keeps a little over ``rows`` of them (about ``rows`` + 6 standard
@@ -298,7 +330,7 @@ class Plan:
         inner = self.rows_sql()
         cols = ", ".join(names)
         if n <= rows:
-            return f"SELECT {cols} FROM ({inner}) AS s ORDER BY {cols}"
+            return f"SELECT {cols} FROM ({inner}) AS s"
         share = (rows + 6 * rows**0.5 + 100) / n
         h = self.dialect.row_hash(seed, [*names, "i"])
         return (f"SELECT {cols} FROM (SELECT {cols}, {h} AS h FROM ({inner}) AS s) AS k "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import uuid
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,8 @@ from cohort_explorer.spec.grouping import QUANTILE_KINDS
 from cohort_explorer.spec.terms import parse_covariate
 from cohort_explorer.stats.cox import model as cox_model
 from cohort_explorer.stats.cox.concordance import concordance_counts
-from cohort_explorer.stats.cox.fit import iterate, timefix
+from cohort_explorer.stats.cox.fit import RiskSets, iterate, timefix
+from cohort_explorer.stats.cox.fit import _scaling as fit_scaling
 from cohort_explorer.stats.cox.notices import fit_notices
 from cohort_explorer.stats.km import _fit as km_from_table
 from cohort_explorer.stats.km_core import km_table_from_counts, read_only
@@ -316,6 +318,24 @@ def _sample(source, plan: Plan, p: int, n: int, rows: int, seed: int) -> pd.Data
     return data.astype(float)
 
 
+def _sample_fit(sample: pd.DataFrame, cox):
+    """The Cox model refitted on the sample (as the PH test needs), Newton started from the
+    coefficients of all rows (R ``coxph(init=)``: about half the steps, the same maximum to
+    the convergence tolerance); None (the test refits from zero) unless every term is
+    estimable and the fit converges to finite coefficients."""
+    if not all(t.estimable for t in cox.terms):
+        return None
+    x = sample.iloc[:, 3:].to_numpy()
+    means, scale = fit_scaling(x)
+    fit = iterate(RiskSets(timefix(sample["t"].to_numpy()), sample["e"].to_numpy(),
+                           (x - means) * scale), means, scale,
+                  init=np.array([t.coef for t in cox.terms]))
+    if not fit.converged or fit.rank < x.shape[1] or not np.all(np.isfinite(fit.coef)):
+        return None
+    terms = tuple(replace(t, coef=float(c)) for t, c in zip(cox.terms, fit.coef, strict=True))
+    return cox_model.CoxResult(**{**cox.__dict__, "terms": terms})
+
+
 def _row_level(source, plan, cox, means, names, groups, n, sample_rows, seed):
     """Concordance and PH test on the rows (or a seeded sample of them); note when sampled."""
     sample = _sample(source, plan, len(names), n, sample_rows, seed)
@@ -329,9 +349,9 @@ def _row_level(source, plan, cox, means, names, groups, n, sample_rows, seed):
     ph = None
     if any(t.estimable for t in cox.terms):
         try:
-            ph = cox_model.proportional_hazards_test(time, event, design,
-                                                     cox if len(sample) == n else None,
-                                                     term_groups=groups)
+            ph = cox_model.proportional_hazards_test(
+                time, event, design, cox if len(sample) == n else _sample_fit(sample, cox),
+                term_groups=groups)
         except (ColumnError, OptionError, np.linalg.LinAlgError):
             ph = None
     note = [] if len(sample) == n else [Notice(

@@ -140,10 +140,11 @@ class SparkSource:
         return self.spark.sql(sql, args=params or {}).toPandas()
 
     def materialize(self, name: str, sql: str, params: dict, width: int) -> str | None:
-        """The query's result cached (memory, then Spark's local dirs) under a temporary view
-        ``name`` of this session; dropped by :meth:`close`."""
-        frame = self.spark.sql(sql, args=params or {}).cache()
-        frame.count()
+        """The query's result computed once and kept (memory, then Spark's local dirs) under a
+        temporary view ``name`` of this session; dropped by :meth:`close`. A local checkpoint,
+        not ``cache()``: the view of a cached parameterised query is not matched to its cache,
+        so every later query would recompute it from the source."""
+        frame = self.spark.sql(sql, args=params or {}).localCheckpoint(eager=True)
         frame.createOrReplaceTempView(name)
         self._cached.append((name, frame))
         return self.dialect.quote(name)
@@ -157,9 +158,8 @@ class SparkSource:
                 for f in schema.fields}
 
     def close(self) -> None:
-        for name, frame in self._cached:
+        for name, _ in self._cached:  # the checkpoint's blocks go with the last reference
             self.spark.catalog.dropTempView(name)
-            frame.unpersist()
         self._cached = []
 
 
@@ -187,6 +187,7 @@ def _local_session(builder_cls):
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")  # the sample, columnar
             .getOrCreate())
 
 

@@ -333,12 +333,13 @@ def newton_raphson(time: np.ndarray, event: np.ndarray, x: np.ndarray,
     return iterate(risk_sets, means, scale, max_iter)
 
 
-def iterate(risk_sets, means: np.ndarray, scale: np.ndarray, max_iter: int = ITER_MAX
-            ) -> NewtonFit:
+def iterate(risk_sets, means: np.ndarray, scale: np.ndarray, max_iter: int = ITER_MAX,
+            init: np.ndarray | None = None) -> NewtonFit:
     """R ``coxfit6``'s Newton-Raphson on anything with ``evaluate(beta) -> (loglik, score,
-    information)`` of the centred and scaled covariates (in memory, or SQL aggregates)."""
+    information)`` of the centred and scaled covariates (in memory, or SQL aggregates).
+    ``init``: starting coefficients (R ``coxph(init=)``; ``loglik_null`` is then at ``init``)."""
     p = means.size
-    beta = np.zeros(p)
+    beta = np.zeros(p) if init is None else np.asarray(init, dtype=float) / scale
     loglik_null, score, info = risk_sets.evaluate(beta)
     factor, rank = cholesky2(info, TOLER_CHOL)
     new_beta = beta + chsolve2(factor, score)
