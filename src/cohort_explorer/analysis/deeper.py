@@ -18,10 +18,12 @@ from cohort_explorer.analysis.analysis_set import AnalysisSet, analysis_set, gro
 from cohort_explorer.analysis.design import build_design
 from cohort_explorer.analysis.prediction_input import predict_patient
 from cohort_explorer.analysis.stratify import Grouping, group_rows, numeric_column
+from cohort_explorer.blas import one_blas_thread
 from cohort_explorer.errors import CohortError, OptionError
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.terms import Term, parse_covariate
 from cohort_explorer.stats.cox import fit_cox
+from cohort_explorer.stats.cox.refit import SortedCohort
 from cohort_explorer.stats.cut_explorer import DEFAULT_SEED, bootstrap_cutpoint, candidate_hrs
 from cohort_explorer.stats.landmark_diff import landmark_differences
 from cohort_explorer.stats.screen import ScreenRow, bh_adjust
@@ -81,7 +83,7 @@ def _spline(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term]):
 
 
 def _subgroup(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term], grouping: Grouping,
-              text: str):
+              text: str, cohort: SortedCohort):
     if len(grouping.labels) < 2:
         raise OptionError("--subgroups compares the groups within subgroups: give a "
                           "--group-by with at least two groups")
@@ -102,7 +104,8 @@ def _subgroup(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term], grouping
     cov = _covariate_design(data, terms, sspec.column)
     return subgroup_forest(aset.time[present], aset.event[present], grouping.codes[present],
                            grouping.labels, grouping.column, sub.codes, sub.labels, sspec.column,
-                           cov, conf_level=spec.conf_level)
+                           cov, conf_level=spec.conf_level,
+                           cohort=cohort if present.all() else cohort.subset(present))
 
 
 def _screen(df: pd.DataFrame, spec: AnalysisSpec) -> tuple[ScreenRow, ...]:
@@ -129,7 +132,15 @@ def _screen(df: pd.DataFrame, spec: AnalysisSpec) -> tuple[ScreenRow, ...]:
 def deeper_analyses(df: pd.DataFrame, aset: AnalysisSet, spec: AnalysisSpec,
                     terms: list[Term], grouping: Grouping, natural: tuple[str, ...],
                     groups, found, progress=None) -> dict[str, Any]:
-    """The optional parts of the result (``None`` when not asked) and their warnings."""
+    """The optional parts of the result (``None`` when not asked) and their warnings.
+
+    Their many Cox refits run with BLAS on one thread (:mod:`cohort_explorer.blas`).
+    """
+    with one_blas_thread():
+        return _deeper(df, aset, spec, terms, grouping, natural, groups, found, progress)
+
+
+def _deeper(df, aset, spec, terms, grouping, natural, groups, found, progress):
     asked = [name for name, on in (("--spline", spec.spline), ("--subgroups", spec.subgroups),
                                    ("--screen", spec.screen), ("--predict", spec.predict),
                                    ("--strata", spec.strata)) if on]
@@ -142,8 +153,12 @@ def deeper_analyses(df: pd.DataFrame, aset: AnalysisSet, spec: AnalysisSpec,
                                                         spec.conf_level)
                                    if spec.landmarks and len(groups) > 1 else None)
     out["spline"] = _spline(aset, spec, terms) if spec.spline else None
-    out["subgroups"] = (tuple(_subgroup(aset, spec, terms, grouping, s) for s in spec.subgroups)
-                        if spec.subgroups else None)
+    if spec.subgroups:  # one time sort of the analysis set for every subgroup variable
+        cohort = SortedCohort(aset.time, aset.event)
+        out["subgroups"] = tuple(_subgroup(aset, spec, terms, grouping, s, cohort)
+                                 for s in spec.subgroups)
+    else:
+        out["subgroups"] = None
     out["screen"] = _screen(df, spec) if spec.screen else None
     out["prediction"] = None
     if spec.predict:

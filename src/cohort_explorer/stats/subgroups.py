@@ -85,10 +85,14 @@ def interaction_test(time, event, g_design: pd.DataFrame, s_design: pd.DataFrame
     """
     event = np.asarray(event, dtype=float)
     cohort = SortedCohort(time, event) if cohort is None else cohort
-    g = g_design.to_numpy(dtype=float)
-    s = s_design.to_numpy(dtype=float)
+    return _interaction(cohort, event, g_design.to_numpy(dtype=float),
+                        s_design.to_numpy(dtype=float), cov.to_numpy(dtype=float))
+
+
+def _interaction(cohort: SortedCohort, event: np.ndarray, g: np.ndarray, s: np.ndarray,
+                 cov: np.ndarray) -> TestStatistic | None:
     products = (g[:, :, None] * s[:, None, :]).reshape(g.shape[0], -1)
-    main, _ = _varying(np.column_stack([g, s, cov.to_numpy(dtype=float)]),
+    main, _ = _varying(np.column_stack([g, s, cov]),
                        list(range(g.shape[1] + s.shape[1] + cov.shape[1])))
     inter, _ = _varying(products, list(range(products.shape[1])))
     if event.sum() == 0 or main.shape[1] == 0:
@@ -107,14 +111,14 @@ def interaction_test(time, event, g_design: pd.DataFrame, s_design: pd.DataFrame
                          p=float(chi2_sf(statistic, df)))
 
 
-def _dummies(codes: np.ndarray, labels: tuple[str, ...], prefix: str, index) -> pd.DataFrame:
-    return pd.DataFrame({f"{prefix}={label}": (codes == i).astype(float)
-                         for i, label in enumerate(labels) if i > 0}, index=index)
+def _dummies(codes: np.ndarray, count: int) -> np.ndarray:
+    """0/1 columns of levels 1 .. count-1 (level 0 is the reference)."""
+    return (codes[:, None] == np.arange(1, count)[None, :]).astype(float)
 
 
 def subgroup_forest(time, event, g_codes, g_labels, g_column: str, s_codes, s_labels,
                     s_column: str, cov: pd.DataFrame | None = None, *,
-                    conf_level: float = 0.95) -> Subgroup:
+                    conf_level: float = 0.95, cohort: SortedCohort | None = None) -> Subgroup:
     """The grouping's HR per level of S, and the interaction LR test.
 
     Parameters
@@ -127,18 +131,18 @@ def subgroup_forest(time, event, g_codes, g_labels, g_column: str, s_codes, s_la
         The subgroup variable, coded like a grouping (at least two levels).
     cov : DataFrame, optional
         Adjustment columns (the covariates other than S), one column per coefficient.
-
-    All models share one time-sorted copy of the rows (:class:`SortedCohort`).
+    cohort : SortedCohort, optional
+        These rows already sorted (``SortedCohort(time, event)``, e.g. a subset of the
+        analysis set's); every model here refits them without another sort.
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=float)
     g_codes, s_codes = np.asarray(g_codes), np.asarray(s_codes)
-    index = pd.RangeIndex(time.size)
-    cov = pd.DataFrame(index=index) if cov is None else cov.reset_index(drop=True)
-    cov_x, cov_names = cov.to_numpy(dtype=float), [str(c) for c in cov.columns]
-    g_design = _dummies(g_codes, g_labels, g_column, index)
-    g_x, g_names = g_design.to_numpy(dtype=float), list(g_design.columns)
-    cohort = SortedCohort(time, event)
+    cov_x = np.empty((time.size, 0)) if cov is None else cov.to_numpy(dtype=float)
+    cov_names = [] if cov is None else [str(c) for c in cov.columns]
+    g_x = _dummies(g_codes, len(g_labels))
+    g_names = [f"{g_column}={label}" for label in g_labels[1:]]
+    cohort = SortedCohort(time, event) if cohort is None else cohort
     levels = []
     for k, label in enumerate(s_labels):
         rows = s_codes == k
@@ -146,6 +150,5 @@ def subgroup_forest(time, event, g_codes, g_labels, g_column: str, s_codes, s_la
             level=str(label), n=int(rows.sum()), events=int(event[rows].sum()),
             terms=_level_terms(cohort.subset(rows), event[rows], g_x[rows], g_names,
                                cov_x[rows], cov_names, conf_level)))
-    s_design = _dummies(s_codes, s_labels, s_column, index)
-    interaction = interaction_test(time, event, g_design, s_design, cov, cohort=cohort)
+    interaction = _interaction(cohort, event, g_x, _dummies(s_codes, len(s_labels)), cov_x)
     return Subgroup(variable=s_column, interaction=interaction, levels=tuple(levels))

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cohort_explorer.stats.cox.fit import ITER_MAX, NewtonFit, _scaling, iterate, timefix
+from cohort_explorer.stats.cox.order import time_order
 
 __all__ = ["SortedCohort", "BlockRiskSets"]
 
@@ -46,7 +47,7 @@ class SortedCohort:
 
     def __init__(self, time, event) -> None:
         raw = np.asarray(time, dtype=float)
-        order = np.argsort(raw, kind="stable")
+        order = time_order(raw).order  # np.argsort(raw, kind="stable"), by hashing
         self._setup(order, raw[order], np.asarray(event, dtype=float)[order])
 
     @classmethod
@@ -105,16 +106,22 @@ class SortedCohort:
         return BlockRiskSets(self, x_sorted)
 
     def _merge(self, x_sorted: np.ndarray) -> tuple[SortedCohort, np.ndarray] | None:
-        """Rows of equal block, event and design row as one weighted row (None: few merge)."""
+        """Rows of equal block, event and design row as one weighted row (None: few merge).
+
+        Design rows are told apart by one hashed number per row (a fixed random combination
+        of the columns), then checked: rows that share a number but differ are never merged
+        (nothing is merged then).
+        """
         limit = MERGE_SHARE * self.n
-        key = self.block.astype(np.int64) * 2 + (self.event > 0)
-        size = 2 * self.n_blocks  # the range of key, kept within int64
-        for column in x_sorted.T:
-            codes, values = pd.factorize(column)
-            size *= values.size
-            if values.size > limit or size > 2**62:
-                return None
-            key = key * values.size + codes
+        mix = np.random.default_rng(20170101).uniform(1.0, 2.0, x_sorted.shape[1])
+        row_codes, rows = pd.factorize(x_sorted @ mix)
+        if rows.size > limit:
+            return None
+        first_of_code = np.flatnonzero(row_codes > np.concatenate(
+            ([-1], np.maximum.accumulate(row_codes)[:-1])))
+        if not np.array_equal(x_sorted, x_sorted[first_of_code][row_codes]):
+            return None  # two different rows share a number: keep every row
+        key = (self.block.astype(np.int64) * 2 + (self.event > 0)) * rows.size + row_codes
         codes, values = pd.factorize(key)  # codes in order of first appearance
         if values.size > limit:
             return None
