@@ -33,9 +33,8 @@ def test_fit_equals_newton_raphson(design):
     x = np.column_stack([dummies, sex]) if design == "dummies" else np.column_stack(
         [dummies, age])
     cohort = SortedCohort(time, event)
-    merged = cohort.risk_sets(x).c
-    assert (merged.n <= 29 * 2 * 6) == (design == "dummies")  # times x event x patterns
-    assert merged.events == int(event.sum())
+    rows = cohort.design_rows(x)
+    assert (rows <= 29 * 2 * 6) == (design == "dummies")  # times x event x patterns
     ours = cohort.fit(x)
     ref = newton_raphson(timefix(time), event, x)
     assert ours.iterations == ref.iterations and ours.converged
@@ -44,6 +43,19 @@ def test_fit_equals_newton_raphson(design):
     assert ours.loglik == pytest.approx(ref.loglik, rel=1e-12)
     assert ours.loglik_null == pytest.approx(ref.loglik_null, rel=1e-12)
     assert cohort.null_loglik() == pytest.approx(ref.loglik_null, rel=1e-12)
+
+
+def test_rows_alike_given_by_codes_or_not_merged_give_the_same_fit():
+    time, event, dummies, sex, age = _data(n=2000)
+    x = np.column_stack([dummies, sex])
+    codes = (dummies @ [1, 2]).astype(int) * 2 + sex.astype(int)  # the 6 design rows
+    cohort = SortedCohort(time, event)
+    assert cohort.design_rows(x, alike=codes) == cohort.design_rows(x) < 29 * 2 * 6 + 1
+    ref = newton_raphson(timefix(time), event, x)
+    for fit in (cohort.fit(x, alike=codes), cohort.fit(x, merge=False)):
+        npt.assert_allclose(fit.coef, ref.coef, rtol=1e-10)
+        npt.assert_allclose(fit.var, ref.var, rtol=1e-10)
+        assert fit.loglik == pytest.approx(ref.loglik, rel=1e-12)
 
 
 def test_subset_equals_a_fit_on_those_rows():

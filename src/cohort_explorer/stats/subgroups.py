@@ -51,8 +51,8 @@ def _varying(x: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
 
 
 def _level_terms(cohort: SortedCohort, event, g: np.ndarray, g_names: list[str],
-                 cov: np.ndarray, cov_names: list[str], conf_level: float
-                 ) -> tuple[CoxTerm, ...]:
+                 cov: np.ndarray, cov_names: list[str], conf_level: float,
+                 g_codes: np.ndarray) -> tuple[CoxTerm, ...]:
     """``fit_cox`` of the varying group dummies + covariates on one level (its terms only)."""
     if event.sum() == 0:
         return tuple(_not_estimable(n, "no events in this subgroup") for n in g_names)
@@ -64,8 +64,8 @@ def _level_terms(cohort: SortedCohort, event, g: np.ndarray, g_names: list[str],
     cov_used, cov_used_names = _varying(cov, cov_names)
     x = np.column_stack([g_used, cov_used])
     names = used + [f"covariate {n}" for n in cov_used_names]
-    with np.errstate(all="ignore"):
-        fit = cohort.fit(x)
+    with np.errstate(all="ignore"):  # the group codes tell equal rows apart when alone
+        fit = cohort.fit(x, alike=None if cov_used_names else g_codes)
     reasons = not_estimable_reasons(fit, x, event, names, {"group": used})
     found = {t.term: t for t in coef_terms(fit, names, reasons, conf_level)}
     return tuple(found[n] if n in found else _not_estimable(n, absent[n]) for n in g_names)
@@ -90,7 +90,7 @@ def interaction_test(time, event, g_design: pd.DataFrame, s_design: pd.DataFrame
 
 
 def _interaction(cohort: SortedCohort, event: np.ndarray, g: np.ndarray, s: np.ndarray,
-                 cov: np.ndarray) -> TestStatistic | None:
+                 cov: np.ndarray, alike: np.ndarray | None = None) -> TestStatistic | None:
     products = (g[:, :, None] * s[:, None, :]).reshape(g.shape[0], -1)
     main, _ = _varying(np.column_stack([g, s, cov]),
                        list(range(g.shape[1] + s.shape[1] + cov.shape[1])))
@@ -99,10 +99,11 @@ def _interaction(cohort: SortedCohort, event: np.ndarray, g: np.ndarray, s: np.n
         return None
     full = np.column_stack([main, inter])
     with np.errstate(all="ignore"):  # a runaway interaction coefficient overflows exp()
-        fit_main = cohort.fit(main)
-        fit_full = cohort.fit(full, init=np.r_[fit_main.coef, np.zeros(inter.shape[1])])
+        fit_main = cohort.fit(main, alike=alike)
+        fit_full = cohort.fit(full, init=np.r_[fit_main.coef, np.zeros(inter.shape[1])],
+                              alike=alike)
         if not fit_full.converged or np.any(infinite_rule(fit_full)):
-            fit_full = cohort.fit(full)
+            fit_full = cohort.fit(full, alike=alike)
     df = _df(fit_full, full.shape[1]) - _df(fit_main, main.shape[1])
     if df <= 0:
         return None
@@ -149,6 +150,8 @@ def subgroup_forest(time, event, g_codes, g_labels, g_column: str, s_codes, s_la
         levels.append(SubgroupLevel(
             level=str(label), n=int(rows.sum()), events=int(event[rows].sum()),
             terms=_level_terms(cohort.subset(rows), event[rows], g_x[rows], g_names,
-                               cov_x[rows], cov_names, conf_level)))
-    interaction = _interaction(cohort, event, g_x, _dummies(s_codes, len(s_labels)), cov_x)
+                               cov_x[rows], cov_names, conf_level, g_codes[rows])))
+    alike = None if cov_names else g_codes * len(s_labels) + s_codes  # G x S cells
+    interaction = _interaction(cohort, event, g_x, _dummies(s_codes, len(s_labels)), cov_x,
+                               alike)
     return Subgroup(variable=s_column, interaction=interaction, levels=tuple(levels))

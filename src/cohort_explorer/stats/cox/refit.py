@@ -96,43 +96,48 @@ class SortedCohort:
         order = (np.cumsum(rows) - 1)[self.order[kept]]
         return SortedCohort._sorted(order, self.raw[kept], self.event[kept])
 
-    def risk_sets(self, x: np.ndarray) -> BlockRiskSets:
-        """Risk sets of the design ``x`` (rows in the original order, centred and scaled);
-        equal rows merged when that pays."""
-        x_sorted = np.asarray(x, dtype=float).reshape(self.n, -1)[self.order]
-        merged = self._merge(x_sorted) if self.weight is None else None
-        if merged is not None:
-            return BlockRiskSets(*merged)
-        return BlockRiskSets(self, x_sorted)
-
-    def _merge(self, x_sorted: np.ndarray) -> tuple[SortedCohort, np.ndarray] | None:
-        """Rows of equal block, event and design row as one weighted row (None: few merge).
-
-        Design rows are told apart by one hashed number per row (a fixed random combination
-        of the columns), then checked: rows that share a number but differ are never merged
-        (nothing is merged then).
-        """
+    def _row_codes(self, x: np.ndarray, alike) -> tuple[np.ndarray, int] | None:
+        """A code per row (original order), equal exactly for equal design rows, and the
+        number of codes; None when the rows are not worth merging."""
         limit = MERGE_SHARE * self.n
-        mix = np.random.default_rng(20170101).uniform(1.0, 2.0, x_sorted.shape[1])
-        row_codes, rows = pd.factorize(x_sorted @ mix)
+        if alike is not None:
+            codes = np.asarray(alike, dtype=np.int64)
+            return codes, int(codes.max()) + 1 if codes.size else 0
+        # one hashed number per row (a fixed random combination of the columns), checked:
+        # rows that share a number but differ are never merged (nothing is merged then)
+        mix = np.random.default_rng(20170101).uniform(1.0, 2.0, x.shape[1])
+        codes, rows = pd.factorize(x @ mix)
         if rows.size > limit:
             return None
-        first_of_code = np.flatnonzero(row_codes > np.concatenate(
-            ([-1], np.maximum.accumulate(row_codes)[:-1])))
-        if not np.array_equal(x_sorted, x_sorted[first_of_code][row_codes]):
-            return None  # two different rows share a number: keep every row
-        key = (self.block.astype(np.int64) * 2 + (self.event > 0)) * rows.size + row_codes
-        codes, values = pd.factorize(key)  # codes in order of first appearance
-        if values.size > limit:
+        first = np.flatnonzero(codes > np.concatenate(([-1], np.maximum.accumulate(codes)[:-1])))
+        if not np.array_equal(x, x[first][codes]):
             return None
-        seen = np.concatenate(([-1], np.maximum.accumulate(codes)[:-1]))
-        first = np.flatnonzero(codes > seen)
-        counts = np.bincount(codes).astype(float)
+        return codes, rows.size
+
+    def _merge(self, x: np.ndarray, alike) -> tuple[SortedCohort, np.ndarray] | None:
+        """Rows of equal block, event and design row as one weighted row: the merged cohort
+        and the original row of each of its rows (None: few rows would merge)."""
+        found = self._row_codes(x, alike)
+        if found is None:
+            return None
+        codes, size = found
+        key = (self.block.astype(np.int64) * 2 + (self.event > 0)) * size + codes[self.order]
+        merged, values = pd.factorize(key)  # codes in order of first appearance
+        if values.size > MERGE_SHARE * self.n:
+            return None
+        first = np.flatnonzero(merged > np.concatenate(([-1], np.maximum.accumulate(merged)[:-1])))
+        counts = np.bincount(merged).astype(float)
         cohort = SortedCohort._sorted(None, self.raw[first], self.event[first], counts,
                                       self.time[first])
-        return cohort, x_sorted[first]
+        return cohort, self.order[first]
 
-    def fit(self, x, *, init: np.ndarray | None = None, max_iter: int = ITER_MAX) -> NewtonFit:
+    def design_rows(self, x, alike=None) -> int:
+        """How many rows a fit of the design ``x`` works on (after merging equal rows)."""
+        merged = self._merge(np.asarray(x, dtype=float).reshape(self.n, -1), alike)
+        return self.n if merged is None else merged[0].n
+
+    def fit(self, x, *, init: np.ndarray | None = None, max_iter: int = ITER_MAX,
+            alike=None, merge: bool = True) -> NewtonFit:
         """R ``coxfit6`` on the design ``x`` (n, p), original order; Efron ties.
 
         ``init`` (original scale) starts the iterations there instead of at 0, as R's
@@ -140,10 +145,18 @@ class SortedCohort:
         where only the maximised log-likelihood is needed (it agrees to ~1e-10; the
         coefficients only to the convergence tolerance), and refit from 0 when the fit does
         not converge (R's path from 0 decides where a runaway coefficient stops).
+        ``alike``: a code per row that is equal exactly when the design rows are (e.g. the
+        group codes of a dummy design), so that equal rows are found without looking;
+        ``merge=False`` skips looking (a continuous column: no two rows alike).
         """
         x = np.asarray(x, dtype=float).reshape(self.n, -1)
-        means, scale = _scaling(x)
-        risk_sets = self.risk_sets((x - means) * scale)
+        means, scale = _scaling(x)  # R's centring and scaling, on every row
+        merged = self._merge(x, alike) if merge else None
+        if merged is None:
+            risk_sets = BlockRiskSets(self, ((x - means) * scale)[self.order])
+        else:
+            cohort, rows = merged
+            risk_sets = BlockRiskSets(cohort, (x[rows] - means) * scale)
         if init is None:
             return iterate(risk_sets, means, scale, max_iter)
         start = np.asarray(init, dtype=float) / scale
