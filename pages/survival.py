@@ -23,6 +23,7 @@ from pages._common import (
     warnings_box,
 )
 from pages._competing import competing_controls, competing_section, entry_notice
+from pages._figure_cache import cached_figure
 from pages._figures import (
     display_scale,
     display_unit,
@@ -230,10 +231,15 @@ def _result_sections(result, choice, options, endpoint, done: bool = True):
                        show_ci=options["show_ci"])
     # As wide as the table up to 1440 px (a 1920 screen); the legend is laid out for 1000 px,
     # the plot area's height for 1440 (plots.PLOT_ASPECT of the width: never flat).
+    # built once per session and choice (plotly construction is a good part of a rerun)
+    figure = cached_figure(
+        "km", (repr(result.spec), endpoint["name"], choice.description, options["show_ci"],
+               phone, result.cox is not None, display_unit(), display_scale()),
+        lambda: build(width_hint=360 if phone else 1000,
+                      height_for_width=None if phone else CHART_MAX_WIDTH,
+                      font_size=13 if phone else 17))
     with st.container(width=CHART_MAX_WIDTH if not phone else "stretch", key="km_chart_box"):
-        st.plotly_chart(build(width_hint=360 if phone else 1000,
-                              height_for_width=None if phone else CHART_MAX_WIDTH,
-                              font_size=13 if phone else 17),
+        st.plotly_chart(figure,
                         config={**plots.PLOTLY_CONFIG, "displayModeBar": not phone},
                         theme=None, key="km_chart",
                         alt=f"Kaplan–Meier curves of {endpoint['name']} with numbers at risk")
