@@ -31,6 +31,13 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SPLITS = ("Q1 vs rest", "Quartiles", "Median split", "Tertiles")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): the server's work, which on a
+    shared machine varies much less with the load than wall time does."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def settled(page) -> None:
     from playwright.sync_api import expect
 
@@ -107,14 +114,17 @@ def main() -> None:
                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 runs = Runs(page)
+                cpu = cpu_seconds(server.pid)
                 start = time.perf_counter()
                 page.goto(f"http://127.0.0.1:{port}/")
                 expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(
                     timeout=120_000)
                 settled(page)
                 first = time.perf_counter() - start
-                print(f"first page of a fresh server: {first:.2f} s (target <= 3 s)")
+                print(f"first page of a fresh server: {first:.2f} s (target <= 3 s); server CPU "
+                      f"{cpu_seconds(server.pid) - cpu:.2f} s")
 
+                cpu = cpu_seconds(server.pid)
                 start = time.perf_counter()
                 page.get_by_test_id("stFileUploader").locator("input[type=file]") \
                     .set_input_files(str(csv))
@@ -126,29 +136,35 @@ def main() -> None:
                 chart = page.get_by_test_id("stPlotlyChart").first
                 expect(chart.locator(".main-svg").first).to_be_visible(timeout=300_000)
                 upload = time.perf_counter() - start
+                upload_cpu = cpu_seconds(server.pid) - cpu
                 expect(page.get_by_text("Hazard ratios against").first).to_be_visible(
                     timeout=300_000)
                 settled(page)
                 whole = time.perf_counter() - start
                 print(f"upload of {csv.stat().st_size / 2**20:.0f} MB ({args.rows:,} rows) to a "
-                      f"drawn KM: {upload:.2f} s (target <= 8 s); page complete with the Cox "
-                      f"model: {whole:.2f} s")
+                      f"drawn KM: {upload:.2f} s (target <= 8 s; server CPU {upload_cpu:.2f} s); "
+                      f"page complete with the Cox model: {whole:.2f} s (server CPU "
+                      f"{cpu_seconds(server.pid) - cpu:.2f} s)")
 
                 open_panel(page)
-                times = []
+                times, cpus = [], []
                 for i in range(args.repeat * len(SPLITS)):
                     split = SPLITS[i % len(SPLITS)]
                     before = runs.finished
+                    cpu = cpu_seconds(server.pid)
                     start = time.perf_counter()
                     choose(page, "Split", split)
                     runs.after(page, before)
                     settled(page)
                     expect(chart.locator(".main-svg").first).to_be_visible()
                     times.append(time.perf_counter() - start)
+                    cpus.append(cpu_seconds(server.pid) - cpu)
                 print(f"Survival rerun after changing the split, {args.rows:,} rows: median "
                       f"{statistics.median(times):.2f} s, max {max(times):.2f} s "
                       f"(target <= 1 s; first round includes cache misses: "
-                      f"{', '.join(f'{t:.2f}' for t in times[:len(SPLITS)])})")
+                      f"{', '.join(f'{t:.2f}' for t in times[:len(SPLITS)])}); server CPU median "
+                      f"{statistics.median(cpus):.2f} s, first round "
+                      f"{', '.join(f'{t:.2f}' for t in cpus[:len(SPLITS)])}")
                 browser.close()
         finally:
             stop_server(server)
