@@ -17,15 +17,17 @@ def fingerprint() -> str | None:
     return st.session_state.get("data_digest")
 
 
-def r_script_zip(df, km_result, hr_result, stem: str, digest: str | None) -> bytes:
-    """The R script and its CSV file(s) in one ZIP."""
+def r_script_zip(df, km_result, hr_result, stem: str, digest: str | None,
+                 extra: tuple = ()) -> bytes:
+    """The R script and its CSV file(s) in one ZIP (``extra``: the report's other analyses,
+    ``[(title, spec, result, kind)]``, see ``present.rscript.r_script_files``)."""
     from cohort_explorer.present.rscript import r_script_files
 
     cox = None
     if hr_result is not None and hr_result.cox is not None and hr_result.spec is not None:
         cox = (hr_result.spec, hr_result)
     files = r_script_files(df, km_result.spec, km_result, stem=stem,
-                           dataset_sha256=digest, cox=cox)
+                           dataset_sha256=digest, cox=cox, extra=extra)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
@@ -33,7 +35,7 @@ def r_script_zip(df, km_result, hr_result, stem: str, digest: str | None) -> byt
     return buffer.getvalue()
 
 
-def r_script_download(df, km_result, hr_result) -> None:
+def r_script_download(df, km_result, hr_result, extra: tuple = ()) -> None:
     digest = fingerprint()  # read now: the download callback runs outside the page
     st.subheader("Reproduce in R")
     st.markdown("An R script and the analysis set it reads (numbers only: no identifiers or "
@@ -41,7 +43,8 @@ def r_script_download(df, km_result, hr_result) -> None:
                 "survival package recomputes every number of this report, prints it beside "
                 "the app's value and stops with an error if any differs.")
     st.download_button("Download the R script and its data (.zip)",
-                       lambda: r_script_zip(df, km_result, hr_result, "cohort-analysis", digest),
+                       lambda: r_script_zip(df, km_result, hr_result, "cohort-analysis", digest,
+                                            tuple(extra)),
                        file_name="cohort-analysis-R.zip", mime="application/zip",
                        key="report_r_zip", on_click="ignore")
     if digest:

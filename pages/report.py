@@ -24,7 +24,7 @@ from pages._figures import (
     endpoint_of,
     session_figures,
 )
-from pages._report_deeper import deeper_parts
+from pages._report_deeper import deeper_parts, deeper_r_parts
 from pages._review import fingerprint, r_script_download
 
 from cohort_explorer.analysis.model_rows import model_rows
@@ -195,5 +195,9 @@ else:
         _figure_previews(figures)
         _table_downloads(km_result, hr_result)
         _patient_download()
-        r_script_download(dataset(), km_result, hr_result)
+        try:
+            extra = deeper_r_parts(km_result, hr_result)
+        except CohortError:  # already said above, with the report's deeper parts
+            extra = []
+        r_script_download(dataset(), km_result, hr_result, extra)
 end_page()

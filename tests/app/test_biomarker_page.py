@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
+import zipfile
+
 import pytest
 from pages._widgets import column_key
 from tests.app.apptest import page, plain, run, spy_downloads, start
+from tests.conftest import require_r
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +127,7 @@ def test_survival_page_shows_landmark_differences():
     assert list(table["Landmark"]) == ["36 months"] * 3
 
 
-def test_report_carries_the_deeper_analyses(monkeypatch):
+def test_report_carries_the_deeper_analyses(monkeypatch, tmp_path):
     downloads = spy_downloads(monkeypatch)
     at = page(start(), "pages/biomarker.py")
     at.number_input(key="bio_boot_b").set_value(100)
@@ -140,6 +145,22 @@ def test_report_carries_the_deeper_analyses(monkeypatch):
                  "Subgroup forest", "Interaction p", "Univariable screen", "BH q",
                  "Survival differences at the landmarks"):
         assert text in html, text
+    # the report's R script recomputes these too, each from its own analysis set
+    with zipfile.ZipFile(io.BytesIO(downloads["cohort-analysis-R.zip"]())) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path)
+    assert {"cohort-analysis/cohort-analysis-1-data.csv",
+            "cohort-analysis/cohort-analysis-5-screen-data.csv"} <= names
+    rscript = require_r("survival", "maxstat", "rms")
+    done = subprocess.run([rscript, "cohort-analysis.R"], cwd=tmp_path / "cohort-analysis",
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for text in ("Biomarker cut point optimal cut point",
+                 "Biomarker cut point bootstrap of the cut point: every selected cut",
+                 "Biomarker spline spline HR", "HR per quartile ikzf1=Q2 (coef",
+                 "Subgroup forest subgroup", "Univariable screen screen: BH q-values"):
+        assert text in done.stdout, text
+    assert "DIFFERS" not in done.stdout
 
 
 def test_strata_over_the_level_cap_is_a_clear_message_and_the_page_recovers(monkeypatch):

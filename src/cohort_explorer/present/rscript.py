@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,7 +45,9 @@ __all__ = ["RPart", "r_script", "r_script_files", "write_r_script"]
 class RPart:
     """One analysis of the script: its title, result, analysis set and CSV file name.
 
-    ``cox_only`` checks only the Cox model (the report's model from the Hazard ratios page).
+    ``cox_only`` checks only the Cox model (the report's model from the Hazard ratios page);
+    ``deeper_only`` only the optimal cut, spline, subgroup forest, screen, prediction and
+    bootstrap (another page's analysis whose survival curves the script checks elsewhere).
     ``screen`` is the univariable screen's own table (its terms' complete cases), read from
     ``screen_csv``.
     """
@@ -55,6 +58,7 @@ class RPart:
     csv_name: str
     cox_only: bool = False
     screen: ScreenFrame | None = None
+    deeper_only: bool = False
     screen_csv: str = ""
 
 
@@ -187,7 +191,7 @@ def _part_code(number: int, part: RPart) -> list[str]:
              f"labels <- {r_strings(frame.labels)}",
              f"coefficients <- {r_strings(frame.coefficients)}",
              "terms <- list(" + ", ".join(r_integers(t) for t in frame.terms) + ")"]
-    if not part.cox_only:
+    if not part.cox_only and not part.deeper_only:
         conf_type = spec.conf_type if spec is not None else "log-log"
         conf_level = spec.conf_level if spec is not None else 0.95
         lines += [f"check_groups({title}, d, labels, {r_string(conf_type)}, "
@@ -196,10 +200,10 @@ def _part_code(number: int, part: RPart) -> list[str]:
         if getattr(result, "competing", None) is not None:
             lines.append(f"check_competing({title}, d, labels, {r_string(conf_type)}, "
                          f"{r_number(conf_level)}, {_competing_values(result)})")
-        if result.cutpoint is not None:
-            c = result.cutpoint
-            lines.append(f"check_cutpoint({title}, d, "
-                         f"{r_numbers([c.cutpoint, c.statistic, c.p_corrected])})")
+    if result.cutpoint is not None and not part.cox_only:
+        c = result.cutpoint
+        lines.append(f"check_cutpoint({title}, d, "
+                     f"{r_numbers([c.cutpoint, c.statistic, c.p_corrected])})")
     spline = getattr(result, "spline", None)
     if spline is not None and not part.cox_only:
         column = spec.spline
@@ -213,7 +217,7 @@ def _part_code(number: int, part: RPart) -> list[str]:
                      f"{r_number(spec.conf_level)}, {values})")
     if not part.cox_only:
         lines += _deeper_code(part)
-    if result.cox is not None and frame.coefficients:
+    if result.cox is not None and frame.coefficients and not part.deeper_only:
         level = spec.conf_level if spec is not None else 0.95
         lines.append(f"check_cox({title}, d, terms, coefficients, {r_number(level)}, "
                      f"{_cox_values(result.cox, result.ph_test, frame)})")
@@ -260,23 +264,35 @@ def r_script(parts: list[RPart], *, dataset_sha256: str | None = None) -> str:
     return "\n".join(head)
 
 
+def _part(df: pd.DataFrame, title: str, spec, result, name: str, **kind) -> RPart:
+    screen = screen_frame(df, spec) if getattr(result, "screen", None) else None
+    return RPart(title, result, analysis_frame(df, spec), f"{name}-data.csv", screen=screen,
+                 screen_csv=f"{name}-screen-data.csv", **kind)
+
+
 def r_script_files(df: pd.DataFrame, spec, result, *, stem: str = "analysis",
                    dataset_sha256: str | None = None, title: str = "Survival",
-                   cox: tuple | None = None) -> dict[str, bytes]:
+                   cox: tuple | None = None,
+                   extra: Sequence[tuple[str, Any, Any, str]] = ()) -> dict[str, bytes]:
     """The files to hand a reviewer: ``{stem}.R`` and the analysis-set CSV(s).
 
     ``cox`` = ``(spec, result)`` adds the Cox model of another analysis of the same data
-    (the report's Hazard ratios model), checked from its own analysis set.
+    (the report's Hazard ratios model), checked from its own analysis set. ``extra`` =
+    ``[(title, spec, result, kind)]`` adds the report's other analyses of the same data, each from
+    its own analysis set (``{stem}-1-data.csv``, …): ``kind`` "cox" checks its Cox model,
+    "deeper" its cut point, spline, subgroup forest, screen, prediction and bootstrap.
     """
-    screen = screen_frame(df, spec) if getattr(result, "screen", None) else None
-    parts = [RPart(title, result, analysis_frame(df, spec), f"{stem}-data.csv", screen=screen,
-                   screen_csv=f"{stem}-screen-data.csv")]
+    parts = [_part(df, title, spec, result, stem)]
     if cox is not None:
-        parts.append(RPart("Cox model", cox[1], analysis_frame(df, cox[0]),
-                           f"{stem}-cox-data.csv", cox_only=True))
-    files = {part.csv_name: part.frame.to_csv_bytes() for part in parts}
-    if screen is not None:
-        files[parts[0].screen_csv] = screen.to_csv_bytes()
+        parts.append(_part(df, "Cox model", *cox, f"{stem}-cox", cox_only=True))
+    for k, (name, other_spec, other, kind) in enumerate(extra, start=1):
+        parts.append(_part(df, name, other_spec, other, f"{stem}-{k}", cox_only=kind == "cox",
+                           deeper_only=kind == "deeper"))
+    files = {}
+    for part in parts:
+        files[part.csv_name] = part.frame.to_csv_bytes()
+        if part.screen is not None:
+            files[part.screen_csv] = part.screen.to_csv_bytes()
     files[f"{stem}.R"] = r_script(parts, dataset_sha256=dataset_sha256).encode("utf-8")
     return files
 
