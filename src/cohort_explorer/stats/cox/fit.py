@@ -167,9 +167,14 @@ class RiskSets:
     def _term_sums(self, denom: np.ndarray, weight, power: int) -> tuple[np.ndarray, ...]:
         """Per block ``sum_l w_l f_l^k / D_l^power`` for k = 0 .. power."""
         tb, frac = self.term_block, self.term_fraction
-        base = denom ** -power if weight is None else weight * denom ** -power
-        return tuple(np.bincount(tb, weights=base * frac**k if k else base,
-                                 minlength=self.n_blocks) for k in range(power + 1))
+        base = 1.0 / denom if power == 1 else 1.0 / (denom * denom)
+        if weight is not None:
+            base = weight * base
+        sums = [np.bincount(tb, weights=base, minlength=self.n_blocks)]
+        for _ in range(power):
+            base = base * frac
+            sums.append(np.bincount(tb, weights=base, minlength=self.n_blocks))
+        return tuple(sums)
 
     def block_score(self, blocks: EfronBlocks, weight=None) -> np.ndarray:
         """``sum_l w_l a_l / D_l`` over Efron terms (``a_l = s1 - f_l d1``), per block
