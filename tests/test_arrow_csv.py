@@ -25,6 +25,9 @@ CASES = {
     "inf": "id,x\na,inf\nb,-inf\nc,1\n",
     "plus": "id,x\na,+5\nb,7\n",
     "crlf": "id,x\r\na,1\r\nb,2\r\n",
+    "blank_first": "\n\nid,x\na,1\nb,2\n",
+    "blank_inside": "id,x\na,1\n\nb,2\n",
+    "sep_hint": "sep=;\nid;x\na;1\nb;2\n",
 }
 
 

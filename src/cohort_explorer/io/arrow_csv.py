@@ -31,6 +31,9 @@ def read_with_arrow(utf8: bytes, *, delimiter: str, decimal: str, skip: int,
     """The frame of ``names`` (all, or those at ``positions``), or None: read with pandas."""
     if len(utf8) < _MIN_BYTES or decimal != "." or not names or len(set(names)) < len(names):
         return None
+    first = utf8[:1 << 16].removeprefix(b"\xef\xbb\xbf").splitlines()[:skip + 1]
+    if len(first) < skip + 1 or not all(line.strip() for line in first):
+        return None  # blank lines before the header: pandas skips them, Arrow would count them
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
