@@ -76,3 +76,13 @@ def test_the_cli_keeps_freed_memory_on_glibc():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert out.stdout.strip() == str(expected)
+
+
+def test_software_versions_are_the_installed_distributions():
+    from importlib.metadata import version
+
+    from cohort_explorer.analysis.analyze import software_versions
+
+    found = software_versions()
+    for name in ("numpy", "pandas", "scipy"):
+        assert found[name] == version(name)

@@ -134,15 +134,12 @@ class AnalysisResult(Result):
 
 def software_versions() -> dict[str, str]:
     """Versions of the packages that computed the numbers (for reports and JSON)."""
+    import importlib
     import platform
-    from importlib.metadata import PackageNotFoundError, version
 
     out = {"cohort_explorer": __version__, "python": platform.python_version()}
-    for name in ("numpy", "pandas", "scipy"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover - all are requirements
-            continue
+    for name in ("numpy", "pandas", "scipy"):  # __version__: no metadata file to parse
+        out[name] = str(importlib.import_module(name).__version__)
     return out
 
 
