@@ -188,11 +188,24 @@ class Plan:
                 f"AND {expr} IS NOT NULL LIMIT {int(limit)}")
 
     def order_stats_sql(self, positions: list[int]) -> str:
-        """Values at 1-based ``positions`` of the sorted grouping values of the analysis set."""
+        """Values at 1-based ``positions`` of the sorted grouping values of the analysis set:
+        rows ``(value, last position, count)`` of the distinct values whose run of positions
+        holds one of ``positions`` (only the distinct values are sorted, not the rows)."""
         self.params = {}
-        marks = ", ".join(self.p(f"k{i}", int(k)) for i, k in enumerate(positions))
-        return (f"{self.base(False)} SELECT k, gv FROM (SELECT gv, row_number() OVER "
-                f"(ORDER BY gv) AS k FROM base WHERE r = 0) ranked WHERE k IN ({marks})")
+        hits = " OR ".join(f"(upto - c < {m} AND upto >= {m})"
+                           for m in (self.p(f"k{i}", int(k)) for i, k in enumerate(positions)))
+        return (f"{self.base(False)}, counted AS (SELECT gv, COUNT(*) AS c FROM base WHERE "
+                "r = 0 GROUP BY gv), ranked AS (SELECT gv, c, SUM(c) OVER (ORDER BY gv ROWS "
+                "BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto FROM counted) "
+                f"SELECT gv, upto, c FROM ranked WHERE {hits}")
+
+    @staticmethod
+    def order_stats_from(rows, positions: list[int]) -> dict[int, float]:
+        """Positions -> values from the rows of :meth:`order_stats_sql`."""
+        out = {}
+        for value, upto, count in rows:
+            out.update({k: value for k in positions if int(upto) - int(count) < k <= int(upto)})
+        return out
 
     def order_stats_disc_sql(self, positions: list[int], n: int) -> str:
         """DuckDB: the same values by one ``quantile_disc`` (its element ceil(q n) - 1, found

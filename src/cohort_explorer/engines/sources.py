@@ -132,8 +132,10 @@ class SparkSource:
         return [tuple(row) for row in self.spark.sql(sql, args=params or {}).collect()]
 
     def order_stats(self, plan, positions: list[int], n: int) -> dict[int, float]:
-        """Values at 1-based positions of the sorted grouping values (row_number)."""
-        return dict(self.query(plan.order_stats_sql(positions), plan.params))
+        """Values at 1-based positions of the sorted grouping values (running counts of the
+        distinct values)."""
+        return plan.order_stats_from(self.query(plan.order_stats_sql(positions), plan.params),
+                                     positions)
 
     def query_frame(self, sql: str, params: dict | None = None):
         """The rows of a query as a pandas DataFrame (Arrow transfer)."""
