@@ -6,7 +6,11 @@ booleans, all-empty columns and anything else fall back to pandas); no text colu
 values pandas would have read as numbers (e.g. numbers with spaces around them); no float
 column holding integers too large for int64 (pandas keeps those exact); pandas' missing-value
 spellings; missing text as NaN. Anything Arrow cannot parse (ragged rows, bad quotes) also
-falls back, so pandas still words the error. Returns None to fall back.
+falls back, so pandas still words the error; so do hexadecimal-looking text (``0x1F``: an
+integer for Arrow), an odd number of quotes or a last row whose text holds a line break (a
+quote left open, which Arrow reads to the end of the file and pandas refuses), and whole
+numbers in a file with a ``+`` sign (``+5`` is an integer for pandas, a float for Arrow).
+Returns None to fall back.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ def read_with_arrow(utf8: bytes, *, delimiter: str, decimal: str, skip: int,
     """The frame of ``names`` (all, or those at ``positions``), or None: read with pandas."""
     if len(utf8) < _MIN_BYTES or decimal != "." or not names or len(set(names)) < len(names):
         return None
+    if b"0x" in utf8 or b"0X" in utf8 or utf8.count(b'"') % 2:
+        return None  # hexadecimal: Arrow reads 0x1F as 31, pandas as text; a quote left open
+    signed = b"+" in utf8  # "+5": pandas reads an integer, Arrow a float
     first = utf8[:1 << 16].removeprefix(b"\xef\xbb\xbf").splitlines()[:skip + 1]
     if len(first) < skip + 1 or not all(line.strip() for line in first):
         return None  # blank lines before the header: pandas skips them, Arrow would count them
@@ -55,24 +62,37 @@ def read_with_arrow(utf8: bytes, *, delimiter: str, decimal: str, skip: int,
         return None
     columns = {}
     for key, i in zip([keys[i] for i in picked], picked, strict=True):
-        column = table.column(key)
-        kind = column.type
-        if pa.types.is_integer(kind) and kind == pa.int64():
-            values = column.to_numpy() if column.null_count == 0 else (
-                column.cast(pa.float64()).to_numpy())
-        elif pa.types.is_floating(kind) and kind == pa.float64():
-            big = pc.max(pc.abs(column)).as_py()
-            if big is not None and big >= 2.0**63:
-                return None  # pandas reads such integers exactly (uint64) or as text
-            values = column.to_numpy()
-        elif kind in (pa.string(), pa.large_string()):
-            values = column.to_numpy(zero_copy_only=False)
-            if column.null_count:
-                values[pd.isna(values)] = np.nan
-            sample = pd.Series(values[:2000]).dropna()[:200]
-            if not sample.empty and pd.to_numeric(sample, errors="coerce").notna().all():
-                return None  # number-like text pandas would have parsed
-        else:
+        values = _values(table.column(key), pa, pc, signed)
+        if values is None:
             return None
         columns[names[i]] = values
     return pd.DataFrame(columns, copy=False)
+
+
+def _values(column, pa, pc, signed: bool) -> np.ndarray | None:
+    """One column as pandas' parser gives it, or None (fall back to pandas)."""
+    kind = column.type
+    if pa.types.is_integer(kind) and kind == pa.int64():
+        return column.to_numpy() if column.null_count == 0 else (
+            column.cast(pa.float64()).to_numpy())
+    if pa.types.is_floating(kind) and kind == pa.float64():
+        big = pc.max(pc.abs(column)).as_py()
+        if big is not None and big >= 2.0**63:
+            return None  # pandas reads such integers exactly (uint64) or as text
+        values = column.to_numpy()
+        if signed and column.null_count == 0 and bool(
+                np.all(np.isfinite(values) & (values == np.floor(values)))):
+            return None  # whole numbers, perhaps written "+5": pandas' int64
+        return values
+    if kind in (pa.string(), pa.large_string()):
+        values = column.to_numpy(zero_copy_only=False)
+        last = values[-1] if len(values) else None
+        if isinstance(last, str) and ("\n" in last or "\r" in last):
+            return None  # a quote left open runs to the end for Arrow; pandas refuses
+        if column.null_count:
+            values[pd.isna(values)] = np.nan
+        sample = pd.Series(values[:2000]).dropna()[:200]
+        if not sample.empty and pd.to_numeric(sample, errors="coerce").notna().all():
+            return None  # number-like text pandas would have parsed
+        return values
+    return None
