@@ -157,12 +157,7 @@ class SortedCohort:
         else:
             cohort, rows = merged
             risk_sets = BlockRiskSets(cohort, (x[rows] - means) * scale)
-        if init is None:
-            return iterate(risk_sets, means, scale, max_iter)
-        start = np.asarray(init, dtype=float) / scale
-        fit = iterate(_Shifted(risk_sets, start), means, scale, max_iter)
-        fit.coef = fit.coef + start * scale
-        return fit
+        return iterate(risk_sets, means, scale, max_iter, init=init)
 
     def null_loglik(self) -> float:
         """Log partial likelihood of the model without covariates (beta = 0)."""
@@ -179,16 +174,6 @@ def _timefix_sorted(time: np.ndarray) -> np.ndarray:
     if fixed is unique:
         return time
     return np.repeat(fixed, np.diff(np.append(np.flatnonzero(run), time.size)))
-
-
-class _Shifted:
-    """``evaluate(b)`` of ``risk_sets`` at ``start + b`` (a warm start for ``iterate``)."""
-
-    def __init__(self, risk_sets: BlockRiskSets, start: np.ndarray) -> None:
-        self.risk_sets, self.start = risk_sets, start
-
-    def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        return self.risk_sets.evaluate(self.start + beta)
 
 
 class BlockRiskSets:
