@@ -76,6 +76,27 @@ def default_order(values: pd.Series) -> list[str]:
     return []
 
 
+#: The synthetic sample's presets (issue 8: the app's default reference is the CLI's, the first
+#: group by code point; the sample opens with these instead, shown in the controls and carried
+#: in the link like any choice): its categories in clinical order, standard risk the reference.
+SAMPLE_REFERENCES = {"cyto_risk": "standard", "sex": "M"}
+
+
+def preset_order(df: pd.DataFrame, column: str) -> list[str]:
+    """The group order a category starts with: the sample's clinical order (so standard risk
+    is the reference), else [] — sorted by code point, the command line's default."""
+    if not st.session_state.get("data_synthetic") or column not in df.columns:
+        return []
+    return default_order(df[column])
+
+
+def preset_reference(column: str, levels: list[str]) -> str:
+    """The reference level a categorical covariate starts with: the sample's preset, else the
+    first level by code point (the command line's default for ``COL:cat``)."""
+    preset = SAMPLE_REFERENCES.get(column) if st.session_state.get("data_synthetic") else None
+    return preset if preset in levels else levels[0]
+
+
 def follow_column(key: str, column: str, default: str) -> None:
     """A text choice that belongs to a column (the order of its groups) starts again from the
     column's ``default`` when another column is chosen. The first column shown keeps a value
@@ -152,11 +173,22 @@ def _category(prefix: str, df: pd.DataFrame, columns: list[str]) -> GroupChoice:
         if legacy in columns:
             st.session_state[f"{prefix}_cat"] = legacy
     column = persisted(st.selectbox, "Category", f"{prefix}_cat", default, options=columns)
-    order_default = ",".join(default_order(df[column]))
+    order_default = ",".join(preset_order(df, column))
     follow_column(f"{prefix}_order", column, order_default)
-    order = persisted(st.text_input, "Order of the groups (comma-separated; empty = sorted)",
-                      f"{prefix}_order", order_default)
+    order = persisted(st.text_input, "Order of the groups (comma-separated; empty = sorted; "
+                      "the first group is the reference)", f"{prefix}_order", order_default)
     order = ",".join(o.strip() for o in order.split(",") if o.strip())
+    known = ",".join(default_order(df[column]))
+    if order and order == order_default:
+        st.markdown(f"Preset of the sample cohort: {md(order.replace(',', ', '))}; "
+                    f"{md(order.split(',')[0])} is the reference group.")
+    elif known and order != known and st.button(
+            f"Use the clinical order: {md(known.replace(',', ', '))}",
+            key=f"{prefix}_order_known",
+            help="The first group becomes the reference of the hazard ratios."):
+        st.session_state[f"{prefix}_order"] = known
+        st.session_state.pop(f"{prefix}_order_w", None)
+        st.rerun()
     spec = f"{column}:order={order}" if order else column
     levels = len(order.split(",")) if order else int(df[column].dropna().nunique())
     return GroupChoice(group_by=spec, column=column, description=column, ordered=bool(order),

@@ -22,7 +22,7 @@ from pages._common import (
 from pages._competing import entry_notice
 from pages._figures import download_menu, forest_builder, is_phone
 from pages._hr_deeper import prediction_panel, screen_panel, strata_choice, subgroup_panel
-from pages._widgets import column_key, endpoint_select
+from pages._widgets import column_key, endpoint_select, preset_reference
 
 from cohort_explorer.analysis.stratify import category_levels
 from cohort_explorer.errors import CohortError
@@ -71,7 +71,7 @@ def _term(df: pd.DataFrame, column: str) -> str:
     if kind != "cat":
         return f"{column}:{kind}" if kind else column
     levels = category_levels(df[column])  # the engine's labels: 1.0 -> "1"
-    preferred = next((x for x in ("standard", "0", "no", "I", "M") if x in levels), levels[0])
+    preferred = preset_reference(column, levels)  # the CLI's first level, or the sample's preset
     with right:
         reference = persisted(st.selectbox, f"{md(column)}: reference level",
                               column_key("hr_ref", column), preferred, options=levels)

@@ -32,7 +32,7 @@ from pages._figures import (
     km_builder,
 )
 from pages._survival_deeper import landmark_differences_section
-from pages._widgets import endpoint_select, group_builder
+from pages._widgets import endpoint_select, follow_column, group_builder
 
 from cohort_explorer.present import plots
 from cohort_explorer.present.format import format_p
@@ -305,6 +305,8 @@ if endpoint is not None:
     result, done = run_first_stage(spec)
     if result is not None and len(result.groups) > 1:
         labels = [str(g.label) for g in result.groups]
+        # a new grouping (or order) starts from its first group, as the command line does
+        follow_column("km_reference", choice.group_by or "", labels[0])
         with controls:
             reference = persisted(st.selectbox, "Reference group (hazard ratios, legend)",
                                   "km_reference", labels[0], options=labels)
