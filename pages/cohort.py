@@ -20,11 +20,13 @@ from pages._common import (
 )
 from pages._widgets import default_order, endpoint_select, follow_column, group_builder
 
+from cohort_explorer.analysis.analysis_set import group_spec
+from cohort_explorer.analysis.intervals import row_intervals
 from cohort_explorer.analysis.stratify import group_rows
 from cohort_explorer.data.coding import coerce_event, coerce_time
 from cohort_explorer.errors import CohortError, ColumnError
 from cohort_explorer.present import plots
-from cohort_explorer.spec.grouping import parse_group_spec
+from cohort_explorer.present.cutoffs import group_labels
 from cohort_explorer.stats import table_one
 
 DEFAULT_VARIABLES = ("age", "sex", "iss_stage", "cyto_risk", "best_response", "ikzf1", "crbn")
@@ -50,8 +52,14 @@ def _table_one(key: tuple, variables: tuple, group_by: str | None, derive: tuple
     data = with_derived(_df, derive)  # as the Survival analysis: never over a data column
     labels, order = None, None
     if group_by:
-        grouping = group_rows(data, parse_group_spec(group_by))
-        labels, order = grouping.label_array(), list(grouping.labels)
+        gspec = group_spec(data, group_by)
+        grouping = group_rows(data, gspec)
+        # groups named with their cut-offs, as in the legend and the CLI: Q1 (≤ 0.643)
+        intervals = row_intervals(data, gspec.kind, gspec.column, grouping)
+        names = group_labels([{"label": label, "interval": intervals.get(label)}
+                              for label in grouping.labels])
+        lookup = np.array([*names, None], dtype=object)
+        labels, order = lookup[grouping.codes], names
     categorical = [v for v in variables if data[v].dtype.kind not in "if"
                    or data[v].dropna().nunique() <= 5]
     return table_one.table_one(data, list(variables), group=labels, group_order=order,

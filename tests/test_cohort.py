@@ -75,8 +75,8 @@ def test_fisher_monte_carlo_on_a_sparse_filtered_table_gives_one_p(sample):
 
 def test_table_rows_show_counts_percentages_and_medians(table, sample):
     rows = {row[0]: row for row in table.rows}
-    assert table.columns[:4] == ("Characteristic", "Overall (n=60)", "Q1 (n=15)",
-                                 "Q2-Q4 (n=45)")
+    assert table.columns[:4] == ("Characteristic", "Overall, n = 60", "Q1, n = 15",
+                                 "Q2-Q4, n = 45")
     high = int((sample["cyto_risk"] == "high").sum())
     assert rows["  high"][1] == f"{high} ({100 * high / 60:.1f}%)"
     assert rows["  high"][2] == "0 (0.0%)"

@@ -6,6 +6,7 @@ import pandas as pd
 from pages._widgets import free_name
 from tests.app.apptest import page, plain_table, run, start, upload
 from tests.conftest import SAMPLE_CSV
+from tests.test_cutoff_wording import NAMES
 
 
 def test_free_name_skips_every_taken_name():
@@ -28,11 +29,30 @@ def test_composite_flag_does_not_shadow_a_data_column_of_the_same_name():
     assert not at.error, [e.value for e in at.error]
     table = plain_table(at.table[0])
     # grouped by the derived flag (any of del17p, t(4;14), t(14;16)) ...
-    assert list(table.columns[2:4]) == [f"0 (n={int((~flag).sum())})",
-                                       f"1 (n={int(flag.sum())})"]
+    assert list(table.columns[2:4]) == [f"0, n = {int((~flag).sum())}",
+                                       f"1, n = {int(flag.sum())}"]
     # ... while the characteristic high_risk_any is still the data's column
     first = table.columns[0]
     levels = [str(v).strip() for v in table[first]]
     assert "yes" in levels and "no" in levels, levels
     yes = table.loc[[str(v).strip() == "yes" for v in table[first]], table.columns[1]].iloc[0]
     assert yes.startswith(f"{sum(i % 3 == 0 for i in range(len(data)))} (")
+
+
+def test_table_one_names_quartile_groups_with_the_cut_offs_of_the_survival_page():
+    at = page(start(), "pages/cohort.py")
+    assert at.selectbox(key="cohort_group_rule_w").value == "Quartiles"
+    headers = list(plain_table(at.table[0]).columns)
+    assert headers[1:6] == ["Overall, n = 60"] + [f"{name}, n = 15" for name in NAMES]
+    at = page(at, "pages/survival.py")  # the same names as the Survival page's groups
+    assert plain_table(at.table[0])["Group"].tolist() == NAMES
+
+
+def test_table_one_names_custom_cut_groups_by_their_intervals():
+    at = page(start(), "pages/cohort.py")
+    at.selectbox(key="cohort_group_rule_w").set_value("Custom cut points")
+    at = run(at)
+    at.text_input(key="cohort_group_cuts_w").set_value("1")
+    at = run(at)
+    headers = list(plain_table(at.table[0]).columns)
+    assert [h.split(", n = ")[0] for h in headers[2:4]] == ["≤ 1", "> 1"]

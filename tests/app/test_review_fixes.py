@@ -13,6 +13,7 @@ from tests.app.apptest import upload as _upload
 from tests.conftest import REFERENCE, ROOT, SAMPLE_CSV
 
 from cohort_explorer.analysis import analyze
+from cohort_explorer.present.cutoffs import group_labels
 from cohort_explorer.present.tables import display_cox_table
 from cohort_explorer.spec import AnalysisSpec
 
@@ -203,9 +204,10 @@ def test_table_one_groups_are_those_of_the_survival_analysis():
     at = _page(at, "pages/cohort.py")
     assert at.selectbox(key="cohort_endpoint_w").value == "PFS"
     assert at.selectbox(key="cohort_group_rule_w").value == "Quartiles"
-    columns = at.table[0].value.columns.tolist()
-    assert columns[1:6] == [f"Overall (n={expected.n})"] + [
-        f"{g.label} (n={g.n})" for g in expected.groups]
+    columns = [plain(c) for c in at.table[0].value.columns]
+    assert columns[1:6] == [f"Overall, n = {expected.n}"] + [  # groups with their cut-offs
+        f"{name}, n = {g.n}" for name, g in zip(group_labels(expected.groups), expected.groups,
+                                                 strict=True)]
     assert expected.n == 54
     assert ("Table 1 describes the 54 patients with a valid PFS time and event, the rows of the "
             "Survival analysis (quantile cut points are computed on them); 6 rows without are "

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from cohort_explorer._result import Result
-from cohort_explorer.analysis.stratify import cut_labels
+from cohort_explorer.analysis.stratify import Grouping, cut_labels, numeric_column
 
-__all__ = ["GroupInterval", "grouping_intervals"]
+__all__ = ["GroupInterval", "grouping_intervals", "row_intervals"]
 
 _QUANTILE_LIKE = {"quartiles", "tertiles", "median", "q1-vs-rest"}
 
@@ -65,3 +65,12 @@ def grouping_intervals(kind: str, labels: tuple[str, ...], breaks: tuple[float, 
         }
         return {label: out[label] for label in labels if label in out}
     return {}
+
+
+def row_intervals(df, kind: str, column: str, grouping: Grouping) -> dict[str, GroupInterval]:
+    """:func:`grouping_intervals` of a grouping made by ``stratify.group_rows`` on ``df`` (the
+    rows it was made on, e.g. Table 1's): the same intervals ``analyze`` reports."""
+    if kind not in _QUANTILE_LIKE and kind not in ("cut", "optimal"):
+        return {}
+    x = numeric_column(df, column).to_numpy()
+    return grouping_intervals(kind, tuple(grouping.labels), grouping.breaks, x)

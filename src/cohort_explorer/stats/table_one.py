@@ -277,8 +277,8 @@ def table_one(
     lookup = {label: k for k, label in enumerate(labels)}
     codes = np.array([lookup.get(None if v is None else str(v), -1) for v in labels_per_row])
     counts = [int((codes == k).sum()) for k in range(len(labels))]
-    columns = ("Characteristic", f"Overall (n={len(df)})",
-               *[f"{label} (n={n})" for label, n in zip(labels, counts, strict=True)])
+    columns = ("Characteristic", f"Overall, n = {len(df)}",
+               *[f"{label}, n = {n}" for label, n in zip(labels, counts, strict=True)])
     rows: list[tuple[str, ...]] = []
     tests: dict[str, dict] = {}
     for name in variables:
