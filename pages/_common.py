@@ -400,6 +400,30 @@ def _with_dates(key: tuple, _df: pd.DataFrame, _built) -> pd.DataFrame:
     return add_date_columns(_df, _built)
 
 
+def display_names() -> dict[str, str]:
+    """Readable names of the dataset's columns given by the file (a cBioPortal file's first
+    ``#`` row: ``OS_MONTHS`` -> ``Overall Survival (Months)``); {} for other files."""
+    if "data_digest" not in st.session_state:
+        return {}
+    names = raw_dataset().attrs.get("display_names") or {}
+    return {str(k): str(v).strip() for k, v in names.items()
+            if str(v).strip() and str(v).strip() != str(k)}
+
+
+def readable(column: Any) -> str:
+    """A column's display name for titles, legends and tables, else its name."""
+    return display_names().get(str(column), str(column))
+
+
+def column_labeller() -> Callable[[Any], str]:
+    """``format_func`` of a column picker: ``Overall Survival (Months) · OS_MONTHS`` for a
+    column with a display name (the raw name stays visible and is the value), else the name.
+    Options are shown as plain text, never as Markdown."""
+    names = display_names()
+    return lambda column: (f"{names[str(column)]} · {column}" if str(column) in names
+                           else str(column))
+
+
 def filtered_dataset() -> pd.DataFrame:
     """:func:`dataset` with the subgroup filters applied (the engine's ``where`` rules)."""
     where = tuple(st.session_state.get("data_where", ()))

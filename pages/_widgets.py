@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
-from pages._common import endpoints, md, persisted
+from pages._common import column_labeller, endpoints, md, persisted, readable
 from pages._links import check_choice
 
 from cohort_explorer.sample import ISS_ORDER, RESPONSE_ORDER
@@ -138,7 +138,8 @@ def _biomarker(prefix: str, columns: list[str], allow_optimal: bool) -> GroupCho
     default = "ikzf1" if "ikzf1" in columns else columns[0]
     left, right = st.columns(2)
     with left:
-        column = persisted(st.selectbox, "Biomarker", f"{prefix}_col", default, options=columns)
+        column = persisted(st.selectbox, "Biomarker", f"{prefix}_col", default, options=columns,
+                           format_func=column_labeller())
     rules = [r for r in RULES if allow_optimal or RULES[r] != "optimal"]
     with right:
         rule_label = persisted(st.selectbox, "Split", f"{prefix}_rule", "Quartiles",
@@ -156,7 +157,8 @@ def _biomarker(prefix: str, columns: list[str], allow_optimal: bool) -> GroupCho
     else:
         spec = f"{column}:{rule}"
         levels = RULE_LEVELS[rule]
-    return GroupChoice(group_by=spec, column=column, description=f"{column}, {rule_label.lower()}",
+    return GroupChoice(group_by=spec, column=column,
+                       description=f"{readable(column)}, {rule_label.lower()}",
                        ordered=rule != "optimal", is_optimal=rule == "optimal", levels=levels)
 
 
@@ -172,7 +174,8 @@ def _category(prefix: str, df: pd.DataFrame, columns: list[str]) -> GroupChoice:
         check_choice(f"{prefix}_col", legacy in columns)
         if legacy in columns:
             st.session_state[f"{prefix}_cat"] = legacy
-    column = persisted(st.selectbox, "Category", f"{prefix}_cat", default, options=columns)
+    column = persisted(st.selectbox, "Category", f"{prefix}_cat", default, options=columns,
+                       format_func=column_labeller())
     order_default = ",".join(preset_order(df, column))
     follow_column(f"{prefix}_order", column, order_default)
     order = persisted(st.text_input, "Order of the groups (comma-separated; empty = sorted; "
@@ -191,7 +194,8 @@ def _category(prefix: str, df: pd.DataFrame, columns: list[str]) -> GroupChoice:
         st.rerun()
     spec = f"{column}:order={order}" if order else column
     levels = len(order.split(",")) if order else int(df[column].dropna().nunique())
-    return GroupChoice(group_by=spec, column=column, description=column, ordered=bool(order),
+    return GroupChoice(group_by=spec, column=column, description=readable(column),
+                       ordered=bool(order),
                        levels=levels)
 
 
@@ -202,7 +206,8 @@ def _composite(prefix: str, df: pd.DataFrame) -> GroupChoice:
         return GroupChoice()
     default = [c for c in HIGH_RISK_FLAGS if c in flags]
     chosen = persisted(st.multiselect, "Flags (a patient is 1 if any flag is 1)",
-                       f"{prefix}_composite", default, options=flags)
+                       f"{prefix}_composite", default, options=flags,
+                       format_func=column_labeller())
     name = persisted(st.text_input, "Name of the combined flag", f"{prefix}_composite_name",
                      "high_risk").strip() or "composite"
     if not chosen:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 from pages._biomarker_panels import bootstrap_panel, cut_panel, quartile_panel, spline_panel
-from pages._common import begin_page, dataset, end_page, md, persisted, run_analysis, suggestion
+from pages._common import (
+    begin_page,
+    column_labeller,
+    dataset,
+    end_page,
+    md,
+    persisted,
+    readable,
+    run_analysis,
+    suggestion,
+)
 from pages._widgets import endpoint_select
 
 from cohort_explorer.spec import AnalysisSpec
@@ -47,10 +57,10 @@ with st.container(border=True):
     elif endpoint is not None:
         default = "ikzf1" if "ikzf1" in markers else markers[0]
         marker = persisted(st.selectbox, "Continuous marker", "bio_marker", default,
-                           options=markers)
+                           options=markers, format_func=column_labeller())
         adjust = _adjustment(df, marker, endpoint)
 if marker is not None:
-    st.markdown(f"Exploring **{md(marker)}** as a prognostic marker. Cuts chosen here are "
+    st.markdown(f"Exploring **{md(readable(marker))}** as a prognostic marker. Cuts chosen here are "
                 "data-driven: the bootstrap and the spline show how much to trust them.")
     cut_spec = _spec(endpoint, group_by=f"{marker}:optimal")
     spline_spec = _spec(endpoint, spline=marker, covariates=adjust)

@@ -7,6 +7,8 @@ import pandas as pd
 import streamlit as st
 from pages._common import (
     begin_page,
+    column_labeller,
+    display_names,
     end_page,
     filtered_dataset,
     md,
@@ -46,7 +48,7 @@ def _analysis_rows(key: tuple, time_col: str, event_col: str, event_value: str |
 
 @session_cache()
 def _table_one(key: tuple, variables: tuple, group_by: str | None, derive: tuple,
-               orders: tuple, _df: pd.DataFrame) -> table_one.TableOne:
+               orders: tuple, row_names: tuple, _df: pd.DataFrame) -> table_one.TableOne:
     from cohort_explorer.analysis.analysis_set import with_derived
 
     data = with_derived(_df, derive)  # as the Survival analysis: never over a data column
@@ -63,7 +65,8 @@ def _table_one(key: tuple, variables: tuple, group_by: str | None, derive: tuple
     categorical = [v for v in variables if data[v].dtype.kind not in "if"
                    or data[v].dropna().nunique() <= 5]
     return table_one.table_one(data, list(variables), group=labels, group_order=order,
-                            categorical=categorical, level_order=dict(orders))
+                            categorical=categorical, level_order=dict(orders),
+                            names=dict(row_names))
 
 
 @session_cache()
@@ -80,7 +83,7 @@ def _table_section(df: pd.DataFrame, sugg) -> None:
     defaults = [c for c in DEFAULT_VARIABLES if c in columns] or \
         list(sugg.group_candidates[:4]) + list(sugg.biomarker_candidates[:2])
     variables = persisted(st.multiselect, "Characteristics", "cohort_variables", defaults,
-                          options=columns)
+                          options=columns, format_func=column_labeller())
     if not variables:
         st.info("Choose at least one characteristic.")
         return
@@ -93,7 +96,9 @@ def _table_section(df: pd.DataFrame, sugg) -> None:
                                   endpoint["event_value"], df)
             key = (key, endpoint["time_col"], endpoint["event_col"], endpoint["event_value"])
             df = df.loc[keep]
-        table = _table_one(key, tuple(variables), choice.group_by, choice.derive, orders, df)
+        row_names = tuple(display_names().items())  # readable names (cBioPortal '#' row)
+        table = _table_one(key, tuple(variables), choice.group_by, choice.derive, orders,
+                           row_names, df)
     except CohortError as error:
         show_error(error)
         return
@@ -120,11 +125,11 @@ def _biomarker_section(df: pd.DataFrame, sugg) -> None:
     with left:
         value_col = persisted(st.selectbox, "Biomarker", "cohort_biomarker",
                               "ikzf1" if "ikzf1" in biomarkers else biomarkers[0],
-                              options=biomarkers)
+                              options=biomarkers, format_func=column_labeller())
     with middle:
         category_col = persisted(st.selectbox, "Ordered category", "cohort_category",
                                  "iss_stage" if "iss_stage" in categories else categories[0],
-                                 options=categories)
+                                 options=categories, format_func=column_labeller())
     known = ",".join(default_order(df[category_col])) or ",".join(
         sorted({str(v) for v in df[category_col].dropna().unique()}))
     follow_column("cohort_order", category_col, known)

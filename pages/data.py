@@ -9,6 +9,7 @@ from pages._common import (
     SAMPLE_PATH,
     _sheets,
     begin_page,
+    column_labeller,
     data_key,
     dataset,
     digest_of,
@@ -132,11 +133,14 @@ def _endpoint_row(index: int, endpoint: dict, columns: list[str], df: pd.DataFra
         cols = st.columns([1, 2, 2, 2])
     name = cols[0].text_input("Name", endpoint["name"], key=f"data_ep_name_{tag}")
     # No guess from column positions: an unmapped endpoint starts empty ("Choose…").
+    label = column_labeller()
     time_col = cols[1].selectbox("Time column", columns, key=f"data_ep_time_{tag}",
+                                 format_func=label,
                                  index=columns.index(endpoint["time_col"])
                                  if endpoint["time_col"] in columns else None,
                                  placeholder="Choose the follow-up time…")
     event_col = cols[2].selectbox("Event column", columns, key=f"data_ep_event_{tag}",
+                                  format_func=label,
                                   index=columns.index(endpoint["event_col"])
                                   if endpoint["event_col"] in columns else None,
                                   placeholder="Choose the event indicator…")
@@ -258,7 +262,8 @@ def _filters(df: pd.DataFrame) -> None:
     # Offer grouping-like columns first (e.g. cyto_risk for "standard-risk only").
     groups = [c for c in suggestion().group_candidates if c in df.columns]
     options = groups + [str(c) for c in df.columns if str(c) not in groups]
-    column = cols[0].selectbox("Column", options, key="data_filter_col")
+    column = cols[0].selectbox("Column", options, key="data_filter_col",
+                               format_func=column_labeller())
     operator = cols[1].selectbox("Condition", OPERATORS, key="data_filter_op")
     levels = sorted({str(v) for v in df[column].dropna().unique()})
     if df[column].dtype.kind in "if" and len(levels) > 12:

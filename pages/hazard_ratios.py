@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from pages._common import (
     begin_page,
+    column_labeller,
     dataset,
     end_page,
     md,
@@ -101,7 +102,8 @@ def _builder(df: pd.DataFrame) -> tuple[list[str], bool]:
             st.markdown(f"{md(grouped)} is in the model as the Survival page's grouping, so it "
                        "is not offered as a covariate as well.")
     default = [c for c in ("cyto_risk",) if c in candidates]
-    columns = persisted(st.multiselect, "Covariates", "hr_cols", default, options=candidates)
+    columns = persisted(st.multiselect, "Covariates", "hr_cols", default, options=candidates,
+                        format_func=column_labeller())
     terms = [_term(df, column) for column in columns]
     st.session_state["hr_terms"] = terms
     return terms, with_group

@@ -149,3 +149,26 @@ def test_status_mixing_n_label_and_words_is_refused_and_keeps_the_data(second):
         "(dead). Correct those cells so that every value reads like 1:DECEASED or 0:LIVING, "
         "then upload the file again; the data loaded before are kept."]
     kept_sample(at, before)
+
+
+def test_display_names_label_pickers_titles_table_one_and_the_report():
+    at = both_files()
+    time_box = next(s for s in at.selectbox if s.label == "Time column")
+    assert time_box.value == "OS_MONTHS"  # the value (spec, link) stays the column's name
+    assert "Overall Survival (Months) · OS_MONTHS" in time_box.options
+    assert "SAMPLE_ID" in time_box.options or "Sample Identifier · SAMPLE_ID" in time_box.options
+    at = page(at, "pages/survival.py")
+    assert "Serum Bilirubin (mg/dl) · BILIRUBIN" in at.selectbox(key="km_col_w").options
+    at.selectbox(key="km_col_w").set_value("BILIRUBIN")
+    at = run(at)
+    assert at.session_state["km_group_label"] == "Serum Bilirubin (mg/dl), quartiles"
+    assert at.session_state["km_spec"].group_by == "BILIRUBIN:quartiles"
+    (chart,) = [c for c in at.get("plotly_chart") if "Number at risk" in c.proto.spec]
+    assert "Serum Bilirubin (mg/dl)" in json.loads(chart.proto.spec)["layout"]["title"]["text"]
+    at = page(at, "pages/cohort.py")
+    at.multiselect(key="cohort_variables_w").set_value(["AGE", "SEX"])
+    at = run(at)
+    rows = plain_table(at.table[0]).iloc[:, 0].tolist()
+    assert "Diagnosis Age, median [IQR]" in rows and "Sex, n (%)" in rows
+    at = page(at, "pages/report.py")
+    assert any("Serum Bilirubin (mg/dl), quartiles" in plain(m.value) for m in at.markdown)

@@ -237,6 +237,7 @@ def table_one(
     group_order: Sequence[str] | None = None,
     categorical: Sequence[str] = (),
     level_order: dict[str, Sequence] | None = None,
+    names: dict[str, str] | None = None,
 ) -> TableOne:
     """Baseline characteristics overall and by group, with a test per variable.
 
@@ -254,6 +255,9 @@ def table_one(
         columns are always categorical.
     level_order : dict, optional
         Display order of the levels of a categorical column.
+    names : dict, optional
+        Readable names of the variables for the rows (e.g. a cBioPortal file's display names:
+        ``AGE`` -> ``Diagnosis Age``); ``tests`` stay keyed by column.
 
     Returns
     -------
@@ -294,6 +298,8 @@ def table_one(
     columns = (*columns, "p", "Test") if labels else columns
     if labels:
         rows = [_with_test(row, tests, variables) for row in rows]
+    if names:
+        rows = [_renamed(row, names, variables) for row in rows]
     return TableOne(columns=columns, rows=tuple(rows), tests=tests)
 
 
@@ -306,3 +312,10 @@ def _with_test(row: tuple[str, ...], tests: dict[str, dict], variables: Sequence
             return (*row, format_p(test["p"], prefix=False), test["test"])
     return (*row, "", "")
 
+
+def _renamed(row: tuple[str, ...], names: dict[str, str], variables: Sequence[str]) -> tuple:
+    for name in variables:
+        for suffix in (", median [IQR]", ", n (%)"):
+            if row[0] == f"{name}{suffix}" and names.get(name):
+                return (f"{names[name]}{suffix}", *row[1:])
+    return row
