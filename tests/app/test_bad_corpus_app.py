@@ -235,7 +235,12 @@ def test_columns_with_a_colon_can_group_the_curves():
     at.selectbox(key="km_cat_w").set_value("Risk: cytogenetic")
     _run(at)
     assert not at.error, _errors(at)
-    assert at.table[0].value.iloc[:, 0].tolist() == ["standard", "high"]  # known risk order
+    assert at.table[0].value.iloc[:, 0].tolist() == ["high", "standard"]  # the CLI's order
+    at.button(key="km_order_known").click()  # the clinical order, as an explicit :order=
+    _run(at)
+    assert not at.error, _errors(at)
+    assert at.session_state["km_spec"].group_by == "Risk: cytogenetic:order=standard,high"
+    assert at.table[0].value.iloc[:, 0].tolist() == ["standard", "high"]
     at.radio(key="km_kind_w").set_value("Biomarker (numeric)")
     _run(at)
     at.selectbox(key="km_col_w").set_value("IKZF1: mRNA")
