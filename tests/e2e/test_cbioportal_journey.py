@@ -55,9 +55,10 @@ def test_two_cbioportal_files_to_km_by_os_status_equal_the_cli(page: Page, app_u
     expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
     _settled(page)
     _analysis_controls(page)
-    _choose(page, "Biomarker", "BILIRUBIN")
+    _choose(page, "Biomarker", "Serum Bilirubin (mg/dl) · BILIRUBIN")  # the '#' display name
     chart = page.get_by_test_id("stPlotlyChart").first
     expect(chart.get_by_text("Number at risk")).to_be_visible()
+    expect(chart.get_by_text("Serum Bilirubin (mg/dl)", exact=False).first).to_be_visible()
     names = group_labels(expected["groups"])
     for name, group in zip(names, expected["groups"], strict=True):
         legend = f"{name}, n = {group['n']}"
