@@ -31,6 +31,11 @@ from cohort_explorer.present import plots
 from cohort_explorer.present.cutoffs import group_labels
 from cohort_explorer.stats import table_one
 
+_TABLE_ONE_METHOD = (
+    "Continuous: median [interquartile range], Kruskal–Wallis test. Categorical: n (%), χ² test, "
+    "or Fisher's exact test when an expected count is below 5 (Monte Carlo p with "
+    f"{table_one.FISHER_RESAMPLES:,} tables beyond 2×2). Numeric groups are named with their "
+    "cut-offs.")
 DEFAULT_VARIABLES = ("age", "sex", "iss_stage", "cyto_risk", "best_response", "ikzf1", "crbn")
 
 
@@ -102,6 +107,8 @@ def _table_section(df: pd.DataFrame, sugg) -> None:
     except CohortError as error:
         show_error(error)
         return
+    # for the report: this session's Table 1, with the data and filter it was made on
+    st.session_state["cohort_table_one"] = (where_key(), _TABLE_ONE_METHOD, table.to_frame())
     if endpoint is not None:
         left_out = int((~keep).sum())
         st.markdown(f"Table 1 describes the {int(keep.sum())} patients with a valid "
@@ -109,9 +116,7 @@ def _table_section(df: pd.DataFrame, sugg) -> None:
                     "(quantile cut points are computed on them)"
                     + (f"; {left_out} rows without are left out." if left_out else "."))
     show_table(table.to_frame())
-    st.markdown("Continuous: median [interquartile range], Kruskal–Wallis test. Categorical: "
-                "n (%), χ² test, or Fisher's exact test when an expected count is below 5 "
-                f"(Monte Carlo p with {table_one.FISHER_RESAMPLES:,} tables beyond 2×2).")
+    st.markdown(_TABLE_ONE_METHOD)
 
 
 def _biomarker_section(df: pd.DataFrame, sugg) -> None:

@@ -15,6 +15,7 @@ from pages._common import (
     show_error,
     theme,
     time_unit,
+    where_key,
 )
 from pages._figures import (
     SessionFigure,
@@ -107,6 +108,15 @@ def _patient_download() -> None:
                        on_click="ignore")
 
 
+def _table_one_section() -> list:
+    """The Cohort page's Table 1 of this session (groups named with their cut-offs), when it
+    was made on the data and filter of the report."""
+    stored = st.session_state.get("cohort_table_one")
+    if stored is None or stored[0] != where_key():
+        return []
+    return [("Baseline characteristics (Table 1)", stored[1], stored[2])]
+
+
 def _html_download(km_result, hr_result, hr_spec, figures, endpoint: str,
                    sections=()) -> None:
     st.subheader("HTML report")
@@ -185,6 +195,7 @@ else:
                 f for f in session_figures() if f.name in ("kaplan-meier", "cutpoint",
                                                            "cumulative-incidence")]
             deeper_figures, deeper_captions, sections = deeper_parts(km_result, hr_result)
+            sections = _table_one_section() + list(sections)
             figures += [SessionFigure(name, deeper_captions.get(name, name),
                                       lambda fig=fig, **_: fig)
                         for name, fig in deeper_figures.items()]
