@@ -100,7 +100,7 @@ def forest_builder(result, spec):
         fig = plots.forest_figure(
             result.cox, model=rows, conf_level=spec.conf_level, title=title or None,
             adjusted_for=[a.split(":")[0] for a in adjusted], font_size=font_size,
-            theme="light" if light else look)
+            theme="light" if light else look, width_hint=width_hint)
         if height:
             fig.update_layout(height=max(height, fig.layout.height))
         return fig

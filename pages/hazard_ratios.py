@@ -152,7 +152,7 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
                 f"**{format_p(cox.lr_test.p)}** · ties: Efron")
     build = forest_builder(result, spec)
     phone = is_phone()
-    st.plotly_chart(build(font_size=11 if phone else 17),
+    st.plotly_chart(build(font_size=11 if phone else 17, width_hint=360 if phone else 1000),
                     config={**plots.PLOTLY_CONFIG, "displayModeBar": not phone}, theme=None,
                     key="hr_forest", alt="Forest plot of hazard ratios")
     with st.container(horizontal=True, key="hr_figure_tools"):

@@ -82,3 +82,25 @@ def test_the_legend_and_the_height_can_be_sized_for_different_widths(quartiles):
     page = plots.km_figure(quartiles, width_hint=1000, height_for_width=1440)
     assert page.layout.margin.t == narrow.layout.margin.t  # legend rows reserved for 1000 px
     assert plot_area_height(page) == pytest.approx(PLOT_ASPECT * (1440 - 130), rel=0.02)
+
+
+def test_forest_on_a_phone_has_one_label_column_and_keeps_its_numbers():
+    """Issue 8 §5: on a 390 px phone the forest plot's HR (CI) and p columns were cut; the
+    compact layout drops n/events and puts variable and level in one column."""
+    from cohort_explorer.analysis.model_rows import model_rows
+
+    spec = AnalysisSpec("pfs_months", "pfs_event", group_by="ikzf1:quartiles",
+                        covariates=("cyto_risk:cat:ref=standard",))
+    result = analyze(DF, spec)
+    rows = model_rows(DF, spec)
+    wide = plots.forest_figure(result.cox, model=rows, width_hint=1000)
+    phone = plots.forest_figure(result.cox, model=rows, width_hint=360, font_size=11)
+    headers = [a.text for a in phone.layout.annotations if a.yref == "paper" and a.y == 1.0]
+    assert headers == ["Variable", "HR (95% CI)", "p"]
+    assert {"n", "Events", "Level"} <= {a.text for a in wide.layout.annotations}
+    labels = [a.text for a in phone.layout.annotations if a.x == 0.0 and a.yref == "y"]
+    assert "<b>cyto_risk</b> standard" in labels and "high" in labels
+    hr_column = next(a.x for a in phone.layout.annotations if a.text == "HR (95% CI)")
+    assert hr_column > phone.layout.xaxis.domain[1]  # the numbers start right of the plot
+    estimates = [a.text for a in phone.layout.annotations if a.x == hr_column and a.yref == "y"]
+    assert sum(1 for t in estimates if t == "reference") == 2 and len(estimates) == 6

@@ -35,8 +35,7 @@ def _codes_in_source() -> set[str]:
 
 
 def test_the_codes_of_this_issue_have_app_wording():
-    """Codes of issue 8's messages are worded for the app; any other code falls back to the
-    engine's text without command-line options (so a new code never shows a flag)."""
+    """Codes of issue 8's messages are worded for the app, and so is every other code."""
     codes = _codes_in_source()
     ours = {"event_coding", "event_not_a_flag", "event_mixed_n_label", "unknown_column",
             "quantile_ties", "cbioportal_header", "cbioportal_sample_without_patient",
@@ -47,9 +46,7 @@ def test_the_codes_of_this_issue_have_app_wording():
             "optimal_cut_selected", "competing_cause_specific", "cbioportal_first_sample",
             "no_endpoint_found", "filter_syntax", "filter_not_a_number", "rows_sampled"}
     assert ours <= codes and ours <= set(APP_WORDING)
-    for code in codes - set(APP_WORDING):
-        text = app_message(CohortError("--opt x: something is wrong. Use --opt y.", code=code))
-        assert "--" not in text, code
+    assert codes <= set(APP_WORDING)  # every code; tests/test_app_messages.py: none has a flag
 
 
 def _error(df: pd.DataFrame, **spec) -> CohortError:
@@ -150,14 +147,6 @@ def test_reading_errors_are_worded_for_the_app():
     with pytest.raises(CohortError) as caught:
         read_table(b"#A\tB\n#a\tb\nA\tB\n1\t2\n", filename="x.txt")
     assert "2 '#' rows instead of 4" in app_message(caught.value)
-
-
-def test_plain_text_without_a_code_loses_its_command_line_hints():
-    text = "Column 'x' is odd. Use --event 'x=VALUE' to say which value is the event."
-    assert app_message(text) == "Column 'x' is odd."
-    assert app_message(Notice("Only text.", "unheard_of")) == "Only text."
-    assert (app_message(CohortError("--predict: give the patient's age (a covariate)"))
-            == "give the patient's age (a covariate)")
 
 
 def test_no_page_matches_a_warning_text():

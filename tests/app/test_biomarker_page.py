@@ -106,7 +106,7 @@ def test_prediction_panel_places_the_patient_and_refuses_missing_values():
     submit = [b for b in at.get("form_submit_button")][0]
     submit.click()
     run(at)
-    assert any("Enter" in e.value or "give the patient" in e.value for e in at.error)
+    assert any("Enter" in e.value or "Give the patient's cyto_risk" in e.value for e in at.error)
     at.selectbox(key=column_key("hr_pred", "cyto_risk")).set_value("standard")
     at.number_input(key="hr_pred_group").set_value(0.5)
     [b for b in at.get("form_submit_button")][0].click()

@@ -80,16 +80,19 @@ def _check_event_value(values: pd.Series, spec: AnalysisSpec) -> None:
     found = category_levels(values)
     listed = ", ".join(found[:6]) + (f", ... ({len(found)} values)" if len(found) > 6 else "")
     raise OptionError(f"--event {spec.event_col}={spec.event_value}: no row of "
-                      f"'{spec.event_col}' has the value {spec.event_value}; it holds {listed}")
+                      f"'{spec.event_col}' has the value {spec.event_value}; it holds {listed}",
+            code="event_value_absent", fields={"column": spec.event_col, "value": spec.event_value, "values": found[:6]})
 
 
 def check_landmark_options(spec: AnalysisSpec) -> None:
     if spec.landmark_from is not None and not spec.landmark_from >= 0:
         raise OptionError(f"--landmark-from {spec.landmark_from:g}: the landmark must be a time "
-                          ">= 0 after time zero")
+                          ">= 0 after time zero",
+            code="landmark_negative", fields={"landmark": spec.landmark_from})
     if spec.response_time_col is not None and spec.landmark_from is None:
         raise OptionError("--response-time is used with --landmark-from L (a landmark analysis); "
-                          "add --landmark-from or drop --response-time")
+                          "add --landmark-from or drop --response-time",
+            code="response_time_without_landmark", fields={})
 
 
 def late_label(spec: AnalysisSpec) -> str:
@@ -127,7 +130,8 @@ def with_derived(df: pd.DataFrame, derive: tuple[str, ...]) -> pd.DataFrame:
         if name in data.columns:
             raise OptionError(
                 f"--derive {shown(text)}: the data already has a column '{name}'; give the "
-                "derived flag a new name (it would replace that column)")
+                "derived flag a new name (it would replace that column)",
+            code="derive_name_taken", fields={"name": name})
         _check_columns(data, columns)
         data[name] = derive_any(data, columns)
     return data

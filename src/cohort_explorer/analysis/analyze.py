@@ -285,7 +285,8 @@ def analyze_in_stages(df: pd.DataFrame, spec: AnalysisSpec, *,
     """:func:`analyze` without its Cox model and PH test, and what they need
     (``analysis.staged.complete`` adds them: the curves can be shown first)."""
     if spec.conf_type not in ("log-log", "log", "plain"):
-        raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain")
+        raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain",
+            code="conf_type_unknown", fields={"value": spec.conf_type})
     check_landmark_options(spec)
     check_options(spec)
     df, spec, date_reasons = apply_dates(df, spec)

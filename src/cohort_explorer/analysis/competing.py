@@ -93,7 +93,8 @@ def competing_results(aset, grouping: Grouping, extras: Extras, spec: AnalysisSp
     model = None
     if spec.fine_gray:
         if design.shape[1] == 0:
-            raise OptionError("--fine-gray needs a grouping or covariates to model")
+            raise OptionError("--fine-gray needs a grouping or covariates to model",
+            code="fine_gray_without_terms", fields={})
         if np.any(state == 1):
             model = fine_gray(aset.time, state, design, conf_level=spec.conf_level)
     return result, model

@@ -51,7 +51,8 @@ def _cutpoint(aset: AnalysisSet, spec: AnalysisSpec, found, progress):
     if found is None:
         if spec.bootstrap is not None:
             raise OptionError("--bootstrap resamples the optimal cut point: use it with "
-                              "--group-by COL:optimal")
+                              "--group-by COL:optimal",
+            code="bootstrap_needs_optimal", fields={})
         return None
     x = numeric_column(aset.data, found.column).to_numpy()
     found = replace(found, hrs=candidate_hrs(aset.time, aset.event, x, found.candidates),
@@ -72,7 +73,8 @@ def _covariate_design(data: pd.DataFrame, terms: list[Term], skip: str) -> pd.Da
 def _spline(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term]):
     column = spec.spline
     if column not in aset.data.columns:
-        raise OptionError(f"--spline {column}: no such column in the data")
+        raise OptionError(f"--spline {column}: no such column in the data",
+            code="unknown_column", fields={"column": column})
     x = numeric_column(aset.data, column).to_numpy()
     keep = np.isfinite(x)
     data = aset.data.loc[keep]
@@ -86,13 +88,16 @@ def _subgroup(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term], grouping
               text: str, cohort: SortedCohort):
     if len(grouping.labels) < 2:
         raise OptionError("--subgroups compares the groups within subgroups: give a "
-                          "--group-by with at least two groups")
+                          "--group-by with at least two groups",
+            code="subgroups_need_groups", fields={})
     sspec = group_spec(aset.data, text)
     if sspec.column not in aset.data.columns:
-        raise OptionError(f"--subgroups {text}: no column '{sspec.column}' in the data")
+        raise OptionError(f"--subgroups {text}: no column '{sspec.column}' in the data",
+            code="unknown_column", fields={"column": sspec.column})
     if sspec.kind == "optimal":
         raise OptionError(f"--subgroups {text}: an optimal cut is not a subgroup; use "
-                          ":median, :quartiles or :cut=")
+                          ":median, :quartiles or :cut=",
+            code="subgroups_optimal_cut", fields={"column": sspec.column})
     present = aset.data[sspec.column].notna().to_numpy()
     data = aset.data.loc[present]
     sub = group_rows(data, sspec, role="subgroup")
@@ -120,7 +125,8 @@ def _screen(df: pd.DataFrame, spec: AnalysisSpec) -> tuple[ScreenRow, ...]:
             fit = fit_cox(aset.time, aset.event, design, term_groups=groups,
                           conf_level=spec.conf_level)
         except CohortError as error:
-            raise OptionError(f"--screen {text}: {error}") from None
+            raise OptionError(f"--screen {text}: {error}",
+            code="screen_term_failed", fields={"term": text, "problem": error.code, "problem_fields": dict(error.fields)}) from None
         lr_p = fit.lr_test.p if all(t.estimable for t in fit.terms) else np.nan
         rows.append(ScreenRow(term=text, n=fit.n, events=fit.events, lr_statistic=
                               fit.lr_test.statistic, lr_df=fit.lr_test.df, lr_p=lr_p,
@@ -146,7 +152,8 @@ def _deeper(df, aset, spec, terms, grouping, natural, groups, found, progress):
                                    ("--strata", spec.strata)) if on]
     if spec.entry_col and asked:
         raise OptionError(f"{', '.join(asked)} with --entry (delayed entry) is not available "
-                          "yet; drop --entry or these options")
+                          "yet; drop --entry or these options",
+            code="entry_not_combinable", fields={"options": [name.lstrip("-") for name in asked]})
     out: dict[str, Any] = {"cutpoint": _cutpoint(aset, spec, found, progress), "warnings": []}
     curves = [(g.label, g.km) for g in groups]
     out["landmark_differences"] = (landmark_differences(curves, list(spec.landmarks),
@@ -164,7 +171,8 @@ def _deeper(df, aset, spec, terms, grouping, natural, groups, found, progress):
     if spec.predict:
         if spec.strata:
             raise OptionError("--predict with --strata is not available: the stratified model "
-                              "has one baseline per stratum; drop --strata to predict")
+                              "has one baseline per stratum; drop --strata to predict",
+            code="predict_with_strata", fields={})
         out["prediction"] = predict_patient(aset, spec, terms, grouping, natural)
         out["warnings"] += list(out["prediction"].warnings)
     return out

@@ -63,8 +63,8 @@ def _categorical_block(df: pd.DataFrame, term: Term) -> pd.DataFrame:
         if reference not in levels:
             raise OptionError(
                 f"--covariates {term.column}:cat:ref={term.reference}: no such level; "
-                f"levels are {', '.join(levels)}"
-            )
+                f"levels are {', '.join(levels)}",
+            code="reference_level_unknown", fields={"column": term.column, "level": term.reference, "levels": list(levels)})
         levels = [reference] + [v for v in levels if v != reference]
     return _dummies(labels, levels, term.column)
 
@@ -98,7 +98,8 @@ def build_design(
             elif term.kind == "z":
                 sd = np.std(x, ddof=1) if x.size > 1 else 0.0
                 if not sd > 0:
-                    raise OptionError(f"--covariates {term.column}:z: the column is constant")
+                    raise OptionError(f"--covariates {term.column}:z: the column is constant",
+            code="constant_covariate", fields={"column": term.column})
                 x = (x - x.mean()) / sd
             block = pd.DataFrame({term.name: x}, index=df.index)
             key = term.name
@@ -106,9 +107,11 @@ def build_design(
             raise OptionError(
                 f"--covariates {term.column}: '{term.column}' is already the grouping "
                 "(--group-by), so the model holds it; a Cox model cannot hold the same column "
-                f"twice. Remove {term.column} from the covariates, or group by another column.")
+                f"twice. Remove {term.column} from the covariates, or group by another column.",
+            code="covariate_is_grouping", fields={"column": term.column})
         if key in term_groups:
-            raise OptionError(f"--covariates: the term {key} is listed twice; list it once")
+            raise OptionError(f"--covariates: the term {key} is listed twice; list it once",
+            code="term_twice", fields={"term": key})
         blocks.append(block)
         term_groups[key] = list(block.columns)
     if not blocks:
@@ -116,5 +119,6 @@ def build_design(
     design = pd.concat(blocks, axis=1)
     duplicated = design.columns[design.columns.duplicated()].tolist()
     if duplicated:
-        raise OptionError(f"--covariates: the model has the term {duplicated[0]} twice")
+        raise OptionError(f"--covariates: the model has the term {duplicated[0]} twice",
+            code="term_twice", fields={"term": duplicated[0]})
     return design, term_groups

@@ -39,7 +39,8 @@ def split_competing(text: str) -> tuple[str, str]:
     """``COL=VALUE`` of ``--competing``."""
     column, sep, value = text.rpartition("=")
     if not sep or not column.strip() or not value.strip():
-        raise OptionError(f"--competing {text}: give COL=VALUE, e.g. --competing pfs_cause=2")
+        raise OptionError(f"--competing {text}: give COL=VALUE, e.g. --competing pfs_cause=2",
+            code="competing_syntax", fields={"competing": text})
     return column.strip(), value.strip()
 
 
@@ -51,7 +52,8 @@ def event_label(spec: AnalysisSpec) -> str:
 def check_options(spec: AnalysisSpec) -> None:
     """Refuse what is not (yet) supported together; exit 2 in the CLI."""
     if spec.fine_gray and not spec.competing:
-        raise OptionError("--fine-gray needs a competing event: add --competing COL=VALUE")
+        raise OptionError("--fine-gray needs a competing event: add --competing COL=VALUE",
+            code="fine_gray_needs_competing", fields={})
     if spec.competing:
         split_competing(spec.competing)
     if spec.entry_col:
@@ -61,10 +63,12 @@ def check_options(spec: AnalysisSpec) -> None:
             ("--landmark-from", spec.landmark_from is not None)) if used]
         if refused:
             raise OptionError(f"--entry (delayed entry) cannot be combined with "
-                              f"{', '.join(refused)} yet; drop one of them")
+                              f"{', '.join(refused)} yet; drop one of them",
+            code="entry_not_combinable", fields={"options": [name.lstrip("-") for name in refused]})
     if spec.dates and len(spec.dates) != 3:
         raise OptionError("--dates needs three columns: START,EVENT,LAST (start of follow-up, "
-                          "event date, last-contact date)")
+                          "event date, last-contact date)",
+            code="dates_need_three", fields={})
 
 
 def _free_name(df: pd.DataFrame, name: str) -> str:
@@ -114,7 +118,8 @@ def _count(reasons: dict[str, int], label: str, mask: np.ndarray) -> None:
 def _states(aset: AnalysisSet, spec: AnalysisSpec, reasons: dict[str, int]):
     column, value = split_competing(spec.competing)
     if column not in aset.data.columns:
-        raise ColumnError(f"No column '{column}' in the data (--competing {spec.competing})")
+        raise ColumnError(f"No column '{column}' in the data (--competing {spec.competing})",
+            code="unknown_column", fields={"column": column})
     if column == spec.event_col:
         same = (normalise_value(value) == normalise_value(spec.event_value)
                 if spec.event_value is not None else normalise_value(value) in ("1", "true"))
@@ -126,7 +131,8 @@ def _states(aset: AnalysisSet, spec: AnalysisSpec, reasons: dict[str, int]):
     if not np.any(flags == 1):
         found = ", ".join(category_levels(aset.data[column])[:6])
         raise OptionError(f"--competing {spec.competing}: no row of '{column}' has the value "
-                          f"{value}; it holds {found}")
+                          f"{value}; it holds {found}",
+            code="competing_value_absent", fields={"column": column, "value": value, "values": found})
     both = (flags == 1) & (aset.event == 1)
     if both.any():
         raise OptionError(f"{int(both.sum())} rows are both an event ({event_label(spec)}) and "
@@ -141,7 +147,8 @@ def _states(aset: AnalysisSet, spec: AnalysisSpec, reasons: dict[str, int]):
 
 def _entry(aset: AnalysisSet, spec: AnalysisSpec, reasons: dict[str, int]):
     if spec.entry_col not in aset.data.columns:
-        raise ColumnError(f"No column '{spec.entry_col}' in the data (--entry)")
+        raise ColumnError(f"No column '{spec.entry_col}' in the data (--entry)",
+            code="unknown_column", fields={"column": spec.entry_col})
     entry = pd.to_numeric(aset.data[spec.entry_col], errors="coerce").to_numpy(dtype=float)
     missing = ~np.isfinite(entry) | (entry < 0)
     _count(reasons, f"missing or invalid {spec.entry_col}", missing)

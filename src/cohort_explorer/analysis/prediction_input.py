@@ -59,7 +59,8 @@ def parse_predict(items) -> dict[str, str]:
     for item in items:
         column, sep, value = str(item).rpartition("=")  # names may hold "=", values not
         if not sep or not column.strip() or not value.strip():
-            raise OptionError(f"--predict {item}: give COL=VALUE pairs separated by commas")
+            raise OptionError(f"--predict {item}: give COL=VALUE pairs separated by commas",
+            code="predict_syntax", fields={"item": item})
         values[column.strip()] = value.strip()
     return values
 
@@ -68,9 +69,11 @@ def _number(column: str, text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise OptionError(f"--predict {column}={text}: {column} needs a number") from None
+        raise OptionError(f"--predict {column}={text}: {column} needs a number",
+            code="predict_not_a_number", fields={"column": column, "value": text}) from None
     if not np.isfinite(value):
-        raise OptionError(f"--predict {column}={text}: {column} needs a finite number")
+        raise OptionError(f"--predict {column}={text}: {column} needs a finite number",
+            code="predict_not_a_number", fields={"column": column, "value": text})
     return value
 
 
@@ -97,7 +100,8 @@ def _group_of(aset, spec, grouping: Grouping, natural, values, warnings) -> str 
         label = match_level(text, grouping.labels)
         if label not in grouping.labels:
             raise OptionError(f"--predict {gspec.column}={text}: not a group; groups are "
-                              f"{', '.join(grouping.labels)}")
+                              f"{', '.join(grouping.labels)}",
+            code="predict_not_a_group", fields={"column": gspec.column, "value": text, "groups": list(grouping.labels)})
         return label
     value = _number(gspec.column, text)
     warnings += _range_warning(aset, gspec.column, value)
@@ -124,7 +128,8 @@ def _design_row(aset, terms: list[Term], grouping, group, values, warnings) -> t
             level = match_level(text, levels)
             if level not in levels:
                 raise OptionError(f"--predict {term.column}={text}: not a level of "
-                                  f"{term.column}; levels are {', '.join(levels)}")
+                                  f"{term.column}; levels are {', '.join(levels)}",
+            code="predict_not_a_level", fields={"column": term.column, "value": text, "levels": list(levels)})
             for name in design.columns:
                 if name.startswith(f"{term.column}="):
                     row[name] = float(name == f"{term.column}={level}")
@@ -133,7 +138,8 @@ def _design_row(aset, terms: list[Term], grouping, group, values, warnings) -> t
         warnings += _range_warning(aset, term.column, value)
         if term.kind == "log2":
             if value <= 0:
-                raise OptionError(f"--predict {term.column}={text}: log2 needs a value > 0")
+                raise OptionError(f"--predict {term.column}={text}: log2 needs a value > 0",
+            code="predict_log2_positive", fields={"column": term.column, "value": text})
             value = float(np.log2(value))
         elif term.kind == "z":
             x = numeric_column(aset.data, term.column).to_numpy()
@@ -158,9 +164,11 @@ def predict_patient(aset: AnalysisSet, spec: AnalysisSpec, terms: list[Term],
     group = _group_of(aset, spec, grouping, natural, values, warnings)
     design, row = _design_row(aset, terms, grouping, group, values, warnings)
     if design.shape[1] == 0:
-        raise OptionError("--predict needs a Cox model: give a --group-by or --covariates")
+        raise OptionError("--predict needs a Cox model: give a --group-by or --covariates",
+            code="predict_needs_model", fields={})
     if aset.event.sum() == 0:
-        raise OptionError("--predict: no events in the analysis set, no Cox model")
+        raise OptionError("--predict: no events in the analysis set, no Cox model",
+            code="predict_no_events", fields={})
     curve = predicted_curve(aset.time, aset.event, design.to_numpy(dtype=float), row,
                             conf_type=spec.conf_type, conf_level=spec.conf_level)
     return Prediction(input=values, group=group,

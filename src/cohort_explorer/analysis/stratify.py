@@ -198,10 +198,11 @@ def _parse_breaks(spec: GroupSpec) -> list[float]:
         breaks = sorted(float(v) for v in spec.values)
     except ValueError:
         raise OptionError(
-            f"--group-by {spec.column}:cut=... needs numbers, got {', '.join(spec.values)}"
-        ) from None
+            f"--group-by {spec.column}:cut=... needs numbers, got {', '.join(spec.values)}",
+            code="cut_values_invalid", fields={"column": spec.column, "values": list(spec.values)}) from None
     if len(set(breaks)) != len(breaks) or not np.all(np.isfinite(breaks)):
-        raise OptionError(f"--group-by {spec.column}:cut=... needs distinct finite numbers")
+        raise OptionError(f"--group-by {spec.column}:cut=... needs distinct finite numbers",
+            code="cut_values_invalid", fields={"column": spec.column, "values": list(spec.values)})
     return breaks
 
 
@@ -235,8 +236,8 @@ def group_rows(df: pd.DataFrame, spec: GroupSpec, *, role: str = "grouping") -> 
         if missing:
             raise OptionError(
                 f"--group-by {spec.column}:order=... does not list {', '.join(missing)}; "
-                f"add them to the order or remove those rows with --where"
-            )
+                f"add them to the order or remove those rows with --where",
+            code="order_missing_levels", fields={"column": spec.column, "missing": list(missing)})
         levels = [v for v in levels if v in observed] if observed else levels
     else:
         levels = observed
@@ -265,8 +266,8 @@ def move_reference(grouping: Grouping, reference: str | None) -> Grouping:
     if reference not in grouping.labels:
         raise OptionError(
             f"--reference {reference} is not a group of {grouping.column}; "
-            f"groups are {', '.join(grouping.labels)}"
-        )
+            f"groups are {', '.join(grouping.labels)}",
+            code="reference_group_unknown", fields={"reference": reference, "column": grouping.column, "groups": list(grouping.labels)})
     old = grouping.labels.index(reference)
     order = [old] + [i for i in range(len(grouping.labels)) if i != old]
     remap = np.empty(len(order) + 1, dtype=int)
@@ -291,8 +292,8 @@ def derive_any(df: pd.DataFrame, columns: list[str]) -> pd.Series:
         if unknown.any():
             examples = ", ".join(repr(str(v)) for v in pd.unique(raw[unknown])[:3])
             raise ColumnError(
-                f"--derive: column '{column}' must be 0/1 (or true/false), found {examples}"
-            )
+                f"--derive: column '{column}' must be 0/1 (or true/false), found {examples}",
+            code="derive_not_binary", fields={"column": column, "examples": examples})
         flags.append(np.where(positive, 1.0, np.where(negative, 0.0, np.nan)))
     stacked = np.vstack(flags)
     any_positive = (stacked == 1).any(axis=0)

@@ -83,7 +83,8 @@ def parse_dates(values: pd.Series, *, order: str | None = None, column: str = "d
         ``order`` is not one of dmy, mdy, ymd; or the day/month order is needed and not given.
     """
     if order is not None and order not in DATE_ORDERS:
-        raise OptionError(f"--date-order {order}: use dmy, mdy or ymd")
+        raise OptionError(f"--date-order {order}: use dmy, mdy or ymd",
+            code="date_order_unknown", fields={"value": order})
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values).dt.tz_localize(None).dt.normalize() \
             if getattr(values.dt, "tz", None) is not None else values.dt.normalize()
@@ -108,7 +109,8 @@ def parse_dates(values: pd.Series, *, order: str | None = None, column: str = "d
                 example = text[year_last].iloc[0]
                 raise OptionError(
                     f"Dates in '{column}' such as {example!r} could be day/month or month/day: "
-                    "say which with --date-order dmy (15/03/2021) or mdy (03/15/2021)")
+                    "say which with --date-order dmy (15/03/2021) or mdy (03/15/2021)",
+            code="date_order_ambiguous", fields={"column": column, "example": str(example)})
             chosen = "dmy" if (pd.to_numeric(parts.loc[year_last, 0]) > 12).any() else "mdy"
         first, second = parts.loc[year_last, 0], parts.loc[year_last, 1]
         day, month = (first, second) if chosen == "dmy" else (second, first)
@@ -150,10 +152,12 @@ def times_from_dates(df: pd.DataFrame, start: str, event: str, last: str, *,
     DatedTimes
     """
     if unit not in TIME_UNITS:
-        raise OptionError(f"--time-unit {unit}: use days, months or years")
+        raise OptionError(f"--time-unit {unit}: use days, months or years",
+            code="time_unit_unknown", fields={"value": unit})
     for column in (start, event, last):
         if column not in df.columns:
-            raise ColumnError(f"No column '{column}' in the data (--dates START,EVENT,LAST)")
+            raise ColumnError(f"No column '{column}' in the data (--dates START,EVENT,LAST)",
+            code="unknown_column", fields={"column": column})
     dates = {}
     unreadable = {}
     for role, column in (("start", start), ("event", event), ("last-contact", last)):

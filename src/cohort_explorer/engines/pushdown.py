@@ -61,12 +61,14 @@ def _refuse_unsupported(spec: AnalysisSpec) -> None:
     for name, option in _REFUSED.items():
         if option and getattr(spec, name, None):
             raise OptionError(f"{option} is not available with --engine duckdb/spark yet (it "
-                              "needs row-level data); use --engine memory on an extract")
+                              "needs row-level data); use --engine memory on an extract",
+            code="pushdown_not_available", fields={"option": option.lstrip("-")})
     for name in ("entry_col", "competing", "fine_gray", "spline", "subgroups", "screen",
                  "predict", "dates", "bootstrap"):
         if getattr(spec, name, None):
             raise OptionError(f"--{name.replace('_col', '').replace('_', '-')} is not available "
-                              "with --engine duckdb/spark yet; use --engine memory on an extract")
+                              "with --engine duckdb/spark yet; use --engine memory on an extract",
+            code="pushdown_not_available", fields={"option": name.replace("_col", "").replace("_", "-")})
 
 
 def _check_columns(columns: dict[str, str], needed: list[str]) -> None:
@@ -141,12 +143,14 @@ def _grouping(source, plan: Plan, spec: AnalysisSpec, columns: dict[str, str]) -
         plan.codes = list(range(len(plan.labels)))
     else:
         raise OptionError(f"--group-by {spec.group_by} is not available with --engine duckdb/"
-                          "spark yet; use COL, COL:quartiles, :tertiles, :median or :q1-vs-rest")
+                          "spark yet; use COL, COL:quartiles, :tertiles, :median or :q1-vs-rest",
+            code="pushdown_grouping", fields={"group_by": spec.group_by})
     if spec.reference is not None:
         reference = match_level(spec.reference, tuple(plan.labels))
         if reference not in plan.labels:
             raise OptionError(f"--reference {reference} is not a group of {gspec.column}; "
-                              f"groups are {', '.join(plan.labels)}")
+                              f"groups are {', '.join(plan.labels)}",
+            code="reference_group_unknown", fields={"reference": reference, "column": gspec.column, "groups": list(plan.labels)})
         i = plan.labels.index(reference)
         plan.labels = [plan.labels[i]] + plan.labels[:i] + plan.labels[i + 1:]
         plan.codes = [plan.codes[i]] + plan.codes[:i] + plan.codes[i + 1:]
@@ -171,14 +175,16 @@ def _terms(source, plan: Plan, spec: AnalysisSpec, columns: dict[str, str]) -> N
             if ref is not None:
                 ref = match_level(ref, [label for label, _ in levels])
                 if ref not in [label for label, _ in levels]:
-                    raise OptionError(f"--covariates {term.column}:cat:ref={ref}: no such level")
+                    raise OptionError(f"--covariates {term.column}:cat:ref={ref}: no such level",
+            code="reference_level_unknown", fields={"column": term.column, "level": ref, "levels": []})
                 levels = [lv for lv in levels if lv[0] == ref] + [lv for lv in levels if lv[0] != ref]
             term.levels = levels
     for j, term in enumerate(plan.terms):
         if term.kind == "z":
             mean, sd = source.query(plan.moments_sql(f"v{j}"), plan.params)[0]
             if not (sd and sd > 0):
-                raise OptionError(f"--covariates {term.column}:z: the column is constant")
+                raise OptionError(f"--covariates {term.column}:z: the column is constant",
+            code="constant_covariate", fields={"column": term.column})
             term.mean, term.sd = float(mean), float(sd)
 
 
@@ -370,11 +376,13 @@ def analyze_pushdown(source, spec: AnalysisSpec, *, sample_rows: int = SAMPLE_RO
     (:mod:`.thin`)."""
     _refuse_unsupported(spec)
     if spec.conf_type not in ("log-log", "log", "plain"):
-        raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain")
+        raise OptionError(f"--conf-type {spec.conf_type}: use log-log, log or plain",
+            code="conf_type_unknown", fields={"value": spec.conf_type})
     columns = source.columns()
     _check_columns(columns, [spec.time_col, spec.event_col])
     if columns[spec.time_col] != "numeric":
-        raise ColumnError(f"Column '{spec.time_col}' must be numeric for --engine duckdb/spark")
+        raise ColumnError(f"Column '{spec.time_col}' must be numeric for --engine duckdb/spark",
+            code="pushdown_time_not_numeric", fields={"column": spec.time_col})
     plan = Plan(source.dialect, source.relation, spec.time_col, spec.event_col,
                 event_value=spec.event_value, event_kind=columns[spec.event_col])
     _check_event(source, plan, spec)
@@ -416,10 +424,12 @@ def _check_event(source, plan: Plan, spec: AnalysisSpec) -> None:
     if spec.event_value is not None or plan.event_kind == "bool":
         return
     if plan.event_kind != "numeric":
-        raise ColumnError(f"event must be 0/1 or true/false; use --event {spec.event_col}=VALUE")
+        raise ColumnError(f"event must be 0/1 or true/false; use --event {spec.event_col}=VALUE",
+            code="event_coding", fields={"column": spec.event_col, "values": []})
     found = [r[0] for r in source.query(plan.distinct_sql("e", 10), plan.params)]
     bad = sorted(v for v in found if v not in (0.0, 1.0) and not math.isnan(v))
     if bad:
         shown = ", ".join(f"{v:g}" for v in bad[:5])
         raise ColumnError(f"event must be 0/1 or true/false; found {shown}; use --event "
-                          f"{spec.event_col}=VALUE")
+                          f"{spec.event_col}=VALUE",
+            code="event_coding", fields={"column": spec.event_col, "values": [shown]})

@@ -114,8 +114,8 @@ class SparkSource:
         try:
             from pyspark.sql import SparkSession
         except ImportError:  # pragma: no cover - the [spark] extra
-            raise OptionError("--engine spark needs pyspark: pip install 'cohort-explorer[spark]'"
-                              ) from None
+            raise OptionError("--engine spark needs pyspark: pip install 'cohort-explorer[spark]'",
+            code="spark_missing", fields={}) from None
         self.spark = session or _local_session(SparkSession)
         self.spark.sparkContext.setLogLevel("ERROR")
         path = Path(source)
@@ -199,4 +199,5 @@ def open_source(engine: str, path: str, **options):
         return DuckDBSource(path, **options)
     if engine == "spark":
         return SparkSource(path, **options)
-    raise OptionError(f"--engine {engine}: use memory, duckdb or spark")
+    raise OptionError(f"--engine {engine}: use memory, duckdb or spark",
+            code="engine_unknown", fields={"engine": engine})

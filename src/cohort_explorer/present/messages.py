@@ -3,8 +3,9 @@
 The CLI prints ``str(error)`` (its own wording, with options such as ``--event``); the app calls
 :func:`app_message`, which words the same ``code`` and ``fields`` for a clinician and says
 what to do in the app. Pages never look at message text: they use ``.code`` (e.g. to offer the
-event values as buttons for ``event_coding``). A code without an entry here falls back to the
-engine's text with command-line options taken out.
+event values as buttons for ``event_coding``). Every code the engine uses has an entry here or
+in :mod:`~cohort_explorer.present.messages_options`; a message without a code is already plain
+(tests/test_app_messages.py checks both).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["APP_WORDING", "COX_MODEL_CODES", "app_message", "message_code", "split_model_notices"]
+from cohort_explorer.present.messages_options import OPTION_WORDING
+
+__all__ = ["APP_WORDING", "CLI_SYNTAX", "COX_MODEL_CODES", "app_message", "message_code", "split_model_notices"]
 
 
 def _values(values: Any, limit: int = 6) -> str:
@@ -22,9 +25,10 @@ def _values(values: Any, limit: int = 6) -> str:
 
 
 def _event_coding(f: Mapping[str, Any]) -> str:
-    return (f"Which value of '{f['column']}' means the event happened? The column holds "
-            f"{_values(f.get('values'))}; choose the value that marks the event (for example "
-            f"{f.get('suggested')}).")
+    held = f" The column holds {_values(f['values'])}." if f.get("values") else ""
+    example = f" (for example {f['suggested']})" if f.get("suggested") is not None else ""
+    return (f"Which value of '{f['column']}' means the event happened?{held} Choose the value "
+            f"that marks the event{example}.")
 
 
 def _mixed(f: Mapping[str, Any]) -> str:
@@ -49,7 +53,9 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         "the event happened. Choose the column that does (for example a status or event column)."),
     "event_mixed_n_label": _mixed,
     "unknown_column": lambda f: (
-        f"The data has no column '{f['column']}'. Choose one of the columns of this file."),
+        f"The data has no column '{f['column']}'."
+        + (f" Did you mean {_values(f['close'], 3)}?" if f.get("close") else "")
+        + " Choose one of the columns of this file."),
     "quantile_ties": _ties,
     "filter_syntax": lambda f: (
         f"The filter '{f['filter']}' cannot be read: use a column, a comparison (=, ≠, <, ≤, >, ≥) "
@@ -131,7 +137,9 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"{f['column']} is measured after time zero: grouping by it risks immortal-time bias "
         "(patients must live long enough to respond). Use the landmark analysis."),
     "optimal_cut_selected": lambda f: (
-        f"The cut-off {f['cutpoint']:g} was chosen to give the largest log-rank difference, so "
+        f"The cut-off {f['cutpoint']:g}"
+        + (f" of {f['column']}" if f.get("column") else "")
+        + " was chosen to give the largest log-rank difference, so "
         f"the plain log-rank p is too optimistic; the corrected p (Lau 1994) is "
         f"{f['p_corrected']:.3g}."),
     "competing_cause_specific": lambda f: (
@@ -165,8 +173,13 @@ APP_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
         "with the follow-up time and the column that says whether the event happened."),
 }
 
-_LEADING_OPTION = re.compile(r"^--[a-z][a-z-]*(?: [^:]{0,200})?:\s*")
-_CLI_FLAG = re.compile(r"\s*\(?(?:[Uu]se |e\.g\. |see )?--[a-z][a-z-]*(?:\s+\S+)?\)?")
+APP_WORDING.update(OPTION_WORDING)
+
+#: A command-line option (``--event``) or a CLI value pattern (``COL=VALUE``): never in an app
+#: message (tests/test_app_messages.py proves it for every code).
+CLI_SYNTAX = re.compile(r"(?<![\w-])--[a-z]|\b[A-Z][A-Z0-9_]*=[A-Z][A-Z0-9_.]*\b")
+#: Said when a coded message's fields do not fit its wording (a programming error).
+GENERIC = "The analysis cannot be run with these choices: change them and try again."
 
 
 #: Notices about a fitted Cox model: shown only where that model is shown (its table, forest
@@ -200,24 +213,16 @@ def app_message(obj: Any) -> str:
     Returns
     -------
     str
-        The wording of :data:`APP_WORDING` for its code with its fields; otherwise the
-        engine's text without ``--option`` hints.
+        The wording of :data:`APP_WORDING` for its code with its fields. A message without a
+        code is the engine's text as it is: the engine gives a code to every message whose
+        CLI wording names an option (a test checks every raise site), so no option is stripped
+        here.
     """
     code, fields = message_code(obj), getattr(obj, "fields", None) or {}
     wording = APP_WORDING.get(code) if code else None
     if wording is not None:
         try:
             return wording(fields)
-        except (KeyError, TypeError, ValueError):
-            pass  # fields of another shape: fall back to the engine's text
-    return _without_flags(getattr(obj, "message", None) or str(obj))
-
-
-def _without_flags(text: str) -> str:
-    """The engine's text with command-line hints such as ``Use --event 'x=VALUE'`` removed."""
-    text = _LEADING_OPTION.sub("", text, count=1)  # "--predict: give ..." -> "give ..."
-    sentences = re.split(r"(?<=[.;])\s+", text)
-    kept = [s for s in sentences if "--" not in s]
-    if not kept:
-        return _CLI_FLAG.sub("", text).strip()
-    return " ".join(kept).strip()
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            return GENERIC  # fields of another shape: never the CLI's text
+    return getattr(obj, "message", None) or str(obj)

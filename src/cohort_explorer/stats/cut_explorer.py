@@ -187,10 +187,12 @@ def bootstrap_cutpoint(time, event, x, *, cutpoint: float, B: int = DEFAULT_B,  
     x = np.asarray(x, dtype=float)
     n = time.size
     if not isinstance(B, (int, np.integer)) or B < 1:
-        raise OptionError(f"--bootstrap {B}: give the number of resamples, at least 1")
+        raise OptionError(f"--bootstrap {B}: give the number of resamples, at least 1",
+            code="bootstrap_count", fields={"resamples": B})
     if B * n > MAX_ELEMENTS:
         raise OptionError(f"--bootstrap {B} on {n} patients is too large ({B * n:,} resampled "
-                          f"rows; at most {MAX_ELEMENTS:,}); use fewer resamples")
+                          f"rows; at most {MAX_ELEMENTS:,}); use fewer resamples",
+            code="bootstrap_too_large", fields={"resamples": B, "patients": n, "rows": B * n, "maximum": MAX_ELEMENTS})
     t_order = np.argsort(time, kind="stable")
     t_rank_of = np.empty(n, dtype=np.int64)
     t_rank_of[t_order] = np.arange(n)

@@ -116,7 +116,8 @@ def cox_spline(time, event, x, covariates: np.ndarray | None = None, *, column: 
     event = np.asarray(event, dtype=float)
     x = np.asarray(x, dtype=float)
     if event.sum() == 0:
-        raise OptionError(f"--spline {column}: no events in the analysis set")
+        raise OptionError(f"--spline {column}: no events in the analysis set",
+            code="spline_no_events", fields={"column": column})
     knots = spline_knots(x, column)
     basis = rcspline_eval(x, knots)
     cov = np.empty((x.size, 0)) if covariates is None else np.asarray(covariates, dtype=float)

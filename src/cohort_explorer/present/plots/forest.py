@@ -24,6 +24,8 @@ __all__ = ["forest_figure", "forest_rows"]
 _COLUMNS = {"variable": 0.0, "level": 0.15, "n": 0.31, "events": 0.37}
 _PLOT_DOMAIN = (0.45, 0.75)
 _RIGHT = {"hr": 0.77, "p": 0.95}
+#: Below this width (pixels) the compact layout: one label column, no n/events columns.
+COMPACT_WIDTH = 600
 
 
 def forest_rows(cox: Any, model: Sequence[Any] | None = None) -> list[dict]:
@@ -60,10 +62,37 @@ def _model_note(cox: Any, adjusted_for: Sequence[str] | None) -> str:
     return "Cox model (Efron ties): " + "; ".join(parts[:2]) + "\n" + "; ".join(parts[2:])
 
 
+def _row_cells(cell, row: dict, ok: bool, names: Mapping[str, str], *, compact: bool,
+               hr_x: float) -> None:
+    """The text cells of one row: names (one column when compact), n/events, HR (CI), p."""
+    variable = escape(names.get(row["variable"], row["variable"])) if row["variable"] else ""
+    if compact:  # one label column: the variable's first row bold, its levels below
+        label = (f"<b>{variable}</b> " if variable else "") + escape(row["level"] or "")
+        cell(_COLUMNS["variable"], label.strip())
+    else:
+        if variable:
+            cell(_COLUMNS["variable"], variable, bold=True)
+        if row["level"]:
+            cell(_COLUMNS["level"], escape(row["level"]))
+        if row["n"] is not None:
+            cell(_COLUMNS["n"] + 0.04, str(row["n"]), "right")
+            cell(_COLUMNS["events"] + 0.05, str(row["events"]), "right")
+    term = row["term"]
+    if row["reference"]:
+        cell(hr_x, "reference")
+    elif ok:
+        cell(hr_x, f"{format_number(term.hr)} ({format_number(term.lower)}–"
+                   f"{format_number(term.upper)})")
+        cell(1.0, format_p(term.p, prefix=False), "right")
+    elif term is not None:
+        cell(hr_x, "not estimable")
+        cell(1.0, escape(term.reason or ""), "right")
+
+
 def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
                   labels: Mapping[str, str] | None = None, model: Sequence[Any] | None = None,
                   conf_level: float = 0.95, adjusted_for: Sequence[str] | None = None,
-                  font_size: int = FONT_SIZE) -> go.Figure:
+                  font_size: int = FONT_SIZE, width_hint: int = 1000) -> go.Figure:
     """Forest plot of a Cox model: rows of levels, HR and CI on a log axis, numbers beside.
 
     Parameters
@@ -82,6 +111,9 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
     adjusted_for : sequence of str, optional
         The model's variables, for the footnote.
     font_size : int
+    width_hint : int
+        Expected width in pixels. Below ``COMPACT_WIDTH`` (a phone) the variable and level
+        share one column and n/events are left out, so the HR (CI) and p columns fit.
 
     Returns
     -------
@@ -120,30 +152,17 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
                            xanchor=anchor, font={"color": text_colour, "size": font_size,
                                                  "weight": "bold" if bold else "normal"})
 
+    compact = width_hint < COMPACT_WIDTH
+    hr_x, domain = (_RIGHT["hr"], _PLOT_DOMAIN) if not compact else (0.55, (0.35, 0.53))
     for index, row in enumerate(rows):
-        if row["variable"]:
-            cell(_COLUMNS["variable"], index, escape(names.get(row["variable"], row["variable"])),
-                 bold=True)
-        if row["level"]:
-            cell(_COLUMNS["level"], index, escape(row["level"]))
-        if row["n"] is not None:
-            cell(_COLUMNS["n"] + 0.04, index, str(row["n"]), "right")
-            cell(_COLUMNS["events"] + 0.05, index, str(row["events"]), "right")
-        term = row["term"]
-        if row["reference"]:
-            cell(_RIGHT["hr"], index, "reference")
-        elif ok[index]:
-            cell(_RIGHT["hr"], index, f"{format_number(term.hr)} "
-                 f"({format_number(term.lower)}–{format_number(term.upper)})")
-            cell(1.0, index, format_p(term.p, prefix=False), "right")
-        elif term is not None:
-            cell(_RIGHT["hr"], index, "not estimable")
-            cell(1.0, index, escape(term.reason or ""), "right")
-    for x, text, anchor in ((_COLUMNS["variable"], "Variable", "left"),
-                            (_COLUMNS["level"], "Level", "left"),
-                            (_COLUMNS["n"] + 0.04, "n", "right"),
-                            (_COLUMNS["events"] + 0.05, "Events", "right"),
-                            (_RIGHT["hr"], f"HR ({level} CI)", "left"), (1.0, "p", "right")):
+        _row_cells(lambda x, text, anchor="left", bold=False, i=index: cell(x, i, text, anchor,
+                                                                           bold),
+                   row, ok[index], names, compact=compact, hr_x=hr_x)
+    headers = ((_COLUMNS["variable"], "Variable", "left"), (_COLUMNS["level"], "Level", "left"),
+               (_COLUMNS["n"] + 0.04, "n", "right"),
+               (_COLUMNS["events"] + 0.05, "Events", "right"))
+    for x, text, anchor in (headers[:1] if compact else headers) + (
+            (hr_x, f"HR ({level} CI)", "left"), (1.0, "p", "right")):
         fig.add_annotation(x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom", text=text,
                            showarrow=False, xanchor=anchor,
                            font={"color": text_colour, "size": font_size, "weight": "bold"})
@@ -152,12 +171,14 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
     fig.add_vline(x=1.0, line={"dash": "dash", "width": 1.5, "color": text_colour})
     ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
              if span[0] <= math.log10(v) <= span[1]]
-    fig.update_xaxes(type="log", range=span, domain=list(_PLOT_DOMAIN),
+    fig.update_xaxes(type="log", range=span, domain=list(domain),
                      title={"text": f"Hazard ratio ({level} CI, log scale)",
                             "font": {"size": font_size - 1}},
                      tickvals=ticks, ticktext=[f"{v:g}" for v in ticks], showgrid=False)
     fig.update_yaxes(visible=False, range=[-0.7, count - 0.3])
-    for x, text, anchor in ((0.0, "← lower hazard", "left"), (1.0, "higher hazard →", "right")):
+    sides = ((0.0, "← lower hazard", "right" if compact else "left"),
+             (1.0, "higher hazard →", "left" if compact else "right"))  # compact: beside
+    for x, text, anchor in sides:
         fig.add_annotation(x=x, y=0.0, xref="x domain", yref="paper", yanchor="top",
                            yshift=-round(font_size * 3.3), text=text, showarrow=False,
                            xanchor=anchor,

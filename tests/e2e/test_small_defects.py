@@ -1,0 +1,93 @@
+"""Issue 8 §5, the small defects, each checked in the browser where it was seen: a group label
+starting with ">" stays text (not a Markdown quote), a column name with a dot keeps a clean
+accessible label, and on a phone the sidebar closes after navigation and the figures keep
+their legends and numbers uncovered and uncut. (``/data`` opening the Data page and the
+synthetic notice shown once: test_clinician_views.test_data_url_opens_the_data_page.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+from tests.conftest import SAMPLE_CSV
+from tests.e2e.test_clinician_views import PHONE_AGENT
+from tests.e2e.test_journeys import _analysis_controls, _choose, _no_failure, _open, _settled
+
+pytestmark = pytest.mark.browser
+
+#: Texts of a chart drawn outside its SVG (cut by the frame).
+_CUT_TEXTS = """(chart) => {
+  const svg = chart.querySelector('svg.main-svg').getBoundingClientRect();
+  return [...chart.querySelectorAll('svg.main-svg text')]
+    .filter(t => t.textContent.trim() && t.getBBox().width > 0)
+    .map(t => [t.textContent, t.getBoundingClientRect()])
+    .filter(([, r]) => r.left < svg.left - 1 || r.right > svg.right + 1)
+    .map(([text]) => text);
+}"""
+
+
+def test_quote_like_labels_and_dotted_names_stay_plain(page: Page, app_url: str, tmp_path):
+    data = pd.read_csv(SAMPLE_CSV)
+    data["ldh_ratio"] = np.where(data["ikzf1"] > data["ikzf1"].median(), ">0.75", "<=0.75")
+    data["ph.ecog"] = np.arange(len(data)) % 3
+    path = tmp_path / "quoted.csv"
+    data.to_csv(path, index=False)
+    _open(page, app_url, "Data")
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
+    expect(page.get_by_test_id("stSidebar").get_by_text("quoted.csv")).to_be_visible()
+    _settled(page)
+    page.get_by_role("link", name="Survival").click()
+    expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
+    _settled(page)
+    _analysis_controls(page)
+    page.get_by_text("Category", exact=True).click()
+    _settled(page)
+    _choose(page, "Category", "ldh_ratio")
+    table = page.get_by_test_id("stTable").first
+    expect(table.get_by_text(">0.75", exact=False).first).to_be_visible()
+    expect(table.locator("blockquote")).to_have_count(0)  # not a Markdown quote
+    page.get_by_role("link", name="Hazard ratios").click()
+    expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_be_visible()
+    _settled(page)
+    covariates = page.get_by_role("combobox", name="Covariates")
+    covariates.click()
+    page.get_by_role("option", name="ph.ecog", exact=True).click()
+    page.keyboard.press("Escape")
+    _settled(page)
+    coding = page.get_by_role("combobox", name="ph.ecog: coding")  # no "ph\.ecog"
+    expect(coding).to_be_visible()
+    assert "\\" not in (coding.get_attribute("aria-label") or "")
+    _no_failure(page)
+
+
+def test_phone_sidebar_closes_after_navigation_and_figures_are_whole(browser, app_url,
+                                                                     artifacts):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, user_agent=PHONE_AGENT)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        _open(page, f"{app_url}/survival", "Survival")
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar).not_to_be_in_viewport()  # closed on a phone
+        page.get_by_test_id("stExpandSidebarButton").click()
+        expect(sidebar.get_by_role("link", name="Hazard ratios")).to_be_in_viewport()
+        sidebar.get_by_role("link", name="Hazard ratios").click()
+        expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_be_visible()
+        _settled(page)
+        expect(sidebar).not_to_be_in_viewport()  # closed again after navigation
+        forest = page.get_by_test_id("stPlotlyChart").first
+        expect(forest.locator(".main-svg").first).to_be_visible()
+        forest.scroll_into_view_if_needed()
+        expect(forest.locator(".modebar")).not_to_be_visible()  # no toolbar over the plot
+        assert forest.evaluate(_CUT_TEXTS) == []  # HR, CI and p columns not cut
+        page.screenshot(path=str(artifacts / "phone-forest-390x844.png"))
+        _open(page, f"{app_url}/survival", "Survival")
+        chart = page.get_by_test_id("stPlotlyChart").first
+        expect(chart.locator(".main-svg").first).to_be_visible()
+        expect(chart.locator(".modebar")).not_to_be_visible()  # the legend stays uncovered
+        assert chart.evaluate(_CUT_TEXTS) == []
+        _no_failure(page)
+    finally:
+        context.close()
