@@ -13,13 +13,13 @@ from pages._common import begin_page, end_page, md
 from pages._figures import session_figures
 
 from cohort_explorer.present import plots
-from cohort_explorer.present.messages import app_message
+from cohort_explorer.present.messages import short_message
 
 #: Type sizes for a meeting room at 1920 x 1080: figure text 27 px (smallest 24), numbers 36 px.
 FONT_SIZE = 27
-FIGURE_HEIGHT = 860
-#: Room a caution under the figure takes (up to three lines of 25.5 px type).
-CAUTION_HEIGHT = 130
+FIGURE_HEIGHT = 800
+#: Room a caution above the figure takes (one line of 25.5 px type and its box).
+CAUTION_HEIGHT = 80
 
 
 def key_tile(number, index: int) -> None:
@@ -37,9 +37,9 @@ def key_tile(number, index: int) -> None:
 
 def cautions(notices) -> None:
     """The notices about the Cox model of the figure's hazard ratios (e.g. too few events per
-    variable), under the figure, in the app's words and in large type."""
+    variable), one line each across the screen above the figure, in large type."""
     for notice in notices:
-        st.warning(f"#### {md(app_message(notice))}", icon=":material/warning:")
+        st.warning(f"#### {md(short_message(notice))}", icon=":material/warning:")
 
 
 def _leave(back: str) -> None:
@@ -79,22 +79,25 @@ else:
     st.session_state["app_present"] = {**state, "figure": current, "back": back}
     shown = figures[current]
     height = FIGURE_HEIGHT - CAUTION_HEIGHT * len(shown.cautions)  # all on one screen
-    if shown.numbers:  # the figure and, beside it, its key numbers (HRs with their labels)
-        left, right = st.columns([3, 1], gap="medium")
+    cautions(shown.cautions)  # above the figure and numbers they are about
+    tiles = [n for n in shown.numbers if n.label != "Median follow-up"]  # in the report
+    if tiles:  # the figure and, beside it, its key numbers (HRs with their labels)
+        grid = len(tiles) > 4  # 3+ groups: two tiles a row, so all fit beside the figure
+        left, right = st.columns([2, 1] if grid else [3, 1], gap="medium")
         with right, st.container(key="present_numbers", gap="small"):
-            for index, number in enumerate(shown.numbers):
-                if number.label == "Median follow-up":
-                    continue  # in the figure's subtitle is n; follow-up is in the report
-                key_tile(number, index)
+            for start in range(0, len(tiles), 2 if grid else 1):
+                row = tiles[start:start + (2 if grid else 1)]
+                places = st.columns(2, gap="small") if grid else [st.container()]
+                for offset, (place, number) in enumerate(zip(places, row, strict=False)):
+                    with place:
+                        key_tile(number, start + offset)
         with left:
-            figure = shown.build(font_size=FONT_SIZE, width_hint=1350, height=height,
-                                 hr_in_legend=False)
+            figure = shown.build(font_size=FONT_SIZE, width_hint=1150 if grid else 1350,
+                                 height=height, hr_in_legend=False)
             st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None,
                             key="present_chart", alt=shown.caption)
-            cautions(shown.cautions)
     else:
         figure = shown.build(font_size=FONT_SIZE, width_hint=1800, height=height)
         st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="present_chart",
                         alt=shown.caption)
-        cautions(shown.cautions)
 end_page()

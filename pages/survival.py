@@ -229,6 +229,16 @@ def _result_sections(result, choice, options, endpoint, done: bool = True):
         show_table(table)
     build = km_builder(result, endpoint=endpoint["name"], group_title=choice.description,
                        show_ci=options["show_ci"])
+    # Beside "Change the analysis", above the results: clicked without scrolling, so
+    # presentation mode opens at its top (a page switch keeps the window's scroll position).
+    with FIGURE_TOOLS, st.container(horizontal=True, key="km_figure_tools"):
+        if st.button("Present full screen", icon=":material/slideshow:", key="km_present",
+                     help="The figure and its key numbers in large type; arrow keys move "
+                          "between the session's figures; Esc comes back here."):
+            st.session_state["app_present"] = {"figure": "kaplan-meier",
+                                               "back": "pages/survival.py"}
+            st.switch_page("pages/present.py")
+        download_menu(build, "kaplan-meier", key="km_export")
     # As wide as the table up to 1440 px (a 1920 screen); the legend is laid out for 1000 px,
     # the plot area's height for 1440 (plots.PLOT_ASPECT of the width: never flat).
     # built once per session and choice (plotly construction is a good part of a rerun)
@@ -243,14 +253,6 @@ def _result_sections(result, choice, options, endpoint, done: bool = True):
                         config={**plots.PLOTLY_CONFIG, "displayModeBar": not phone},
                         theme=None, key="km_chart",
                         alt=f"Kaplan–Meier curves of {endpoint['name']} with numbers at risk")
-    with st.container(horizontal=True, key="km_figure_tools"):
-        if st.button("Present full screen", icon=":material/slideshow:", key="km_present",
-                     help="The figure and its key numbers in large type; arrow keys move "
-                          "between the session's figures; Esc comes back here."):
-            st.session_state["app_present"] = {"figure": "kaplan-meier",
-                                               "back": "pages/survival.py"}
-            st.switch_page("pages/present.py")
-        download_menu(build, "kaplan-meier", key="km_export")
     key_line(result, endpoint["name"])
     others, model_notes = split_model_notices(result.warnings)
     warnings_box(others)  # the Cox model's own (EPV, convergence) stand beside its table
@@ -291,8 +293,9 @@ def _complete_models(spec, models) -> None:
 begin_page()
 st.title("Survival")
 df = dataset()
-controls = st.expander("Change the analysis: endpoint, grouping, landmarks, time unit",
-                       icon=":material/tune:", key="km_controls")
+HEAD, FIGURE_TOOLS = st.columns([3, 2], vertical_alignment="top")
+controls = HEAD.expander("Change the analysis: endpoint, grouping, landmarks, time unit",
+                         icon=":material/tune:", key="km_controls")
 with controls:
     endpoint = endpoint_select("km")
     choice = group_builder("km", df, suggestion())

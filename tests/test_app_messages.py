@@ -250,3 +250,12 @@ def test_pages_show_engine_errors_only_through_app_message():
         assert "str(error)" not in source and "str(exc)" not in source, path.name
     frame = pd.DataFrame({"t": [1.0, 2.0], "e": [0, 1]})
     assert isinstance(frame, pd.DataFrame)
+
+
+@pytest.mark.parametrize("code", ["low_events_per_variable", "cox_not_converged"])
+def test_presentation_one_liners_are_plain_and_short(code):
+    from cohort_explorer.present.messages import SHORT_WORDING, short_message
+
+    assert code in SHORT_WORDING
+    text = short_message(CohortError("--x", code=code, fields=FIELDS[code]))
+    assert len(text) <= 120 and not CLI_SYNTAX.search(text), text  # one line at 1920 px

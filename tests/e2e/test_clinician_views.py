@@ -53,6 +53,7 @@ _TEXT_SIZES = """(root) => {
   const out = [], walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   while (walk.nextNode()) {
     const text = walk.currentNode.textContent.trim(), element = walk.currentNode.parentElement;
+    if (element.closest('[data-testid="stIconMaterial"]')) continue;  // an icon's ligature
     if (text && element.getClientRects().length)
       out.push([text, parseFloat(getComputedStyle(element).fontSize)]);
   }
@@ -67,6 +68,17 @@ _LANDMARK_LABELS = """(chart) => [...chart.querySelectorAll('g.annotation')]
 
 _PLOT_AREA = """(chart) => { const r = chart.querySelector('.draglayer .xy .nsewdrag')
   .getBoundingClientRect(); return {width: r.width, height: r.height}; }"""
+
+
+#: Texts of a chart drawn outside its SVG (cut by the frame).
+_CUT_TEXTS = """(chart) => {
+  const svg = chart.querySelector('svg.main-svg').getBoundingClientRect();
+  return [...chart.querySelectorAll('svg.main-svg text')]
+    .filter(t => t.textContent.trim() && t.getBBox().width > 0)
+    .map(t => [t.textContent, t.getBoundingClientRect()])
+    .filter(([, r]) => r.left < svg.left - 1 || r.right > svg.right + 1)
+    .map(([text]) => text);
+}"""
 
 
 def _hex(rgb: str) -> str:
@@ -188,3 +200,35 @@ def test_data_url_opens_the_data_page(page: Page, app_url: str):
     _settled(page)
     expect(page.get_by_text("Page not found")).to_have_count(0)
     expect(page.get_by_text("Synthetic data")).to_have_count(1)  # once, in the sidebar
+
+
+def test_presentation_of_four_groups_fits_one_screen(browser, app_url, artifacts):
+    """The default quartiles: six key numbers (two a row), the figure and its EPV caution all
+    on the 1920x1080 screen, every text of the numbers >= 24 px."""
+    context = _context(browser, 1920, 1080, "light")
+    page = context.new_page()
+    try:
+        _open_survival(page, app_url)
+        page.get_by_role("button", name="Present full screen").click()
+        expect(page.get_by_text("Figure 1 of 1")).to_be_visible()
+        _settled(page)
+        chart = page.get_by_test_id("stPlotlyChart").first
+        expect(chart.get_by_text("Number at risk")).to_be_visible()
+        caution = page.get_by_test_id("stAlert").filter(has_text="events per variable")
+        expect(caution).to_have_count(1)
+        tiles = page.locator(".st-key-present_numbers [data-testid='stMetricValue']")
+        expect(tiles).to_have_count(6)
+        bottoms = [box["y"] + box["height"] for box in
+                   [tiles.nth(i).bounding_box() for i in range(6)]
+                   + [chart.bounding_box(), caution.bounding_box()]]
+        page.screenshot(path=str(artifacts / "present-km-quartiles-1920x1080-light.png"))
+        assert max(bottoms) <= 1080, bottoms  # nothing below the screen
+        expect(caution).to_be_in_viewport(ratio=1)  # nor above it (the page does not scroll)
+        expect(page.get_by_role("button", name="Back to the analysis")).to_be_in_viewport()
+        assert chart.evaluate(_CUT_TEXTS) == []  # the subtitle wraps, nothing is cut
+        sizes = page.locator(".st-key-present_numbers").evaluate(_TEXT_SIZES)
+        assert [(text, size) for text, size in sizes if size < 24] == []
+        page.screenshot(path=str(artifacts / "present-km-quartiles-1920x1080-light.png"))
+        _no_failure(page)
+    finally:
+        context.close()

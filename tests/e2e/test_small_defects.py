@@ -11,21 +11,10 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
-from tests.e2e.test_clinician_views import PHONE_AGENT
+from tests.e2e.test_clinician_views import _CUT_TEXTS, PHONE_AGENT
 from tests.e2e.test_journeys import _analysis_controls, _choose, _no_failure, _open, _settled
 
 pytestmark = pytest.mark.browser
-
-#: Texts of a chart drawn outside its SVG (cut by the frame).
-_CUT_TEXTS = """(chart) => {
-  const svg = chart.querySelector('svg.main-svg').getBoundingClientRect();
-  return [...chart.querySelectorAll('svg.main-svg text')]
-    .filter(t => t.textContent.trim() && t.getBBox().width > 0)
-    .map(t => [t.textContent, t.getBoundingClientRect()])
-    .filter(([, r]) => r.left < svg.left - 1 || r.right > svg.right + 1)
-    .map(([text]) => text);
-}"""
-
 
 def test_quote_like_labels_and_dotted_names_stay_plain(page: Page, app_url: str, tmp_path):
     data = pd.read_csv(SAMPLE_CSV)

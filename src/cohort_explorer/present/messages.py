@@ -16,7 +16,8 @@ from typing import Any
 
 from cohort_explorer.present.messages_options import OPTION_WORDING
 
-__all__ = ["APP_WORDING", "CLI_SYNTAX", "COX_MODEL_CODES", "app_message", "message_code", "split_model_notices"]
+__all__ = ["APP_WORDING", "CLI_SYNTAX", "COX_MODEL_CODES", "SHORT_WORDING", "app_message",
+           "message_code", "short_message", "split_model_notices"]
 
 
 def _values(values: Any, limit: int = 6) -> str:
@@ -200,6 +201,28 @@ def split_model_notices(messages: Any) -> tuple[list, list]:
 def message_code(obj: Any) -> str | None:
     """The code of an error or notice (None for plain text)."""
     return getattr(obj, "code", None)
+
+
+#: One-line wordings for presentation mode (large type on one screen); others use APP_WORDING.
+SHORT_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "low_events_per_variable": lambda f: (
+        f"Caution: only {f['epv']:.1f} events per variable in the Cox model (at least "
+        f"{f['minimum']:g} advised): the hazard ratios may be overfitted."),
+    "cox_not_converged": lambda f: (
+        "Caution: the Cox model did not converge; its hazard ratios are unreliable."),
+}
+
+
+def short_message(obj: Any) -> str:
+    """A one-line app wording of ``obj`` where one exists (:data:`SHORT_WORDING`), else
+    :func:`app_message`."""
+    wording = SHORT_WORDING.get(message_code(obj) or "")
+    if wording is not None:
+        try:
+            return wording(getattr(obj, "fields", None) or {})
+        except (KeyError, TypeError, ValueError):
+            pass
+    return app_message(obj)
 
 
 def app_message(obj: Any) -> str:

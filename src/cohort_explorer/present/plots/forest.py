@@ -169,8 +169,11 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
     finite = np.concatenate([lower[np.isfinite(lower)], upper[np.isfinite(upper)], [1.0]])
     span = [math.log10(max(finite.min() / 1.3, 1e-3)), math.log10(min(finite.max() * 1.3, 1e3))]
     fig.add_vline(x=1.0, line={"dash": "dash", "width": 1.5, "color": text_colour})
-    ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
-             if span[0] <= math.log10(v) <= span[1]]
+    steps = (0.01, 0.1, 1, 10, 100) if compact else (  # compact: decades, never crowded
+        0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+    ticks = [v for v in steps if span[0] <= math.log10(v) <= span[1]]
+    if len(ticks) < 2:  # a narrow span: halves and doubles
+        ticks = [v for v in (0.25, 0.5, 1, 2, 4) if span[0] <= math.log10(v) <= span[1]]
     fig.update_xaxes(type="log", range=span, domain=list(domain),
                      title={"text": f"Hazard ratio ({level} CI, log scale)",
                             "font": {"size": font_size - 1}},

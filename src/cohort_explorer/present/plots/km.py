@@ -219,19 +219,40 @@ def plot_area_height(fig: go.Figure) -> float:
     return inner * (float(high) - float(low))
 
 
+def _widest_item(names: Sequence[str], font_size: int) -> int:
+    """Estimated pixel width of the widest legend item (symbol and text)."""
+    return round(max((52 + 0.56 * font_size * len(name) for name in names), default=1.0))
+
+
 def _legend_columns(names: Sequence[str], font_size: int, width: int) -> int:
-    """Legend items per row at ``width`` pixels: as many of the widest item as fit. Items get
-    equal shares of the width (``entrywidthmode="fraction"``), so a wider screen keeps the same
-    rows (no gap above the curves) and a narrower one never wraps them over the curves."""
+    """Legend items per row at ``width`` pixels (as many of the widest item as fit): the rows
+    reserved above the curves are those needed at ``width`` (a wider screen may need fewer,
+    leaving a gap, never more, which would cover the curves)."""
     available = max(width - 90, 200)
-    widest = max((52 + 0.56 * font_size * len(name) for name in names), default=1.0)
-    return max(1, min(len(names), int(available // widest)))
+    return max(1, min(len(names), int(available // _widest_item(names, font_size))))
 
 
 #: Plot-area height as a share of its width: KM curves read best at about 5:2, never flat.
 PLOT_ASPECT = 0.4
-#: Gap between the curves and the number-at-risk table (share of the inner height).
-SPACING = 0.13
+def _spacing(inner_px: float, font_size: int) -> float:
+    """Gap between the curves and the number-at-risk table, as a share of the inner height:
+    room for the tick labels, the axis title and the "Number at risk" heading (about 4.2
+    lines of text), whatever the figure's height."""
+    return min(0.3, font_size * 4.2 / max(inner_px, 1.0))
+
+
+def _subtitle_lines(parts: Sequence[str], font_size: int, width: int) -> list[str]:
+    """The subtitle's parts packed into lines that fit ``width`` pixels (one line when it
+    fits; a phone gets one part a line)."""
+    room = max(width - 110, 150)
+    lines: list[str] = []
+    for part in parts:
+        joined = f"{lines[-1]} · {part}" if lines else part
+        if lines and 0.56 * (font_size - 1) * len(joined) <= room and width >= 600:
+            lines[-1] = joined
+        else:
+            lines.append(part)
+    return lines
 
 
 def _table_share(height: float, table_px: float) -> float:
@@ -239,7 +260,8 @@ def _table_share(height: float, table_px: float) -> float:
     return min(0.42, table_px / max(height - 190, 200))
 
 
-def km_height(width: int, margins_px: float, table_px: float) -> int:
+def km_height(width: int, margins_px: float, table_px: float,
+              font_size: int = FONT_SIZE) -> int:
     """Smallest figure height whose curves' plot area is ``PLOT_ASPECT`` of its width (at
     least 300 px) for a figure ``width`` pixels wide with ``margins_px`` of top and bottom
     margin and a number-at-risk table of ``table_px``: a wide screen gets a taller figure,
@@ -247,7 +269,8 @@ def km_height(width: int, margins_px: float, table_px: float) -> int:
     target = max(300.0, PLOT_ASPECT * max(width - 130, 200))
 
     def plot(height: float) -> float:
-        return (height - margins_px) * (1 - SPACING) * (1 - _table_share(height, table_px))
+        inner = height - margins_px
+        return inner * (1 - _spacing(inner, font_size)) * (1 - _table_share(height, table_px))
 
     low, high = margins_px + target, margins_px + 8 * target + 4 * table_px
     for _ in range(40):  # plot() grows with the height: bisect
@@ -345,12 +368,12 @@ def km_figure(
                              group_column=getattr(result, "group_column", None))
     parts = [f"{int(result.n)} patients, {int(result.events)} events"
              if hasattr(result, "n") else "", _test_text(result)]
-    if getattr(result, "cox", None) is not None and len(groups) > 1:
-        parts.append(f"Cox HR ({level * 100:g}% CI) {hr_words}")
+    if getattr(result, "cox", None) is not None and len(groups) > 1 and show_hr:
+        parts.append(f"Cox HR ({level * 100:g}% CI) {hr_words}")  # says what the legend's are
     parts = [p for p in parts if p]
-    narrow = width_hint < 600
-    subtitle = ("<br>" if narrow else " · ").join(escape(p) for p in parts)
-    sub_lines = len(parts) if narrow and parts else 1
+    lines = _subtitle_lines(parts, font_size, width_hint)
+    subtitle = "<br>".join(escape(line) for line in lines)
+    sub_lines = max(1, len(lines))
     title_px, sub_px = round(font_size * 1.15 * 1.5), round((font_size - 1) * 1.45)
     columns = _legend_columns(names, font_size, width_hint)
     legend_px = -(-len(names) // columns) * round(font_size * 1.6)  # rows x row height
@@ -360,9 +383,11 @@ def km_figure(
     margin = {"t": top + legend_px + 10 + landmark_px, "b": 16, "l": 70, "r": 24}
     table_px = font_size * 1.75 * len(groups) + font_size * 2.2
     if height is None:
-        height = km_height(height_for_width or width_hint, margin["t"] + margin["b"], table_px)
+        height = km_height(height_for_width or width_hint, margin["t"] + margin["b"], table_px,
+                           font_size)
     table_share = _table_share(height, table_px)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=SPACING,
+    spacing = _spacing(height - margin["t"] - margin["b"], font_size)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=spacing,
                         row_heights=[1 - table_share, table_share])
     max_time = max((float(np.max(g.km.time)) for g in groups if len(g.km.time)), default=1.0)
     ticks = time_ticks(max_time * time_scale, time_unit)
@@ -403,9 +428,7 @@ def km_figure(
                "subtitle": {"text": subtitle, "font": {"size": font_size - 1}}},
         legend={"orientation": "h", "x": 0.0, "xanchor": "left", "xref": "container",
                 "y": 1 - top / height, "yref": "container", "yanchor": "top",
-                "font": {"size": font_size}, "traceorder": "normal",
-                **({"entrywidth": 0.99 / columns, "entrywidthmode": "fraction"}
-                   if columns < len(names) else {})},
+                "font": {"size": font_size}, "traceorder": "normal"},
         margin=margin, hovermode="closest")
     if marked:  # after the layout: the labels are spaced by the plot area's pixel height
         _landmark_marks(fig, groups, float(landmark), time_scale, theme, time_unit, font_size,
