@@ -59,14 +59,16 @@ FIELDS: dict[str, dict] = {
     "time_looks_like_yyyymmdd": {"column": "pfs", "example": "20210315"},
     "logrank_undefined": {}, "nested_columns": {"columns": ["a"]},
     "cbioportal_first_sample": {"patients": 10, "patients_with_several_samples": 2,
-                                "patients_without_sample": 0, "samples_not_used": 3},
+                                "patients_without_sample": 0, "samples_not_used": 3,
+                                "samples": 12, "key": "PATIENT_ID",
+                                "sample_columns": ["SAMPLE_ID"]},
     "no_endpoint_found": {"time_candidates": ["a"], "event_candidates": ["b"]},
     "event_value_absent": {"column": "status", "value": "dead", "values": ["alive", "died"]},
     "landmark_negative": {"landmark": -3.0},
     "response_time_without_landmark": {}, "derive_name_taken": {"name": "high_risk"},
     "conf_type_unknown": {"value": "logit"}, "fine_gray_without_terms": {},
     "subgroups_need_groups": {}, "subgroups_optimal_cut": {"column": "ikzf1"},
-    "subgroups_one_level": {"column": "sex", "level": "F"},
+    "subgroup_one_level": {"column": "sex", "level": "F"},
     "entry_not_combinable": {"options": ["spline", "landmark-from"]},
     "bootstrap_needs_optimal": {}, "predict_with_strata": {},
     "screen_term_failed": {"term": "age", "problem": "constant_covariate",
@@ -78,9 +80,12 @@ FIELDS: dict[str, dict] = {
     "competing_syntax": {"competing": "pfs_cause"}, "fine_gray_needs_competing": {},
     "dates_need_three": {},
     "competing_value_absent": {"column": "cause", "value": "3", "values": ["1", "2"]},
-    "competing_same_as_event": {"event": "pfs_cause = 1"},
+    "competing_is_the_event": {"column": "pfs_cause", "value": "1"},
+    "competing_and_event": {"rows": 3, "event": "pfs_event = 1", "competing": "cause=2"},
+    "no_dated_rows": {"reasons": {"no start date": 10}},
+    "prediction_out_of_range": {"column": "age", "value": 95.0, "low": 40.0, "high": 80.0},
     "predict_not_a_number": {"column": "age", "value": "old"},
-    "predict_missing_value": {"column": "age"}, "predict_needs_model": {},
+    "prediction_missing_value": {"column": "age"}, "predict_needs_model": {},
     "predict_no_events": {}, "predict_syntax": {"item": "age"},
     "predict_not_a_group": {"column": "ikzf1", "value": "Q9", "groups": ["Q1", "Q2"]},
     "predict_not_a_level": {"column": "cyto_risk", "value": "low",
@@ -102,7 +107,8 @@ FIELDS: dict[str, dict] = {
     "bootstrap_count": {"resamples": 0},
     "bootstrap_too_large": {"resamples": 1000, "patients": 50000, "rows": 50_000_000,
                             "maximum": 20_000_000},
-    "spline_not_continuous": {"column": "del17p", "distinct": 2},
+    "spline_few_values": {"column": "del17p", "distinct": 2, "minimum": 5},
+    "spline_knots_coincide": {"column": "del17p", "distinct": 6},
     "spline_no_events": {"column": "ikzf1"},
     "km_thinned": {"groups": 2, "group": "A", "kept": 3000, "times": 90000},
 }
@@ -135,6 +141,9 @@ def _message_calls():
                 None if code is None else "<dynamic>")
             names = ([k.value for k in fields.keys] if isinstance(fields, ast.Dict)
                      and all(isinstance(k, ast.Constant) for k in fields.keys) else None)
+            extra = [k for k in keywords if k not in ("code", "fields", "severity", None)]
+            if extra and not validation:  # CohortError(..., column=..., value=...) fields
+                names = (names or []) + extra
             texts = [c.value for t in text_nodes for c in ast.walk(t)
                      if isinstance(c, ast.Constant) and isinstance(c.value, str)]
             yield f"{path.relative_to(SRC)}:{node.lineno}", code, names, texts
@@ -210,7 +219,7 @@ CASES = [
     (dict(time_col="pfs_months", event_col="pfs_event", conf_type="logit"),
      "conf_type_unknown"),
     (dict(time_col="pfs_months", event_col="pfs_event", spline="del17p"),
-     "spline_not_continuous"),
+     "spline_few_values"),
 ]
 
 

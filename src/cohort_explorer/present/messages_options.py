@@ -69,9 +69,6 @@ OPTION_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "subgroups_optimal_cut": lambda f: (
         f"An optimal cut of {f['column']} cannot define subgroups: split it at the median, into "
         "quartiles or at cut-offs you choose."),
-    "subgroups_one_level": lambda f: (
-        f"'{f['column']}' has one value ({f['level']}) among the analysed patients; a subgroup "
-        "forest needs at least two. Choose another column."),
     "entry_not_combinable": lambda f: (
         f"Delayed entry (an entry-time column) cannot be combined with {_analyses(f['options'])} "
         "yet: leave out the entry time or these analyses."),
@@ -104,13 +101,8 @@ OPTION_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "competing_value_absent": lambda f: (
         f"No patient has the value '{f['value']}' in '{f['column']}' (it holds "
         f"{_listed(f.get('values'))}): choose the value that marks the competing event."),
-    "competing_same_as_event": lambda f: (
-        f"The competing event must differ from the event of interest ({f['event']}): choose "
-        "another value."),
     "predict_not_a_number": lambda f: (
         f"The patient's {f['column']} must be a number, not '{f['value']}'."),
-    "predict_missing_value": lambda f: (
-        f"Give the patient's {f['column']}: every variable of the model needs a value."),
     "predict_needs_model": lambda f: (
         "A prediction needs a Cox model: choose a grouping or covariates first."),
     "predict_no_events": lambda f: (
@@ -174,9 +166,6 @@ OPTION_WORDING: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "bootstrap_too_large": lambda f: (
         f"{f['resamples']:,} resamples of {f['patients']:,} patients is too large "
         f"({f['rows']:,} resampled rows; at most {f['maximum']:,}): choose fewer resamples."),
-    "spline_not_continuous": lambda f: (
-        f"A spline of {f['column']} needs a continuous marker, but it has {f['distinct']} "
-        "distinct value(s) among the analysed patients: use it as a category or at a cut-off."),
     "spline_no_events": lambda f: (
         f"No analysed patient has the event, so no spline of {f['column']} can be fitted."),
     "km_thinned": lambda f: (
