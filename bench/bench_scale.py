@@ -89,8 +89,8 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 seconds, mb, _, cpu = run(cli + ["--engine", "spark"])
                 print(f"\nSpark local[2] pushdown: {seconds:.1f} s, load {load:.1f} -> "
-                      f"{os.getloadavg()[0]:.1f}, largest process peak {mb:.0f} MB, CPU "
-                      f"{cpu:.1f} s (the driver and the children it waited for)")
+                      f"{os.getloadavg()[0]:.1f}, driver peak {mb:.0f} MB, driver CPU "
+                      f"{cpu:.1f} s (the JVM's memory and CPU are not included)")
     print(f"load at the end {os.getloadavg()}")
 
 

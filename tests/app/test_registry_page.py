@@ -19,7 +19,7 @@ def registry(tmp_path, monkeypatch):
     df.to_parquet(path)
     config = tmp_path / "sources.toml"
     config.write_text(f'[sources.myeloma]\nengine = "duckdb"\nlocation = "{path}"\n'
-                      'label = "Myeloma registry"\n'
+                      'label = "Myeloma registry"\nthreads = 1\n'
                       '[sources.bad]\nengine = "sqlite"\nlocation = "/etc/passwd"\n')
     monkeypatch.setenv(ENV, str(config))
     return df
@@ -27,6 +27,13 @@ def registry(tmp_path, monkeypatch):
 
 def test_only_configured_duckdb_or_spark_sources_are_listed(registry):
     assert list(load_sources()) == ["myeloma"]
+    from cohort_explorer.engines.config import open_configured
+
+    source = open_configured("myeloma", load_sources())
+    try:
+        assert source.query("SELECT current_setting('threads')") == [(1,)]
+    finally:
+        source.close()
 
 
 def test_registry_page_shows_the_pushdown_analysis(registry):

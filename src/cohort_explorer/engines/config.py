@@ -8,6 +8,7 @@ The file named by the environment variable ``COHORT_EXPLORER_SOURCES`` (TOML) li
     location = "/data/registry"     # a Parquet file or folder (duckdb, spark), a CSV (duckdb),
                                    # or a table name such as "warehouse.oncology.myeloma" (spark)
     memory_limit = "2GB"           # duckdb only
+    threads = 2                    # duckdb only: cores one analysis may use (default: all)
     label = "Myeloma registry 2010-2024"
 
 The page offers these names only; a choice is looked up here, so a path can never come from a
@@ -33,6 +34,7 @@ class SourceConfig:
     location: str
     label: str
     memory_limit: str = "2GB"
+    threads: int | None = None
 
 
 def load_sources(path: str | os.PathLike | None = None) -> dict[str, SourceConfig]:
@@ -49,8 +51,15 @@ def load_sources(path: str | os.PathLike | None = None) -> dict[str, SourceConfi
             continue
         out[str(name)] = SourceConfig(str(name), engine, str(item["location"]),
                                       str(item.get("label", name)),
-                                      str(item.get("memory_limit", "2GB")))
+                                      str(item.get("memory_limit", "2GB")),
+                                      _threads(item.get("threads")))
     return out
+
+
+def _threads(value) -> int | None:
+    """A positive whole number of threads, else None (DuckDB's default: all cores)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
+        else None
 
 
 def open_configured(name: str, sources: dict[str, SourceConfig]):
@@ -59,5 +68,6 @@ def open_configured(name: str, sources: dict[str, SourceConfig]):
 
     config = sources[name]
     if config.engine == "duckdb":
-        return DuckDBSource(config.location, memory_limit=config.memory_limit)
+        return DuckDBSource(config.location, memory_limit=config.memory_limit,
+                            threads=config.threads)
     return SparkSource(config.location)
