@@ -6,8 +6,8 @@
 # root file system (`make image` imports one made with debootstrap). The app is installed
 # into a virtual environment (/opt/venv), so it works with either base's Python 3.11.
 # STATIC_EXPORT=chromium (default) installs Debian's Chromium for the PNG/SVG figure downloads
-# (kaleido); STATIC_EXPORT=none leaves it out (about 0.6 GB less; the app then says that
-# PNG/SVG export is unavailable, and everything else works).
+# (kaleido); STATIC_EXPORT=none leaves it out (about 0.6 GB less; the app then says figure
+# files need Chromium, the HTML report carries interactive figures, everything else works).
 #
 # Two stages: the virtual environment is built in the first (pip, setuptools and the test
 # suites of the scientific packages stay there), and only /opt/venv is copied into the image.
