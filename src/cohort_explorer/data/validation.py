@@ -119,12 +119,9 @@ def looks_like_dates(values: pd.Series) -> bool:
     """True when a column holds calendar dates (datetime values or mostly date-like text)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.notna().any()
-    if pd.api.types.is_numeric_dtype(values):
-        return False
     present = values.iloc[:5000].dropna()  # the first 500 present values, usually found here
-    if len(present) < 500:
-        present = values.dropna()
-    if present.empty:
+    present = present if len(present) >= 500 else values.dropna()
+    if present.empty or pd.api.types.is_numeric_dtype(values):
         return False
     sample = present.iloc[:500]
     if all(isinstance(v, pd.Timestamp) or hasattr(v, "year") for v in sample):
