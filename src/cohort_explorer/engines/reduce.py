@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cohort_explorer.stats.cox.fit import efron_term_sums, efron_terms
 from cohort_explorer.stats.km_core import TOLERANCE
 
 __all__ = ["AggregateRiskSets", "logrank_from_counts", "merge_times", "time_runs"]
@@ -93,11 +94,8 @@ class AggregateRiskSets:
         """Per event: its time's index and Efron's fraction l/d (l = 0..d-1 among d ties)."""
         if self._ties is None or not np.array_equal(self._ties[0], dead):
             event_times = np.flatnonzero(dead > 0)
-            counts = np.rint(dead[event_times]).astype(int)
-            tb = np.repeat(event_times, counts)
-            first = np.cumsum(counts) - counts
-            frac = (np.arange(tb.size) - np.repeat(first, counts)) / np.repeat(counts, counts)
-            self._ties = (dead.copy(), tb, frac, frac**2)
+            tb, frac = efron_terms(event_times, np.rint(dead[event_times]).astype(int))
+            self._ties = (dead.copy(), tb, frac)
         return self._ties[1:]
 
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -112,18 +110,13 @@ class AggregateRiskSets:
         r0 = s0[::-1].cumsum()[::-1]
         r1 = s1[::-1].cumsum(axis=0)[::-1]
         r2 = s2[::-1].cumsum(axis=0)[::-1]
-        tb, frac, frac2 = self._tie_layout(dead)
+        tb, frac = self._tie_layout(dead)
         denom = r0[tb] - frac * d0[tb]
         n = time.size
         with np.errstate(divide="ignore", invalid="ignore"):
             loglik = float(eta_sum.sum() - np.log(denom).sum())
-            inv = 1 / denom
-            inv2 = inv * inv
-            w1 = np.bincount(tb, weights=inv, minlength=n)
-            wf = np.bincount(tb, weights=frac * inv, minlength=n)
-            v0 = np.bincount(tb, weights=inv2, minlength=n)
-            v1 = np.bincount(tb, weights=frac * inv2, minlength=n)
-            v2 = np.bincount(tb, weights=frac2 * inv2, minlength=n)
+            w1, wf = efron_term_sums(tb, frac, denom, n, 1)
+            v0, v1, v2 = efron_term_sums(tb, frac, denom, n, 2)
         score = z_sum.sum(axis=0) - (r1 * w1[:, None] - d1 * wf[:, None]).sum(axis=0)
         info = (np.einsum("t,tab->ab", w1, r2) - np.einsum("t,tab->ab", wf, d2)
                 - np.einsum("t,ta,tb->ab", v0, r1, r1)

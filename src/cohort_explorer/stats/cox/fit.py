@@ -18,13 +18,38 @@ import numpy as np
 from cohort_explorer.stats.cox.order import distinct_sorted, rank_codes, time_order
 from cohort_explorer.stats.cox.strata import StratifiedRiskSets
 
-__all__ = ["RiskSets", "two_values", "NewtonFit", "newton_raphson", "iterate", "timefix", "concordance_counts",
+__all__ = ["RiskSets", "efron_terms", "efron_term_sums", "two_values", "NewtonFit", "newton_raphson", "iterate", "timefix", "concordance_counts",
            "cholesky2", "chsolve2", "chinv2"]
 
 EPS = 1e-9  # coxph.control()$eps
 TOLER_CHOL = np.finfo(float).eps ** 0.75  # coxph.control()$toler.chol
 TOLER_INF = np.sqrt(EPS)  # coxph.control()$toler.inf
 ITER_MAX = 20  # coxph.control()$iter.max
+
+
+def efron_terms(blocks: np.ndarray, deaths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Efron's terms of tied deaths: for ``deaths[i]`` deaths in block ``blocks[i]``, one term
+    per death with its block and its fraction ``l/d`` (the l-th of d tied deaths, l = 0..d-1,
+    removes l/d of the deaths' risk from the denominator)."""
+    counts = np.asarray(deaths, dtype=np.intp)
+    term_block = np.repeat(blocks, counts)
+    within = np.arange(term_block.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return term_block, within / np.repeat(counts, counts).astype(float)
+
+
+def efron_term_sums(term_block: np.ndarray, fraction: np.ndarray, denom: np.ndarray,
+                    n_blocks: int, power: int, weight=None) -> tuple[np.ndarray, ...]:
+    """Per block ``sum_l w_l f_l^k / D_l^power`` for k = 0 .. power over Efron's terms ``l``
+    (``D_l`` the term's denominator, ``f_l`` its fraction, ``w_l`` an optional weight): all the
+    score and the information need per block, whatever form the risk-set sums come in."""
+    base = 1.0 / denom if power == 1 else 1.0 / (denom * denom)
+    if weight is not None:
+        base = weight * base
+    sums = [np.bincount(term_block, weights=base, minlength=n_blocks)]
+    for _ in range(power):
+        base = base * fraction
+        sums.append(np.bincount(term_block, weights=base, minlength=n_blocks))
+    return tuple(sums)
 
 
 def timefix(time: np.ndarray) -> np.ndarray:
@@ -81,12 +106,8 @@ class RiskSets:
         deaths = np.add.reduceat(self.event, self.starts)
         self.n_blocks = self.starts.size
         event_blocks = np.flatnonzero(deaths > 0)
-        counts = deaths[event_blocks].astype(int)
-        # Efron: the l-th of d tied deaths (l = 0..d-1) removes l/d of the deaths' risk.
-        self.term_block = np.repeat(event_blocks, counts)
-        first = np.cumsum(counts) - counts
-        within = np.arange(self.term_block.size) - np.repeat(first, counts)
-        self.term_fraction = within / np.repeat(counts, counts)
+        self.term_block, self.term_fraction = efron_terms(
+            event_blocks, deaths[event_blocks].astype(int))
         self.is_event = self.event > 0
         self.n = n
         self.xt = np.ascontiguousarray(self.x.T)  # (p, n): per-block sums over long rows
@@ -166,15 +187,8 @@ class RiskSets:
 
     def _term_sums(self, denom: np.ndarray, weight, power: int) -> tuple[np.ndarray, ...]:
         """Per block ``sum_l w_l f_l^k / D_l^power`` for k = 0 .. power."""
-        tb, frac = self.term_block, self.term_fraction
-        base = 1.0 / denom if power == 1 else 1.0 / (denom * denom)
-        if weight is not None:
-            base = weight * base
-        sums = [np.bincount(tb, weights=base, minlength=self.n_blocks)]
-        for _ in range(power):
-            base = base * frac
-            sums.append(np.bincount(tb, weights=base, minlength=self.n_blocks))
-        return tuple(sums)
+        return efron_term_sums(self.term_block, self.term_fraction, denom, self.n_blocks,
+                               power, weight)
 
     def block_score(self, blocks: EfronBlocks, weight=None) -> np.ndarray:
         """``sum_l w_l a_l / D_l`` over Efron terms (``a_l = s1 - f_l d1``), per block

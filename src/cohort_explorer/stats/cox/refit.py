@@ -27,7 +27,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cohort_explorer.stats.cox.fit import ITER_MAX, NewtonFit, _scaling, iterate, timefix
+from cohort_explorer.stats.cox.fit import (
+    ITER_MAX,
+    NewtonFit,
+    _scaling,
+    efron_term_sums,
+    efron_terms,
+    iterate,
+    timefix,
+)
 from cohort_explorer.stats.cox.order import time_order
 
 __all__ = ["SortedCohort", "BlockRiskSets"]
@@ -79,10 +87,8 @@ class SortedCohort:
         else:
             deaths = np.rint(np.add.reduceat(weight[self.event_rows],
                                              self.event_starts)).astype(int)
-        # Efron: the l-th of d tied deaths (l = 0..d-1) removes l/d of the deaths' risk
-        self.term_block = np.repeat(np.arange(deaths.size), deaths)  # index into event_blocks
-        within = np.arange(self.term_block.size) - np.repeat(np.cumsum(deaths) - deaths, deaths)
-        self.term_fraction = within / np.repeat(deaths, deaths).astype(float)
+        # term_block indexes event_blocks
+        self.term_block, self.term_fraction = efron_terms(np.arange(deaths.size), deaths)
 
     @property
     def events(self) -> int:
@@ -205,13 +211,8 @@ class BlockRiskSets:
             k, frac = c.term_block, c.term_fraction
             m = c.event_starts.size
             denom = s0[k] - frac * d0[k]
-            inv = 1 / denom
-            inv2 = inv * inv
-            a = np.bincount(k, weights=inv, minlength=m)
-            b = np.bincount(k, weights=frac * inv, minlength=m)
-            cc = np.bincount(k, weights=inv2, minlength=m)
-            dd = np.bincount(k, weights=frac * inv2, minlength=m)
-            ee = np.bincount(k, weights=frac * frac * inv2, minlength=m)
+            a, b = efron_term_sums(k, frac, denom, m, 1)
+            cc, dd, ee = efron_term_sums(k, frac, denom, m, 2)
             loglik = float((eta[c.event_rows] * self.event_weight).sum() - np.log(denom).sum())
             score = self.event_x_sum - s1 @ a + d1 @ b
             # sum over events of S2/den (minus the deaths' (l/d) D2/den) as X' diag(v) X
