@@ -17,6 +17,7 @@ $(BIN)/python:
 $(VENV)/.runtime: $(BIN)/python requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m compileall -q src pages app.py serve.py >/dev/null
 	touch $@
 
 # Test tools and every extra (pyspark for the Spark equality test, Authlib), same pins + hashes.
