@@ -125,6 +125,10 @@ def test_report_carries_the_cif_figure_table_and_method_sentence():
     result = analyze(pd.read_csv(SAMPLE_CSV), spec)
     figure = plots.cif_figure(result, time_unit="months", endpoint="Progression")
     assert figure.data[-1].mode == "text"  # the numbers-at-risk row
+    legend = [trace.name for trace in figure.data if trace.showlegend is not False and trace.name]
+    # the KM legend's cut-off wording: the sample's IKZF1 Q1 is <= 0.643
+    assert legend[0].startswith("Q1 (≤ 0.643) (n=15"), legend
+    assert legend[1].startswith("Q2-Q4 (&gt; 0.643) (n=45")  # escaped for Plotly, as the KM legend, legend
     html = html_report(result, spec, figures={"cumulative-incidence": figure},
                        captions={"cumulative-incidence": "Cumulative incidence"})
     assert "Cumulative incidence with a competing event" in html

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cohort_explorer.present.format import escape, format_p
+from cohort_explorer.present.labels import group_names
 from cohort_explorer.present.plots.km import at_risk_at, time_ticks
 from cohort_explorer.present.plots.theme import (
     FONT_SIZE,
@@ -66,12 +67,15 @@ def cif_figure(result: Any, *, time_unit: str | None = None, endpoint: str | Non
     ticks = time_ticks(max_time * time_scale, time_unit)
     text_colour = THEMES[theme]["text"]
     km_groups = {str(g.label): g for g in result.groups}
+    # the KM legend's names, cut-offs included (Q1 (≤ 0.643)): the same groups, the same words
+    cut_names = dict(zip(km_groups, group_names(list(result.groups)), strict=True))
     labels = []
     for index, group in enumerate(groups):
         colour = group_colour(index, theme)
         time, estimate, lower, upper = _steps(group.cif)
         time = time * time_scale
-        name = escape(f"{group.label} (n={group.n}, events={group.events}, "
+        name = escape(f"{cut_names.get(str(group.label), group.label)} (n={group.n}, "
+                      f"events={group.events}, "
                       f"competing={group.competing_events})")
         if show_ci:
             fig.add_trace(go.Scatter(x=time, y=upper, mode="lines", hoverinfo="skip",
