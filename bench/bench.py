@@ -226,7 +226,8 @@ def main() -> None:
     subprocess.run([sys.executable, str(ROOT / "bench" / "deeper.py")], check=False)
     print(f"\nload at the end {os.getloadavg()}")
     if args.app:
-        subprocess.run([sys.executable, str(ROOT / "bench" / "app_rerun.py")], check=False)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "app_rerun.py"), "--deeper"],
+                       check=False)
 
 
 if __name__ == "__main__":

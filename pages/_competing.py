@@ -19,6 +19,7 @@ from pages._common import (
     theme,
     time_unit,
 )
+from pages._figure_cache import cached_figure
 from pages._links import check_choice
 
 from cohort_explorer.analysis.stratify import category_levels
@@ -114,8 +115,15 @@ def competing_section(result, endpoint: dict, group_title: str | None) -> None:
     c = result.competing
     st.subheader("Cumulative incidence with a competing event")
     st.markdown(md(ONE_MINUS_KM))
-    figure = plots.cif_figure(result, time_unit=time_unit(), endpoint=endpoint.get("name"),
-                              group_title=group_title, theme=theme())
+    unit = time_unit()
+
+    def build():
+        return plots.cif_figure(result, time_unit=unit, endpoint=endpoint.get("name"),
+                                group_title=group_title, theme=theme())
+
+    # built once per session and choice (plotly construction was most of the page's rerun)
+    figure = build() if result.spec is None else cached_figure(
+        "cif", (repr(result.spec), endpoint.get("name"), group_title, unit), build)
     st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="km_cif_chart",
                     alt="Cumulative incidence curves with numbers at risk")
     if c.gray is not None:

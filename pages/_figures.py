@@ -88,15 +88,15 @@ def km_builder(result, *, endpoint: str, group_title: str | None, show_ci: bool 
 
 def forest_builder(result, spec):
     """A function drawing the forest plot of the Cox model of ``result``."""
-    try:
-        rows = model_rows(dataset(), spec)
-    except CohortError:
-        rows = None
     adjusted = [c for c in (spec.group_by or "",) if c] + list(spec.covariates)
     look = theme()
 
     def build(font_size: int = FONT_SIZE, width_hint: int = 1000, title: str | None = None,
               height: int | None = None, light: bool = False, **_):
+        try:  # the model's rows are read when a figure is drawn, not on every rerun
+            rows = model_rows(dataset(), spec)
+        except CohortError:
+            rows = None
         fig = plots.forest_figure(
             result.cox, model=rows, conf_level=spec.conf_level, title=title or None,
             adjusted_for=[a.split(":")[0] for a in adjusted], font_size=font_size,

@@ -21,6 +21,7 @@ from pages._common import (
     warnings_box,
 )
 from pages._competing import entry_notice
+from pages._figure_cache import cached_figure
 from pages._figures import download_menu, forest_builder, is_phone
 from pages._hr_deeper import prediction_panel, screen_panel, strata_choice, subgroup_panel
 from pages._widgets import column_key, endpoint_select, preset_reference
@@ -152,7 +153,10 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
                 f"**{format_p(cox.lr_test.p)}** · ties: Efron")
     build = forest_builder(result, spec)
     phone = is_phone()
-    st.plotly_chart(build(font_size=11 if phone else 17, width_hint=360 if phone else 1000),
+    # built once per session and model (plotly construction was most of this page's rerun)
+    figure = cached_figure("forest", (repr(spec), phone), lambda: build(
+        font_size=11 if phone else 17, width_hint=360 if phone else 1000))
+    st.plotly_chart(figure,
                     config={**plots.PLOTLY_CONFIG, "displayModeBar": not phone}, theme=None,
                     key="hr_forest", alt="Forest plot of hazard ratios")
     with st.container(horizontal=True, key="hr_figure_tools"):
@@ -167,12 +171,12 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
     st.markdown(f"Hazard ratios of this model are **{md(words)}**"
                 + (" (each term is adjusted for the others)." if words != "unadjusted" else "."))
     show_table(display_cox_table(cox, spec.conf_level))
-    _ph_section(result.ph_test, stratified=spec.strata is not None)
+    _ph_section(result.ph_test, spec)
 
 
-def _ph_section(ph, stratified: bool = False) -> None:
+def _ph_section(ph, spec: AnalysisSpec) -> None:
     st.subheader("Proportional-hazards check (scaled Schoenfeld residuals, R cox.zph)")
-    if ph is None and stratified:
+    if ph is None and spec.strata is not None:
         st.info("Not computed for a stratified model (each stratum has its own baseline "
                 "hazard); remove the stratification to check proportional hazards.",
                 icon=":material/info:")
@@ -188,10 +192,10 @@ def _ph_section(ph, stratified: bool = False) -> None:
         st.success("No evidence against proportional hazards (all p ≥ 0.05).",
                    icon=":material/check_circle:")  # a violation is in the engine's warnings
     show_table(pd.DataFrame(rows))
-    _ph_figure(ph)
+    _ph_figure(ph, spec)
 
 
-def _ph_figure(ph) -> None:
+def _ph_figure(ph, spec: AnalysisSpec) -> None:
     """Residual plot of one coefficient (default: the one whose PH test has the smallest p)."""
     p_of = ph.plottable()  # worst first
     if not p_of:
@@ -203,7 +207,9 @@ def _ph_figure(ph) -> None:
         st.session_state["hr_ph_term"] = st.session_state["hr_ph_term_w"] = default
     term = persisted(st.selectbox, "Residual plot for", "hr_ph_term", default, options=options,
                      format_func=lambda term: f"{term} (PH test {format_p(p_of[term])})")
-    st.plotly_chart(plots.ph_residual_figure(ph, term, theme=theme()), config=plots.PLOTLY_CONFIG,
+    figure = cached_figure("ph", (repr(spec), term),
+                           lambda: plots.ph_residual_figure(ph, term, theme=theme()))
+    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG,
                     theme=None, key="hr_ph_plot", alt="Scaled Schoenfeld residuals over time")
     st.caption("Each point is an event; the curve (natural spline, 4 df, ± 2 SE band, as R "
                "plot.cox.zph) estimates how the coefficient changes over time. A curve that "
