@@ -192,3 +192,24 @@ if __name__ == "__main__":  # opened as a page by the legacy pages-directory mod
     from pages._legacy import opened_as_page
 
     opened_as_page()
+
+
+#: Set by the "Present full screen" button's callback, read (and cleared) on the next run.
+PRESENT_REQUEST = "app_present_request"
+
+
+def _request_present(figure: str, back: str) -> None:
+    st.session_state["app_present"] = {"figure": figure, "back": back}
+    st.session_state[PRESENT_REQUEST] = True
+
+
+def present_button(figure: str, back: str, *, key: str, help: str) -> None:
+    """"Present full screen" for ``figure``; Esc in presentation mode returns to ``back``.
+
+    The click is recorded by the button's callback in session state, so a click that lands
+    while another run of the page is under way (a second stage, a theme report) is not lost:
+    whichever run reaches this button next switches to presentation mode."""
+    st.button("Present full screen", icon=":material/slideshow:", key=key, help=help,
+              on_click=_request_present, args=(figure, back))
+    if st.session_state.pop(PRESENT_REQUEST, False):
+        st.switch_page("pages/present.py")

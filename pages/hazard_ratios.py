@@ -22,7 +22,7 @@ from pages._common import (
 )
 from pages._competing import entry_notice
 from pages._figure_cache import cached_figure
-from pages._figures import download_menu, forest_builder, is_phone
+from pages._figures import download_menu, forest_builder, is_phone, present_button
 from pages._hr_deeper import prediction_panel, screen_panel, strata_choice, subgroup_panel
 from pages._widgets import column_key, endpoint_select, preset_reference
 
@@ -160,12 +160,9 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
                     config={**plots.PLOTLY_CONFIG, "displayModeBar": not phone}, theme=None,
                     key="hr_forest", alt="Forest plot of hazard ratios")
     with st.container(horizontal=True, key="hr_figure_tools"):
-        if st.button("Present full screen", icon=":material/slideshow:", key="hr_present",
-                     help="The figure in large type; arrow keys move between the session's "
-                          "figures; Esc comes back here."):
-            st.session_state["app_present"] = {"figure": "forest",
-                                               "back": "pages/hazard_ratios.py"}
-            st.switch_page("pages/present.py")
+        present_button("forest", "pages/hazard_ratios.py", key="hr_present",
+                       help="The figure in large type; arrow keys move between the session's "
+                            "figures; Esc comes back here.")
         download_menu(build, "forest", key="hr_export", axis_titles=False)
     words = hr_adjustment(cox, spec, group_column=result.group_column)
     st.markdown(f"Hazard ratios of this model are **{md(words)}**"

@@ -30,6 +30,7 @@ from pages._figures import (
     download_menu,
     is_phone,
     km_builder,
+    present_button,
 )
 from pages._survival_deeper import landmark_differences_section
 from pages._widgets import endpoint_select, follow_column, group_builder
@@ -232,12 +233,9 @@ def _result_sections(result, choice, options, endpoint, done: bool = True):
     # Beside "Change the analysis", above the results: clicked without scrolling, so
     # presentation mode opens at its top (a page switch keeps the window's scroll position).
     with FIGURE_TOOLS, st.container(horizontal=True, key="km_figure_tools"):
-        if st.button("Present full screen", icon=":material/slideshow:", key="km_present",
-                     help="The figure and its key numbers in large type; arrow keys move "
-                          "between the session's figures; Esc comes back here."):
-            st.session_state["app_present"] = {"figure": "kaplan-meier",
-                                               "back": "pages/survival.py"}
-            st.switch_page("pages/present.py")
+        present_button("kaplan-meier", "pages/survival.py", key="km_present",
+                       help="The figure and its key numbers in large type; arrow keys move "
+                            "between the session's figures; Esc comes back here.")
         download_menu(build, "kaplan-meier", key="km_export")
     # As wide as the table up to 1440 px (a 1920 screen); the legend is laid out for 1000 px,
     # the plot area's height for 1440 (plots.PLOT_ASPECT of the width: never flat).
