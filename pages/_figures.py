@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
-from pages._common import dataset, endpoints, md, run_analysis, theme, time_unit
+from pages._analysis import run_analysis
+from pages._common import dataset, endpoints, md, theme, time_unit
 
 from cohort_explorer.analysis.model_rows import model_rows
 from cohort_explorer.errors import CohortError

@@ -10,7 +10,8 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
-from pages._common import dataset, md, persisted, run_analysis, show_error, theme, time_unit
+from pages._analysis import run_analysis
+from pages._common import dataset, md, persisted, show_error, theme, time_unit
 from pages._figure_cache import cached_figure
 from pages._text import show_table
 from pages._widgets import column_key

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
-from pages._common import data_key, run_analysis, time_unit
+from pages._analysis import run_analysis
+from pages._common import data_key, time_unit
 
 from cohort_explorer.present.report_deeper import deeper_report_parts
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from pages._analysis import run_analysis
 from pages._biomarker_panels import bootstrap_panel, cut_panel, quartile_panel, spline_panel
 from pages._common import (
     begin_page,
@@ -12,7 +13,6 @@ from pages._common import (
     md,
     persisted,
     readable,
-    run_analysis,
     suggestion,
 )
 from pages._widgets import endpoint_select

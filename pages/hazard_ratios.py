@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
+from pages._analysis import run_analysis
 from pages._common import (
     begin_page,
     column_labeller,
@@ -13,7 +14,6 @@ from pages._common import (
     end_page,
     md,
     persisted,
-    run_analysis,
     show_table,
     suggestion,
     theme,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import streamlit as st
+from pages._analysis import run_analysis
 from pages._common import (
     begin_page,
     dataset,
     end_page,
     filtered_dataset,
     md,
-    run_analysis,
     show_error,
     theme,
     time_unit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
+from pages._analysis import run_analysis, run_first_stage
 from pages._common import (
     DEFAULT_LANDMARK,
     begin_page,
@@ -14,8 +15,6 @@ from pages._common import (
     landmarks_in,
     md,
     persisted,
-    run_analysis,
-    run_first_stage,
     show_table,
     suggestion,
     theme,
