@@ -95,24 +95,29 @@ def test_xlsx_text_numbers_na_strings_and_dates():
     assert pd.api.types.is_datetime64_any_dtype(df["diagnosed"])
 
 
-def _with_cached_formula(cached: str) -> bytes:
-    """Workbook whose C2 holds =B2*2 with a cached result that is deliberately not B2*2."""
-    data = xlsx({"S": [["a", "b", "c"], [1, 21, "=B2*2"]]})
+def _edit_first_sheet(data: bytes, edit) -> bytes:
+    """The workbook ``data`` with its first sheet's XML replaced by ``edit(xml)``."""
     source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as target:
         for item in source.infolist():
             content = source.read(item.filename)
             if item.filename.endswith("sheet1.xml"):
-                content = content.replace(
-                    b"<f>B2*2</f><v></v>", f"<f>B2*2</f><v>{cached}</v>".encode()
-                )
-                content = content.replace(
-                    b"<f>B2*2</f><v />", f"<f>B2*2</f><v>{cached}</v>".encode()
-                )
-                assert cached.encode() in content
+                content = edit(content)
             target.writestr(item, content)
     return buffer.getvalue()
+
+
+def _with_cached_formula(cached: str) -> bytes:
+    """Workbook whose C2 holds =B2*2 with a cached result that is deliberately not B2*2."""
+
+    def cache(content: bytes) -> bytes:
+        for empty in (b"<f>B2*2</f><v></v>", b"<f>B2*2</f><v />"):
+            content = content.replace(empty, f"<f>B2*2</f><v>{cached}</v>".encode())
+        assert cached.encode() in content
+        return content
+
+    return _edit_first_sheet(xlsx({"S": [["a", "b", "c"], [1, 21, "=B2*2"]]}), cache)
 
 
 def test_xlsx_formulas_give_cached_values_and_are_never_evaluated():
@@ -121,19 +126,12 @@ def test_xlsx_formulas_give_cached_values_and_are_never_evaluated():
 
 
 def test_xlsx_with_a_damaged_sheet():
-    data = xlsx({"S": [["a", "b"], [1, 2]]})
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename.endswith("sheet1.xml"):
-                content = content[: len(content) // 2]
-            target.writestr(item, content)
+    damaged = _edit_first_sheet(xlsx({"S": [["a", "b"], [1, 2]]}),
+                                lambda content: content[: len(content) // 2])
     with pytest.raises(
         DataFileError, match="could not be read as an Excel workbook.*save it again"
     ):
-        read_table(buffer.getvalue(), filename="damaged.xlsx")
+        read_table(damaged, filename="damaged.xlsx")
 
 
 def test_parquet_round_trip(cohort):
