@@ -392,7 +392,7 @@ class _Checker:
         return next((c for c, r in found.items() if r.startswith(PSEUDONYMOUS)), None)
 
     def duplicates(self, column: str, explicit: bool) -> None:
-        if not repeated_count(self.df[column]):  # the common case, counted by Arrow for text
+        if not repeated_count(self.df[column]):  # the common case: one factorize, no copy
             return
         values = self.df[column].dropna()
         repeated = values[values.duplicated(keep=False)]
