@@ -66,3 +66,9 @@ def run_first_stage(spec: AnalysisSpec) -> tuple[AnalysisResult | None, bool]:
     if pending is not None and pending[:2] == (key, spec_key) and pending[3] is None:
         return _analyze(key, spec_key, df, spec), True  # no model to fit: this is the analysis
     return first, False
+
+
+if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode
+    from pages._legacy import opened_as_page
+
+    opened_as_page()

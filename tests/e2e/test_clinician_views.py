@@ -157,6 +157,10 @@ def test_presentation_mode_is_large_navigable_and_keeps_the_choices(browser, app
         expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_be_visible()
         _settled(page)
         page.get_by_role("link", name="Survival").click()
+        # The Survival page must be drawn before its button is clicked: a click on the Hazard
+        # ratios page's own (still shown) button would rightly present the forest plot.
+        expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
+        expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_have_count(0)
         _settled(page)
         page.get_by_role("button", name="Present full screen").click()
         expect(page.get_by_text("Figure 1 of 2")).to_be_visible()
