@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 from tests.conftest import require_chromium
+from tests.e2e.script_runs import track
 from tests.streamlit_server import free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 #: Conditions are awaited up to 30 s (Playwright's 5 s default is too short for a first page
-#: run on a loaded 2-core machine); nothing waits a fixed time.
+#: run on a loaded 2-core machine); nothing waits a fixed time. Every context is made with
+#: ``script_runs.track`` so that a step can wait for the run it caused (``script_runs``).
 expect.set_options(timeout=30_000)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -55,8 +57,8 @@ def browser(chromium_path: str):
 @pytest.fixture()
 def page(browser, app_url: str):
     """A fresh browser context (its own Streamlit session) per test."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1100},
-                                  accept_downloads=True)
+    context = track(browser.new_context(viewport={"width": 1400, "height": 1100},
+                                        accept_downloads=True))
     context.set_default_timeout(30_000)
     tab = context.new_page()
     yield tab

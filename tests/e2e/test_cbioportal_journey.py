@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import ROOT
-from tests.e2e.test_journeys import _analysis_controls, _choose, _no_failure, _open, _settled
+from tests.e2e.test_journeys import _analysis_controls, _choose, _go, _no_failure, _open, _rerun
 
 from cohort_explorer.cli import main
 from cohort_explorer.present.cutoffs import group_labels
@@ -34,16 +34,15 @@ def test_two_cbioportal_files_to_km_by_os_status_equal_the_cli(page: Page, app_u
 
     _open(page, app_url, "Data")
     uploaders = page.get_by_test_id("stFileUploader")
-    uploaders.first.locator("input[type=file]").set_input_files(
-        STUDY / "data_clinical_patient.txt")
+    _rerun(page, lambda: uploaders.first.locator("input[type=file]").set_input_files(
+        STUDY / "data_clinical_patient.txt"))
     second = uploaders.filter(has_text="add its sample file")
     expect(second).to_be_visible()
-    _settled(page)
-    second.locator("input[type=file]").set_input_files(STUDY / "data_clinical_sample.txt")
+    _rerun(page, lambda: second.locator("input[type=file]").set_input_files(
+        STUDY / "data_clinical_sample.txt"))
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("data_clinical_patient.txt + data_clinical_sample.txt")
            ).to_be_visible()
-    _settled(page)
     expect(page.get_by_text("each of the 418 patients has the values of their first sample",
                             exact=False)).to_be_visible()
     expect(sidebar.get_by_text("418 rows × 13 columns", exact=False)).to_be_visible()
@@ -51,9 +50,7 @@ def test_two_cbioportal_files_to_km_by_os_status_equal_the_cli(page: Page, app_u
     expect(page.get_by_text("No endpoint found", exact=False)).to_have_count(0)
     expect(page.get_by_text("Choose the follow-up time", exact=False)).to_have_count(0)
 
-    page.get_by_role("link", name="Survival").click()
-    expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
-    _settled(page)
+    _go(page, "Survival")
     _analysis_controls(page)
     _choose(page, "Biomarker", "Serum Bilirubin (mg/dl) · BILIRUBIN")  # the '#' display name
     chart = page.get_by_test_id("stPlotlyChart").first

@@ -16,7 +16,16 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
-from tests.e2e.test_journeys import _analysis_controls, _axe, _choose, _no_failure, _settled
+from tests.e2e.script_runs import track
+from tests.e2e.test_journeys import (
+    _analysis_controls,
+    _axe,
+    _choose,
+    _go,
+    _no_failure,
+    _rerun,
+    _settled,
+)
 from tests.test_figure_labels import contrast
 
 from cohort_explorer.analysis import analyze
@@ -88,9 +97,9 @@ def _hex(rgb: str) -> str:
 
 def _context(browser, width: int, height: int, scheme: str):
     phone = width < 500
-    return browser.new_context(viewport={"width": width, "height": height},
-                               color_scheme=scheme, is_mobile=phone, has_touch=phone,
-                               user_agent=PHONE_AGENT if phone else None, accept_downloads=True)
+    return track(browser.new_context(
+        viewport={"width": width, "height": height}, color_scheme=scheme, is_mobile=phone,
+        has_touch=phone, user_agent=PHONE_AGENT if phone else None, accept_downloads=True))
 
 
 def _open_survival(page: Page, app_url: str) -> None:
@@ -153,18 +162,12 @@ def test_presentation_mode_is_large_navigable_and_keeps_the_choices(browser, app
         _open_survival(page, app_url)
         _analysis_controls(page)
         _choose(page, "Split", "Median split")
-        page.get_by_role("link", name="Hazard ratios").click()
-        expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_be_visible()
-        _settled(page)
-        page.get_by_role("link", name="Survival").click()
+        _go(page, "Hazard ratios")
         # The Survival page must be drawn before its button is clicked: a click on the Hazard
-        # ratios page's own (still shown) button would rightly present the forest plot.
-        expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
-        expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_have_count(0)
-        _settled(page)
-        page.get_by_role("button", name="Present full screen").click()
+        # ratios page's own (still shown) button would rightly present the forest plot (_go).
+        _go(page, "Survival")
+        _rerun(page, page.get_by_role("button", name="Present full screen").click)
         expect(page.get_by_text("Figure 1 of 2")).to_be_visible()
-        _settled(page)
         expect(page.get_by_test_id("stSidebar")).not_to_be_in_viewport()  # the figure's room
         chart = page.get_by_test_id("stPlotlyChart").first
         expect(chart.get_by_text("Number at risk")).to_be_visible()
@@ -179,17 +182,15 @@ def test_presentation_mode_is_large_navigable_and_keeps_the_choices(browser, app
         assert [(text, size) for text, size in tiles if size < 24] == []  # labels, CIs, HRs
         page.screenshot(path=str(artifacts / f"present-km-1920x1080-{scheme}.png"))
         violations = _axe(page, f"presentation {scheme}")
-        page.keyboard.press("ArrowRight")
+        _rerun(page, lambda: page.keyboard.press("ArrowRight"))
         expect(page.get_by_text("Figure 2 of 2")).to_be_visible()
-        _settled(page)
         expect(page.get_by_test_id("stPlotlyChart").first.get_by_text("HR (95% CI)"))\
             .to_be_visible()
         page.screenshot(path=str(artifacts / f"present-forest-1920x1080-{scheme}.png"))
-        page.keyboard.press("Escape")
+        _rerun(page, lambda: page.keyboard.press("Escape"))
         expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
-        _settled(page)
         expect(page.get_by_test_id("stSidebar")).to_be_in_viewport()
-        assert "km_rule=Median+split" in page.url or "km_rule=Median%20split" in page.url
+        expect(page).to_have_url(re.compile(r"[?&]km_rule=Median(\+|%20)split(&|$)"))
         expect(page.get_by_test_id("stPlotlyChart").first.get_by_text(
             re.compile(r"^High \(> .*\), n = 30"))).to_be_visible()
         _no_failure(page)
@@ -213,9 +214,8 @@ def test_presentation_of_four_groups_fits_one_screen(browser, app_url, artifacts
     page = context.new_page()
     try:
         _open_survival(page, app_url)
-        page.get_by_role("button", name="Present full screen").click()
+        _rerun(page, page.get_by_role("button", name="Present full screen").click)
         expect(page.get_by_text("Figure 1 of 1")).to_be_visible()
-        _settled(page)
         chart = page.get_by_test_id("stPlotlyChart").first
         expect(chart.get_by_text("Number at risk")).to_be_visible()
         caution = page.get_by_test_id("stAlert").filter(has_text="events per variable")

@@ -11,7 +11,14 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.test_journeys import _analysis_controls, _choose, _no_failure, _open, _settled
+from tests.e2e.test_journeys import (
+    _analysis_controls,
+    _choose,
+    _go,
+    _no_failure,
+    _open,
+    _settled,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -39,9 +46,7 @@ def test_sample_to_competing_risk_curves_and_report(page: Page, app_url: str, ar
     expect(page.get_by_text(re.compile(r"Gray's test p [=<] ")).first).to_be_visible()
     _no_failure(page)
     page.screenshot(path=str(artifacts / "journey-competing-risks.png"), full_page=True)
-    page.get_by_role("link", name="Report").click()
-    expect(page.get_by_role("heading", name="Report", level=1)).to_be_visible()
-    _settled(page)
+    _go(page, "Report")
     with page.expect_download() as info:
         page.get_by_role("button", name="Download the HTML report").click()
     html = info.value.path().read_text(encoding="utf-8")

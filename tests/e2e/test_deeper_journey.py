@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.test_journeys import _no_failure, _open, _settled
+from tests.e2e.test_journeys import _go, _no_failure, _open, _rerun
 
 pytestmark = pytest.mark.browser
-
-
-def _go(page: Page, link: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("link", name=link).click()
-    expect(page.get_by_role("heading", name=link, level=1)).to_be_visible()
-    _settled(page)
 
 
 def test_biomarker_spline_bootstrap_subgroups_and_report(page: Page, app_url: str, artifacts):
@@ -22,8 +16,7 @@ def test_biomarker_spline_bootstrap_subgroups_and_report(page: Page, app_url: st
     _go(page, "Biomarker")
     expect(page.get_by_text("p for non-linearity 0.").first).to_be_visible()
     expect(page.get_by_text("Selected cut 1.049")).to_be_visible()
-    page.get_by_role("button", name="Run the bootstrap").click()
-    _settled(page)
+    _rerun(page, page.get_by_role("button", name="Run the bootstrap").click)
     expect(page.get_by_text("moves between")).to_be_visible()
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(4)  # cut, bootstrap, spline, Q
     page.screenshot(path=str(artifacts / "journey-biomarker.png"), full_page=True)

@@ -7,11 +7,13 @@ go to ``tests/artifacts/`` for review.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
+from tests.e2e.script_runs import finished, track, wait_idle
 
 from cohort_explorer.analysis import analyze
 from cohort_explorer.present.format import format_p
@@ -24,11 +26,15 @@ PAGES = {"data": "", "cohort": "cohort", "survival": "survival", "biomarker": "b
          "hazard-ratios": "hazard-ratios", "report": "report"}
 
 
-def _settled(page: Page) -> None:
-    """Wait until Streamlit has finished its runs: not running and no stale (greyed) element.
+def _settled(page: Page, after: int = 0) -> None:
+    """Wait until Streamlit has finished its runs, as the server reports them (more than
+    ``after`` ended, none running, the last not stopped to rerun itself: ``script_runs``), and
+    the page shows it: not running, no stale (greyed) element, no skeleton.
 
-    A first load can run twice (the viewer's theme is reported, ``st.context.theme`` reruns).
+    The page's own "not running" is not enough: it is also what a page says before the run a
+    click asked for has started, and between the two runs of a page that reruns itself.
     """
+    wait_idle(page, after)
     app = page.get_by_test_id("stApp")
     expect(app).to_have_attribute("data-test-script-state", "notRunning")
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
@@ -36,6 +42,15 @@ def _settled(page: Page) -> None:
     # Widgets whose code is still loading are drawn as skeletons.
     expect(page.locator("[data-testid^='stSkeleton']")).to_have_count(0)
     expect(app).to_have_attribute("data-test-script-state", "notRunning")
+
+
+def _rerun(page: Page, action: Callable[[], object]) -> None:
+    """Do ``action`` (something that reruns the app: a click on a button, a link, a radio
+    option, a key of a shortcut) and wait until the run it caused has ended and is shown."""
+    _settled(page)  # a run still under way would be taken for the action's
+    before = finished(page)
+    action()
+    _settled(page, before)
 
 
 def _no_failure(page: Page) -> None:
@@ -50,31 +65,69 @@ def _open(page: Page, url: str, heading: str) -> None:
     _settled(page)
 
 
+def _title(page: Page) -> str | None:
+    """The page's title (its level-1 heading), or None."""
+    return page.get_by_test_id("stMain").evaluate(
+        "main => { const h = main.querySelector('h1'); return h ? h.textContent.trim() : null; }")
+
+
+def _go(page: Page, link: str, heading: str | None = None) -> None:
+    """Go to another page by the sidebar's link ``link``: wait until its run has ended, its
+    title ``heading`` (the link's name by default) is shown and the old page's is gone (until
+    then the old page's widgets are still on screen, and a click would hit them)."""
+    heading = heading or link
+    old = _title(page)
+    if old == heading:  # there already
+        return
+    nav = page.get_by_test_id("stSidebarNav")
+    _rerun(page, nav.get_by_role("link", name=link, exact=True).click)
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+    if old:
+        expect(page.get_by_role("heading", name=old, exact=True, level=1)).to_have_count(0)
+
+
 def _choose(page: Page, label: str, option: str, within: str | None = None) -> None:
+    """Choose ``option`` in the select box ``label`` (in the element keyed ``within``) and wait
+    until the run that choice caused has ended and the box shows the choice."""
     scope = page.locator(f".st-key-{within}") if within else page
     box = scope.get_by_role("combobox", name=label)
     choice = page.get_by_role("option", name=option, exact=True)
-    for _ in range(3):  # a late rerun (e.g. the theme's) redraws the box and closes its list
-        box.click()
+    _settled(page)
+    expect(box).to_be_visible()
+    if box.input_value() == option:  # chosen already: no run to wait for
+        return
+    for attempt in range(3):  # a list closed by a redraw of its box is opened again
+        if box.get_attribute("aria-expanded") != "true":
+            box.click()
         try:
-            expect(choice).to_be_visible(timeout=10_000)
+            expect(choice).to_be_visible()
             break
         except AssertionError:
+            if attempt == 2:
+                raise
             _settled(page)
-    choice.click()
-    _settled(page)
+    _rerun(page, choice.click)
+    expect(box).to_have_value(option)
+
+
+def _pick(page: Page, group: str, option: str) -> None:
+    """Pick ``option`` of the radio group ``group`` and wait for the run and the checked radio."""
+    radios = page.get_by_role("radiogroup", name=group)
+    _rerun(page, radios.get_by_text(option, exact=True).click)
+    expect(radios.get_by_role("radio", name=option, exact=True)).to_be_checked()
 
 
 def _analysis_controls(page: Page) -> None:
     """Open the Survival page's folded "Change the analysis" panel (results come first); a
-    panel already open stays open. Waits until its first control can be used."""
+    panel already open stays open. Waits until its first control can be used. (Opening a panel
+    runs nothing: it is the browser's.)"""
     panel = page.get_by_test_id("stExpander").filter(has_text="Change the analysis")
     endpoint = panel.get_by_role("combobox", name="Endpoint")
     expect(panel).to_be_visible()
+    _settled(page)
     if not endpoint.is_visible():
         panel.get_by_text("Change the analysis").click()
     expect(endpoint).to_be_visible()
-    _settled(page)
 
 
 def _axe(page: Page, name: str) -> list[dict]:
@@ -90,12 +143,10 @@ def _axe(page: Page, name: str) -> list[dict]:
 def test_sample_to_survival_quartiles_shows_km_and_p(page: Page, app_url: str, artifacts):
     _open(page, app_url, "Data")
     expect(page.get_by_test_id("stSidebar").get_by_text("Synthetic data")).to_be_visible()
-    page.get_by_role("link", name="Survival").click()
-    expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
-    _settled(page)
+    _go(page, "Survival")
     _analysis_controls(page)  # the choices fold away above the results
     _choose(page, "Split", "Q1 vs rest")
-    expect(page.get_by_test_id("stPlotlyChart").get_by_text(
+    expect(page.get_by_test_id("stPlotlyChart").first.get_by_text(
         re.compile(r"^Q2-Q4.*n = 45"))).to_be_visible()
     _choose(page, "Split", "Quartiles")
     chart = page.get_by_test_id("stPlotlyChart").first
@@ -106,7 +157,7 @@ def test_sample_to_survival_quartiles_shows_km_and_p(page: Page, app_url: str, a
                      AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
                                   group_by="ikzf1:quartiles", landmarks=(36.0,), trend=True))
     expect(page.get_by_text(f"Log-rank {format_p(result.logrank.p)}").first).to_be_visible()
-    assert "km_rule=Quartiles" in page.url
+    expect(page).to_have_url(re.compile(r"[?&]km_rule=Quartiles(&|$)"))
     _no_failure(page)
     page.screenshot(path=str(artifacts / "journey-survival-quartiles.png"), full_page=True)
 
@@ -119,9 +170,9 @@ def test_upload_csv_coded_1_2_and_map_event_2(page: Page, app_url: str, artifact
     path = tmp_path / "cohort_coded_1_2.csv"
     data.to_csv(path, index=False)
     _open(page, app_url, "Data")
-    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
+    _rerun(page, lambda: page.get_by_test_id("stFileUploader").locator("input[type=file]")
+           .set_input_files(path))
     expect(page.get_by_test_id("stSidebar").get_by_text("cohort_coded_1_2.csv")).to_be_visible()
-    _settled(page)
     expect(page.get_by_test_id("stSidebar").get_by_text("Synthetic data")).to_have_count(0)
     _choose(page, "Value that means event", "0/1 coding (1 = event)", within="data_ep_row_0")
     expect(page.get_by_text("PFS: 1 errors")).to_be_visible()
@@ -132,9 +183,7 @@ def test_upload_csv_coded_1_2_and_map_event_2(page: Page, app_url: str, artifact
     _choose(page, "Value that means event", "2", within="data_ep_row_0")
     expect(page.get_by_text("PFS: 0 errors")).to_be_visible()
     expect(coding_error).to_have_count(0)
-    page.get_by_role("link", name="Survival").click()
-    expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
-    _settled(page)
+    _go(page, "Survival")
     expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible()
     expect(page.get_by_text(re.compile(r"Log-rank p [=<] ")).first).to_be_visible()
     expect(coding_error).to_have_count(0)
@@ -144,9 +193,7 @@ def test_upload_csv_coded_1_2_and_map_event_2(page: Page, app_url: str, artifact
 
 def test_download_the_html_report(page: Page, app_url: str, artifacts):
     _open(page, f"{app_url}/survival", "Survival")
-    page.get_by_role("link", name="Report").click()
-    expect(page.get_by_role("heading", name="Report", level=1)).to_be_visible()
-    _settled(page)
+    _go(page, "Report")
     with page.expect_download() as info:
         page.get_by_role("button", name="Download the HTML report").click()
     download = info.value
@@ -162,8 +209,8 @@ def test_download_the_html_report(page: Page, app_url: str, artifacts):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_passes_axe_wcag22_and_is_captured(browser, app_url, artifacts, scheme):
-    context = browser.new_context(viewport={"width": 1400, "height": 2600},
-                                  color_scheme=scheme)  # tall: Streamlit scrolls inside
+    context = track(browser.new_context(viewport={"width": 1400, "height": 2600},
+                                        color_scheme=scheme))  # tall: Streamlit scrolls inside
     page = context.new_page()
     violations = []
     try:

@@ -29,7 +29,17 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
-from tests.e2e.test_journeys import PAGES, _analysis_controls, _no_failure, _settled
+from tests.e2e.script_runs import track
+from tests.e2e.test_journeys import (
+    PAGES,
+    _analysis_controls,
+    _go,
+    _no_failure,
+    _open,
+    _pick,
+    _rerun,
+    _settled,
+)
 from tests.streamlit_server import free_port, start_server, stop_server
 
 pytestmark = pytest.mark.browser
@@ -90,18 +100,6 @@ def _outside_links_and_images(page: Page) -> list[str]:
     return [url for url in found if url and not _loopback(url)]
 
 
-def _open(page: Page, url: str, heading: str) -> None:
-    page.goto(url)
-    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
-    _settled(page)
-
-
-def _by_sidebar(page: Page, heading: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=heading, exact=True).click()
-    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
-    _settled(page)
-
-
 def _visit_every_page(page: Page, base: str, query: str, artifacts: Path, tag: str) -> list:
     problems = []
     for name, path in PAGES.items():
@@ -118,7 +116,7 @@ def _visit_every_page(page: Page, base: str, query: str, artifacts: Path, tag: s
 
 
 def test_hostile_link_on_every_page_is_inert(browser, app_url, artifacts):
-    context = browser.new_context(viewport={"width": 1400, "height": 2400})
+    context = track(browser.new_context(viewport={"width": 1400, "height": 2400}))
     outside = Outside(context)
     page = context.new_page()
     try:
@@ -149,22 +147,20 @@ def test_hostile_upload_on_every_page_is_inert(browser, app_url, artifacts, tmp_
     df = df.rename(columns={"ikzf3": PAYLOAD})
     path = tmp_path / "hostile.csv"
     df.to_csv(path, index=False)
-    context = browser.new_context(viewport={"width": 1400, "height": 2400})
+    context = track(browser.new_context(viewport={"width": 1400, "height": 2400}))
     outside = Outside(context)
     page = context.new_page()
     try:
         _open(page, app_url, "Data")
-        page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
+        _rerun(page, lambda: page.get_by_test_id("stFileUploader").locator("input[type=file]")
+               .set_input_files(path))
         expect(page.get_by_test_id("stSidebar").get_by_text("hostile.csv")).to_be_visible()
-        _settled(page)
         problems = []
         for name in PAGES:  # by the sidebar: the session keeps its upload
-            _by_sidebar(page, HEADINGS[name])
+            _go(page, HEADINGS[name])
             if name == "survival":
                 _analysis_controls(page)  # the controls are in a folded panel
-                page.get_by_role("radiogroup", name="Stratify by") \
-                    .get_by_text("Category", exact=True).click()
-                _settled(page)
+                _pick(page, "Stratify by", "Category")
                 expect(page.get_by_test_id("stTable").filter(has_text="phish.example").first) \
                     .to_be_visible()
             _no_failure(page)
@@ -208,7 +204,8 @@ def test_filter_lists_of_two_sessions_never_share_a_cache_entry(browser, app_url
     """['age>50|ikzf1>0.5'] and ['age>50', 'ikzf1>0.5'] joined to the same key before."""
     df = pd.read_csv(SAMPLE_CSV)
     expected = int(((df["age"] > 50) & (df["ikzf1"] > 0.5)).sum())
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1400}) for _ in range(2)]
+    contexts = [track(browser.new_context(viewport={"width": 1400, "height": 1400}))
+                for _ in range(2)]
     try:
         alice, bob = (c.new_page() for c in contexts)
         _open(alice, f"{app_url}/cohort?data_where={quote('age>50|ikzf1>0.5')}", "Cohort")
@@ -285,13 +282,13 @@ def _foreign_origin_handshake(url: str) -> int:
 
 def test_the_server_makes_no_outside_request(browser, audited, artifacts):
     url, log = audited
-    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    context = track(browser.new_context(viewport={"width": 1400, "height": 1400}))
     outside = Outside(context)
     page = context.new_page()
     try:  # a whole journey in one session: every page by the sidebar, the HTML report
         _open(page, url, "Data")
         for name in list(PAGES)[1:]:
-            _by_sidebar(page, HEADINGS[name])
+            _go(page, HEADINGS[name])
             _no_failure(page)
         with page.expect_download() as info:
             page.get_by_role("button", name="Download the HTML report").click()
@@ -312,15 +309,15 @@ def test_an_upload_writes_nothing_to_disk(browser, audited, tmp_path):
     path = tmp_path / "big.csv"
     big.to_csv(path, index=False)
     assert path.stat().st_size > 5_000_000
-    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    context = track(browser.new_context(viewport={"width": 1400, "height": 1400}))
     page = context.new_page()
     try:
         _open(page, url, "Data")
         start = len(log.read_text().splitlines())
-        page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
+        _rerun(page, lambda: page.get_by_test_id("stFileUploader").locator("input[type=file]")
+               .set_input_files(path))
         expect(page.get_by_test_id("stSidebar").get_by_text("big.csv")).to_be_visible()
         expect(page.get_by_text(f"{len(big)} rows", exact=False).first).to_be_visible()
-        _settled(page)
         _no_failure(page)
     finally:
         context.close()

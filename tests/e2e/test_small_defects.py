@@ -11,8 +11,17 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
+from tests.e2e.script_runs import track
 from tests.e2e.test_clinician_views import _CUT_TEXTS, PHONE_AGENT
-from tests.e2e.test_journeys import _analysis_controls, _choose, _no_failure, _open, _settled
+from tests.e2e.test_journeys import (
+    _analysis_controls,
+    _choose,
+    _go,
+    _no_failure,
+    _open,
+    _pick,
+    _rerun,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -23,27 +32,21 @@ def test_quote_like_labels_and_dotted_names_stay_plain(page: Page, app_url: str,
     path = tmp_path / "quoted.csv"
     data.to_csv(path, index=False)
     _open(page, app_url, "Data")
-    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
+    _rerun(page, lambda: page.get_by_test_id("stFileUploader").locator("input[type=file]")
+           .set_input_files(path))
     expect(page.get_by_test_id("stSidebar").get_by_text("quoted.csv")).to_be_visible()
-    _settled(page)
-    page.get_by_role("link", name="Survival").click()
-    expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
-    _settled(page)
+    _go(page, "Survival")
     _analysis_controls(page)
-    page.get_by_text("Category", exact=True).click()
-    _settled(page)
+    _pick(page, "Stratify by", "Category")
     _choose(page, "Category", "ldh_ratio")
     table = page.get_by_test_id("stTable").first
     expect(table.get_by_text(">0.75", exact=False).first).to_be_visible()
     expect(table.locator("blockquote")).to_have_count(0)  # not a Markdown quote
-    page.get_by_role("link", name="Hazard ratios").click()
-    expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_be_visible()
-    _settled(page)
+    _go(page, "Hazard ratios")
     covariates = page.get_by_role("combobox", name="Covariates")
     covariates.click()
-    page.get_by_role("option", name="ph.ecog", exact=True).click()
-    page.keyboard.press("Escape")
-    _settled(page)
+    _rerun(page, page.get_by_role("option", name="ph.ecog", exact=True).click)
+    page.keyboard.press("Escape")  # closes the list (runs nothing)
     coding = page.get_by_role("combobox", name="ph.ecog: coding")  # no "ph\.ecog"
     expect(coding).to_be_visible()
     assert "\\" not in (coding.get_attribute("aria-label") or "")
@@ -52,8 +55,8 @@ def test_quote_like_labels_and_dotted_names_stay_plain(page: Page, app_url: str,
 
 def test_phone_sidebar_closes_after_navigation_and_figures_are_whole(browser, app_url,
                                                                      artifacts):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, user_agent=PHONE_AGENT)
+    context = track(browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                        has_touch=True, user_agent=PHONE_AGENT))
     context.set_default_timeout(30_000)
     page = context.new_page()
     try:
@@ -62,9 +65,7 @@ def test_phone_sidebar_closes_after_navigation_and_figures_are_whole(browser, ap
         expect(sidebar).not_to_be_in_viewport()  # closed on a phone
         page.get_by_test_id("stExpandSidebarButton").click()
         expect(sidebar.get_by_role("link", name="Hazard ratios")).to_be_in_viewport()
-        sidebar.get_by_role("link", name="Hazard ratios").click()
-        expect(page.get_by_role("heading", name="Hazard ratios", level=1)).to_be_visible()
-        _settled(page)
+        _go(page, "Hazard ratios")
         expect(sidebar).not_to_be_in_viewport()  # closed again after navigation
         forest = page.get_by_test_id("stPlotlyChart").first
         expect(forest.locator(".main-svg").first).to_be_visible()

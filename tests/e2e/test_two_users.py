@@ -10,7 +10,17 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
-from tests.e2e.test_journeys import _analysis_controls, _choose, _no_failure, _open, _settled
+from tests.e2e.script_runs import track
+from tests.e2e.test_journeys import (
+    _analysis_controls,
+    _choose,
+    _go,
+    _no_failure,
+    _open,
+    _pick,
+    _rerun,
+    _settled,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +34,13 @@ def _cohort(path, marker: str, rows: int):
 
 
 def _upload(page: Page, path) -> None:
-    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
+    _rerun(page, lambda: page.get_by_test_id("stFileUploader").locator("input[type=file]")
+           .set_input_files(path))
     expect(page.get_by_test_id("stSidebar").get_by_text("cohort.csv")).to_be_visible()
-    _settled(page)
 
 
 def _survival(page: Page) -> None:
-    page.get_by_role("link", name="Survival").click()
-    expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
-    _settled(page)
+    _go(page, "Survival")
     _analysis_controls(page)
 
 
@@ -45,7 +53,8 @@ def test_two_users_never_see_each_other(browser, app_url, tmp_path):
     (tmp_path / "b").mkdir()
     alice_file = _cohort(tmp_path / "a" / "cohort.csv", "ALICE", 60)
     bob_file = _cohort(tmp_path / "b" / "cohort.csv", "BOB", 50)
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(2)]
+    contexts = [track(browser.new_context(viewport={"width": 1400, "height": 1100}))
+                for _ in range(2)]
     try:
         alice, bob = (c.new_page() for c in contexts)
         for page in (alice, bob):
@@ -58,8 +67,7 @@ def test_two_users_never_see_each_other(browser, app_url, tmp_path):
 
         _survival(alice)
         _survival(bob)
-        alice.get_by_role("radiogroup", name="Stratify by").get_by_text("Category").click()
-        _settled(alice)
+        _pick(alice, "Stratify by", "Category")
         _choose(alice, "Category", "cyto_risk")
         _choose(bob, "Split", "Q1 vs rest")
         chart_alice = alice.get_by_test_id("stPlotlyChart").first
