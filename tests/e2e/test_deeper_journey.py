@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.e2e.script_runs import RUN_LIMIT_MS
 from tests.e2e.test_journeys import _go, _no_failure, _open, _rerun
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,7 @@ def test_biomarker_spline_bootstrap_subgroups_and_report(page: Page, app_url: st
     page.screenshot(path=str(artifacts / "journey-subgroups.png"), full_page=True)
     _no_failure(page)
     _go(page, "Report")
-    with page.expect_download() as info:
+    with page.expect_download(timeout=RUN_LIMIT_MS) as info:  # built on click
         page.get_by_role("button", name="Download the HTML report").click()
     download = info.value
     target = artifacts / "journey-deeper-report.html"
