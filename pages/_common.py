@@ -239,11 +239,13 @@ def _suggest(key: tuple, _df: pd.DataFrame):
     return suggest_roles(_df)
 
 
-def set_dataset(data: Files, name: str, *, synthetic: bool, sheet: str | None = None) -> bool:
+def set_dataset(data: Files, name: str, *, synthetic: bool, sheet: str | None = None,
+                digest: str | None = None) -> bool:
     """Read ``data`` (one file, or a cBioPortal patient + sample pair) and make it the
     session's dataset; on error keep the previous one. A status column mixing cBioPortal
-    ``N:LABEL`` values with others is such an error (which rows are events is unknown)."""
-    digest = digest_of(data)
+    ``N:LABEL`` values with others is such an error (which rows are events is unknown).
+    ``digest``: ``digest_of(data)`` when the caller has it already."""
+    digest = digest or digest_of(data)
     replacing = "data_digest" in st.session_state  # not the session's first dataset (the URL's)
     failed = st.session_state.get("data_failed")
     if failed is not None and failed[:2] == (digest, sheet):  # not parsed again on every rerun

@@ -34,11 +34,20 @@ from cohort_explorer.present.format import format_p
 NONE = "(no competing event)"
 
 
+#: Rows looked at first: a column with more than 10 values among them has more in all rows.
+HEAD_ROWS = 5000
+
+
 @session_cache(max_entries=2)
 def _few_valued(key: str, _df: pd.DataFrame) -> list[str]:
-    """Columns that can code several kinds of event: 3 to 10 distinct values (per dataset)."""
+    """Columns that can code several kinds of event: 3 to 10 distinct values (per dataset).
+    A column already showing more than 10 among its first rows (an ID, a count, a date) is not
+    hashed in full: on a million rows that was half a second of the Survival page's first draw."""
     coded = [c for c, kind in _df.dtypes.items() if not pd.api.types.is_float_dtype(kind)]
-    counts = _df[coded].nunique(dropna=True)  # codes are integers or text, never decimals
+    if len(_df) > 2 * HEAD_ROWS:  # codes are integers or text, never decimals
+        head = _df[coded].iloc[:HEAD_ROWS].nunique(dropna=True)
+        coded = [c for c in coded if head[c] <= 10]
+    counts = _df[coded].nunique(dropna=True)
     found = [str(c) for c in counts.index[(counts >= 3) & (counts <= 10)]]
     causes = [c for c in found if "cause" in c.lower() or "status" in c.lower()]
     return causes + [c for c in found if c not in causes]

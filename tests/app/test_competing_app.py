@@ -146,3 +146,24 @@ def test_bad_competing_link_values_are_ignored_with_a_note():
     at = page(_link_session(km_cr_col="no_such_column"), "pages/survival.py", timeout=60)
     assert any("km_cr_col" in plain(w.value) for w in at.warning)
     assert at.session_state["km_spec"].competing is None and at.table
+
+
+def test_cause_columns_of_a_large_table_are_those_of_a_full_count():
+    """The cause-column finder decides from the first rows only when they already show more
+    than 10 values; a code first seen late in a long table still counts."""
+    import numpy as np
+
+    from pages._competing import HEAD_ROWS, _few_valued
+
+    n = 3 * HEAD_ROWS
+    late = np.zeros(n, dtype=int)
+    late[-3:] = [1, 2, 3]  # 2 values among the first rows, 4 in all
+    df = pd.DataFrame({"patient_id": [f"P{i}" for i in range(n)], "late_code": late,
+                       "status": np.tile([0, 1, 2], n // 3), "age": np.arange(n) % 70,
+                       "many_late": np.where(np.arange(n) < n - 20, 0, np.arange(n) % 20),
+                       "ikzf1": np.linspace(0, 1, n)})
+    full = df[[c for c in df.columns if df[c].dtype.kind != "f"]].nunique()
+    expected = [str(c) for c in full.index[(full >= 3) & (full <= 10)]]
+    found = _few_valued.__wrapped__("key", df)
+    assert sorted(found) == sorted(expected) == ["late_code", "status"]
+    assert found[0] == "status"  # named like a status column: offered first

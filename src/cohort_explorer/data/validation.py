@@ -132,14 +132,21 @@ def looks_like_dates(values: pd.Series) -> bool:
 class _Checker:
     """Collects issues; one method per family of checks."""
 
-    def __init__(self, df: pd.DataFrame) -> None:
+    def __init__(self, df: pd.DataFrame, shared: dict | None = None) -> None:
         self.df = df
+        self.shared = {} if shared is None else shared  # whole-table results (validate_cohort)
         self.issues: list[Issue] = []
         self.usable = np.ones(len(df), dtype=bool)  # rows with usable time and event
         self.events: np.ndarray | None = None
 
     def add(self, severity, code, message, column=None, count=None, fields=None) -> None:
         self.issues.append(Issue(severity, code, message, column, count, dict(fields or {})))
+
+    def once(self, key: tuple, compute, *args):
+        """``compute(*args)``, a function of the whole table, computed once per ``shared``."""
+        if key not in self.shared:
+            self.shared[key] = compute(*args)
+        return self.shared[key]
 
     def missing(self, column: str, role: str) -> None:
         self._count_missing(column, role, int(self.df[column].isna().sum()))
@@ -199,25 +206,13 @@ class _Checker:
             self._units(column, times)
 
     def _bad_times(self, column: str, values: pd.Series, masks: dict) -> None:
-        checks = (
-            (
-                "non-numeric time",
-                "non_numeric_time",
-                ("is not a number", "are not numbers"),
-                "Correct them or leave the cells empty.",
-            ),
-            (
-                "negative time",
-                "negative_time",
-                ("has a negative time", "have negative times"),
-                "A follow-up time must be 0 or more: check the dates it was computed from.",
-            ),
-            (
-                "infinite time",
-                "infinite_time",
-                ("has an infinite time", "have infinite times"),
-                "Replace them with the real follow-up time.",
-            ),
+        checks = (  # (mask, code, (one row does, several do), what to do)
+            ("non-numeric time", "non_numeric_time", ("is not a number", "are not numbers"),
+             "Correct them or leave the cells empty."),
+            ("negative time", "negative_time", ("has a negative time", "have negative times"),
+             "A follow-up time must be 0 or more: check the dates it was computed from."),
+            ("infinite time", "infinite_time", ("has an infinite time", "have infinite times"),
+             "Replace them with the real follow-up time."),
         )
         for reason, code, what, fix in checks:
             count = int(masks[reason].sum())
@@ -368,7 +363,7 @@ class _Checker:
                 )
 
     def identifiers(self, id_col: str | None) -> str | None:
-        found = find_identifier_columns(self.df)
+        found = self.once(("identifiers",), find_identifier_columns, self.df)
         for column, reason in found.items():
             if reason.startswith(PSEUDONYMOUS):
                 self.add(
@@ -392,7 +387,8 @@ class _Checker:
         return next((c for c, r in found.items() if r.startswith(PSEUDONYMOUS)), None)
 
     def duplicates(self, column: str, explicit: bool) -> None:
-        if not repeated_count(self.df[column]):  # the common case: one factorize, no copy
+        # the common case: one factorize, no copy, once per table
+        if not self.once(("repeated", column), lambda: repeated_count(self.df[column])):
             return
         values = self.df[column].dropna()
         repeated = values[values.duplicated(keep=False)]
@@ -430,6 +426,7 @@ def validate_cohort(
     group_cols: str | Sequence[str] = (),
     covariates: str | Sequence[str] = (),
     id_col: str | None = None,
+    shared: dict | None = None,
 ) -> ValidationReport:
     """Check a cohort table for the problems that would make an analysis fail or mislead.
 
@@ -446,6 +443,9 @@ def validate_cohort(
         ``age:z``) are accepted; a group with a spec is not checked as categorical.
     id_col : str, optional
         Patient ID column; if omitted, a pseudonymous ID column is looked for.
+    shared : dict, optional
+        The same (empty at first) dict for each endpoint of one table: the checks of the
+        whole table (identifiers, repeated IDs) are computed once.
 
     Returns
     -------
@@ -466,7 +466,7 @@ def validate_cohort(
     groups = _split(df, group_cols, "group")
     terms = _split(df, covariates, "covariate")
     identifier = _resolve(df, id_col, "patient ID") if id_col is not None else None
-    check = _Checker(df)
+    check = _Checker(df, shared)
     if len(df) == 0:
         check.add("error", "no_rows", "The table has no rows. Upload one row per patient.")
     if time is not None and time == event:
