@@ -36,6 +36,27 @@ def _warm_imports() -> None:
             importlib.import_module(name)
         except ImportError:  # pragma: no cover - the page reports it when it runs
             return
+    _warm_first_use()
+
+
+def _warm_first_use() -> None:
+    """One-time work of a fresh server's first pages, done before it listens (no data):
+    Pillow's image plugins (the favicon is opened on every page), plotly's two templates and
+    scatter trace (the first Kaplan–Meier figure loaded them: 0.15 s), and Streamlit's check,
+    on its first element, whether it runs in a Python shell, which reads the source of every
+    frame of the first script (``inspect.stack``: 0.1-0.8 s by the load) to print a hint for
+    shell users; this server is never run from a shell."""
+    from PIL import Image
+
+    Image.preinit()
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    for template in ("simple_white", "plotly_dark"):
+        go.Figure(go.Scatter(x=[0], y=[0]), layout={"template": pio.templates[template]})
+    from streamlit import delta_generator
+
+    delta_generator._use_warning_has_been_displayed = True
 
 
 def main(argv: list[str] | None = None) -> None:
