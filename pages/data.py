@@ -74,24 +74,27 @@ def _source() -> None:
     if files is not None:
         data, digest = files, digest_of(files)
     if (digest, sheet) != (st.session_state.get("data_digest"), st.session_state.get("data_sheet")):
-        _load_plot_code()
+        slot = _load_plot_code()
         with st.spinner("Reading the file…"):
             if set_dataset(data, name, synthetic=False, sheet=sheet, digest=digest):
                 st.rerun()
+        slot.empty()  # an unreadable file: its message stays, the empty chart goes
 
 
-def _load_plot_code() -> None:
+def _load_plot_code():
     """While an upload is read: an empty 10-pixel plotly chart, once per session, so the browser
     fetches and compiles plotly's code (4.7 MB, loaded with a session's first chart) while the
-    server reads the file, instead of after the Survival page's curves arrive. The rerun after
-    the reading removes it."""
+    server reads the file, instead of after the Survival page's curves arrive. Returns its slot
+    (the rerun after the reading removes it too)."""
+    slot = st.empty()
     if st.session_state.get("data_plot_code_loaded"):
-        return
+        return slot
     st.session_state["data_plot_code_loaded"] = True
     empty = go.Figure(layout={"height": 10, "width": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
                               "xaxis": {"visible": False}, "yaxis": {"visible": False}})
-    st.plotly_chart(empty, config={"staticPlot": True, "displayModeBar": False}, theme=None,
-                    key="data_plot_code", width="content")
+    slot.plotly_chart(empty, config={"staticPlot": True, "displayModeBar": False}, theme=None,
+                      key="data_plot_code", width="content")
+    return slot
 
 
 def _upload_digest(file_id: str, data: bytes) -> str:

@@ -148,6 +148,17 @@ def test_unreadable_upload_keeps_the_previous_dataset():
     assert at.table
 
 
+def test_the_empty_chart_drawn_while_an_upload_is_read_does_not_stay():
+    """The Data page draws an empty chart while a file is read (the browser loads plotly's
+    code meanwhile); neither a failed nor a successful upload leaves it on the page."""
+    at = _start()
+    _upload(at, "garbage.csv", bytes(range(256)) * 40)
+    assert at.error and not at.get("plotly_chart")
+    assert at.session_state["data_plot_code_loaded"] is True
+    _upload(at, "cohort.csv", _sample().drop(columns=["bsg"]).to_csv(index=False).encode())
+    assert at.session_state["data_name"] == "cohort.csv" and not at.get("plotly_chart")
+
+
 def test_identifier_columns_are_flagged_and_removed_in_one_click():
     data = _sample()
     data.insert(1, "patient_name", [f"Doe, John{i}" for i in range(len(data))])
