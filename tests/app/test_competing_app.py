@@ -152,7 +152,6 @@ def test_cause_columns_of_a_large_table_are_those_of_a_full_count():
     """The cause-column finder decides from the first rows only when they already show more
     than 10 values; a code first seen late in a long table still counts."""
     import numpy as np
-
     from pages._competing import HEAD_ROWS, _few_valued
 
     n = 3 * HEAD_ROWS
