@@ -9,21 +9,33 @@ run): between the two runs the page says ``notRunning`` for up to a few hundred 
 
 So every browser context gets :data:`TRACKER` as an init script. It reads the two ForwardMsg
 fields that matter from each binary WebSocket message (a top-level protobuf field walk, no
-decoding of anything else): ``script_finished`` (field 6; status 2 = stopped early for a rerun,
-which is not an end) and ``session_status_changed`` (field 9, its ``script_is_running``, field
-2). ``window.__streamlitRuns`` then holds ``finished`` (runs that ended), ``running`` and
-``last`` (the status of the last end).
+decoding of anything else; the field numbers are read from Streamlit's own protobuf classes):
+``script_finished`` (status ``FINISHED_EARLY_FOR_RERUN`` is not an end: the app reruns itself)
+and ``session_status_changed`` (its ``script_is_running``). ``window.__streamlitRuns`` then
+holds ``finished`` (runs that ended), ``running`` and ``last`` (the status of the last end).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.SessionStatus_pb2 import SessionStatus
 
-TRACKER = r"""(() => {
+#: The protobuf numbers the tracker reads, taken from Streamlit's own messages (never typed).
+NUMBERS = {
+    "FINISHED": ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].number,
+    "STATUS": ForwardMsg.DESCRIPTOR.fields_by_name["session_status_changed"].number,
+    "RUNNING": SessionStatus.DESCRIPTOR.fields_by_name["script_is_running"].number,
+    "EARLY": ForwardMsg.FINISHED_EARLY_FOR_RERUN,
+}
+
+_TRACKER = r"""(() => {
   const runs = {finished: 0, running: false, last: null};
   window.__streamlitRuns = runs;
+  const {FINISHED, STATUS, RUNNING, EARLY} = NUMBERS;
   const varint = (b, i) => {
     let value = 0, shift = 0, byte;
     do { byte = b[i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
@@ -45,12 +57,12 @@ TRACKER = r"""(() => {
   const read = (event) => {
     if (!(event.data instanceof ArrayBuffer)) return;
     fields(new Uint8Array(event.data), (field, value, bytes) => {
-      if (field === 6 && value !== null) {  // script_finished
+      if (field === FINISHED && value !== null) {  // script_finished
         runs.last = value;
-        if (value !== 2) runs.finished += 1;  // 2: stopped early, a rerun follows
-      } else if (field === 9 && bytes) {  // session_status_changed
+        if (value !== EARLY) runs.finished += 1;  // stopped early: a rerun follows
+      } else if (field === STATUS && bytes) {  // session_status_changed
         let running = false;
-        fields(bytes, (inner, flag) => { if (inner === 2) running = !!flag; });
+        fields(bytes, (inner, flag) => { if (inner === RUNNING) running = !!flag; });
         runs.running = running;
       }
     });
@@ -59,12 +71,15 @@ TRACKER = r"""(() => {
   window.WebSocket = class extends Native {
     constructor(...args) { super(...args); this.addEventListener('message', read); }
   };
+  runs.read = read;  // for tests/e2e/test_script_runs.py
 })();"""
+TRACKER = _TRACKER.replace("NUMBERS", json.dumps(NUMBERS))
 
 #: The app is idle: a run has ended, none is running and the last did not end to rerun.
 IDLE = """(after) => { const r = window.__streamlitRuns;
   if (!r) throw new Error('no run tracker: create the context with script_runs.track()');
-  return r.finished > after && !r.running && r.last !== 2; }"""
+  return r.finished > after && !r.running && r.last !== EARLY; }""".replace(
+    "EARLY", str(NUMBERS["EARLY"]))
 
 #: How long a run (or a chain of them) may take on a loaded 2-core machine. A limit, not a wait.
 RUN_LIMIT_MS = 120_000
