@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
-from pages._common import data_key, dataset, md, show_error, theme
+from pages._common import data_key, dataset, display_names, md, show_error, theme
 from pages._figure_cache import cached_figure
 from pages._text import show_table
 
@@ -20,6 +20,7 @@ from cohort_explorer.present import plots
 from cohort_explorer.present.deeper_tables import METHODS, bootstrap_verdict
 from cohort_explorer.present.format import format_p
 from cohort_explorer.present.tables import display_cox_table
+from cohort_explorer.present.term_labels import cox_term_labels
 from cohort_explorer.stats.cut_explorer import BootstrapCancelled
 
 DEFAULT_SEED = 20170101
@@ -109,11 +110,13 @@ def quartile_panel(result, column: str) -> None:
     if result.cox is None:
         st.info("No Cox model for the quartiles (no events).")
         return
-    figure = cached_figure("quartiles", repr(result.spec),
-                           lambda: plots.forest_figure(result.cox, theme=theme()))
+    names = display_names()
+    figure = cached_figure("quartiles", repr(result.spec), lambda: plots.forest_figure(
+        result.cox, theme=theme(), labels=names, groups=result.groups,
+        group_column=result.group_column))
     st.plotly_chart(figure, config=plots.PLOTLY_CONFIG,
                     theme=None, key="bio_quartile_plot", alt="Hazard ratio per quartile vs Q1")
-    show_table(display_cox_table(result.cox))
+    show_table(display_cox_table(result.cox, labels=cox_term_labels(result, names=names)))
     st.caption(METHODS["quartiles"] + " If Q2–Q4 have similar hazard ratios, a 'Q1 vs rest' "
                "split is supported by the data; a gradient argues for keeping the marker "
                f"continuous ({md(column)} as a spline).")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 from pages._analysis import run_analysis
-from pages._common import dataset, endpoints, md, theme, time_unit
+from pages._common import dataset, display_names, endpoints, md, theme, time_unit
 
 from cohort_explorer.analysis.model_rows import model_rows
 from cohort_explorer.errors import CohortError
@@ -24,6 +24,7 @@ from cohort_explorer.present.key_numbers import key_numbers
 from cohort_explorer.present.labels import hr_adjustment, time_scale
 from cohort_explorer.present.messages import split_model_notices
 from cohort_explorer.present.plots.theme import FONT_SIZE
+from cohort_explorer.spec.terms import parse_covariate
 
 FORMATS = {"PNG (300 dpi)": "png", "SVG (vector)": "svg", "PDF (vector)": "pdf"}
 MIMES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -89,8 +90,8 @@ def km_builder(result, *, endpoint: str, group_title: str | None, show_ci: bool 
 
 def forest_builder(result, spec):
     """A function drawing the forest plot of the Cox model of ``result``."""
-    adjusted = [c for c in (spec.group_by or "",) if c] + list(spec.covariates)
-    look = theme()
+    adjusted = [c for c in (result.group_column or "",) if c] + list(spec.covariates)
+    look, names = theme(), display_names()  # read in the script run (a download draws later)
 
     def build(font_size: int = FONT_SIZE, width_hint: int = 1000, title: str | None = None,
               height: int | None = None, light: bool = False, **_):
@@ -100,8 +101,9 @@ def forest_builder(result, spec):
             rows = None
         fig = plots.forest_figure(
             result.cox, model=rows, conf_level=spec.conf_level, title=title or None,
-            adjusted_for=[a.split(":")[0] for a in adjusted], font_size=font_size,
-            theme="light" if light else look, width_hint=width_hint)
+            adjusted_for=[parse_covariate(a).column for a in adjusted], font_size=font_size,
+            theme="light" if light else look, width_hint=width_hint, labels=names,
+            groups=result.groups, group_column=result.group_column)
         if height:
             fig.update_layout(height=max(height, fig.layout.height))
         return fig

@@ -11,6 +11,7 @@ from pages._common import (
     begin_page,
     column_labeller,
     dataset,
+    display_names,
     end_page,
     md,
     persisted,
@@ -32,6 +33,7 @@ from cohort_explorer.present import plots
 from cohort_explorer.present.format import format_p
 from cohort_explorer.present.labels import hr_adjustment
 from cohort_explorer.present.tables import display_cox_table
+from cohort_explorer.present.term_labels import cox_term_labels
 from cohort_explorer.spec import AnalysisSpec
 from cohort_explorer.spec.grouping import parse_group_spec
 from cohort_explorer.spec.terms import parse_covariate
@@ -133,11 +135,12 @@ def _spec(endpoint: dict, terms: list[str], with_group: bool) -> AnalysisSpec:
 
 def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
     cox = result.cox
+    words = cox_term_labels(result, names=display_names())  # "ikzf1 Q2 (> 0.643 ...) vs Q1 (...)"
     warnings_box(result.warnings)  # this page shows the model: its EPV notice is here, once
     blocked = [t.term for t in cox.terms if not t.estimable]
     if blocked:
         st.warning("Not estimable: " + md("; ".join(
-            f"{t.term} ({t.reason})" for t in cox.terms if not t.estimable)),
+            f"{words.get(t.term, t.term)} ({t.reason})" for t in cox.terms if not t.estimable)),
             icon=":material/block:")
     if result.excluded.count:
         reasons = "; ".join(f"{k}: {v}" for k, v in result.excluded.reasons.items() if v)
@@ -164,10 +167,11 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
                        help="The figure in large type; arrow keys move between the session's "
                             "figures; Esc comes back here.")
         download_menu(build, "forest", key="hr_export", axis_titles=False)
-    words = hr_adjustment(cox, spec, group_column=result.group_column)
-    st.markdown(f"Hazard ratios of this model are **{md(words)}**"
-                + (" (each term is adjusted for the others)." if words != "unadjusted" else "."))
-    show_table(display_cox_table(cox, spec.conf_level))
+    adjustment = hr_adjustment(cox, spec, group_column=result.group_column)
+    st.markdown(f"Hazard ratios of this model are **{md(adjustment)}**"
+                + (" (each term is adjusted for the others)." if adjustment != "unadjusted"
+                   else "."))
+    show_table(display_cox_table(cox, spec.conf_level, labels=words))
     _ph_section(result.ph_test, spec)
 
 

@@ -20,6 +20,7 @@ from cohort_explorer.present.tables import (
     display_group_table,
     display_tests_table,
 )
+from cohort_explorer.present.term_labels import cox_term_labels
 from cohort_explorer.spec import AnalysisSpec
 
 
@@ -98,7 +99,7 @@ def main() -> None:
     if result.logrank is not None:
         show_table(display_tests_table(result))
     if result.cox is not None:
-        show_table(display_cox_table(result.cox))
+        show_table(display_cox_table(result.cox, labels=cox_term_labels(result)))
         warnings_box(model_notes)  # beside the model they are about
     end_page()
 

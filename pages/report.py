@@ -9,6 +9,7 @@ from pages._analysis import run_analysis
 from pages._common import (
     begin_page,
     dataset,
+    display_names,
     end_page,
     filtered_dataset,
     md,
@@ -32,6 +33,7 @@ from cohort_explorer.analysis.model_rows import model_rows
 from cohort_explorer.errors import CohortError
 from cohort_explorer.present import exports, plots, report
 from cohort_explorer.present.messages import app_message, split_model_notices
+from cohort_explorer.present.term_labels import cox_term_labels
 
 
 def _slug(text: str) -> str:
@@ -74,9 +76,10 @@ def _figure_previews(figures) -> None:
 
 def _table_downloads(km_result, hr_result) -> None:
     st.subheader("Tables (CSV and Excel, formula-safe)")
-    tables = report.result_tables(km_result, time_unit())
+    names = display_names()
+    tables = report.result_tables(km_result, time_unit(), names=names)
     if hr_result is not None and hr_result.cox is not None:
-        tables["cox_model"] = report.result_tables(hr_result, time_unit())["cox"]
+        tables["cox_model"] = report.result_tables(hr_result, time_unit(), names=names)["cox"]
     cols = st.columns(3)
     for index, (name, table) in enumerate(tables.items()):
         cols[index % 3].download_button(
@@ -136,12 +139,13 @@ def _html_download(km_result, hr_result, hr_spec, figures, endpoint: str,
     df = dataset()
     drawn = {f.name: f.build(light=True) for f in figures}
     captions = {f.name: f.caption for f in figures}
-    rows = None
+    rows, cox_labels, names = None, None, display_names()
     if hr_result is not None and hr_result.cox is not None:
         try:
             rows = model_rows(df, hr_spec)
         except CohortError:
             rows = None
+        cox_labels = cox_term_labels(hr_result, names=names, model=rows)
 
     def build() -> bytes:
         images = {}
@@ -161,7 +165,7 @@ def _html_download(km_result, hr_result, hr_spec, figures, endpoint: str,
             km_result, km_result.spec, dataset_name=dataset_name, synthetic=synthetic,
             time_unit=unit, time_scale=scale, endpoint=endpoint, figures=drawn, images=images,
             notes=notes, captions=captions, cox=cox, cox_spec=hr_spec, cox_rows=rows,
-            cox_warnings=cox_warnings,
+            cox_warnings=cox_warnings, cox_labels=cox_labels, names=names,
             fingerprint=digest, cross_check=check, sections=sections,
         ).encode("utf-8")
 

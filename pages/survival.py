@@ -11,6 +11,7 @@ from pages._common import (
     begin_page,
     dataset,
     default_display_unit,
+    display_names,
     end_page,
     landmarks_in,
     md,
@@ -36,7 +37,7 @@ from pages._widgets import endpoint_select, follow_column, group_builder
 
 from cohort_explorer.present import plots
 from cohort_explorer.present.format import format_p
-from cohort_explorer.present.labels import TIME_UNITS, hr_adjustment, unit_word
+from cohort_explorer.present.labels import TIME_UNITS, group_name, hr_adjustment, unit_word
 from cohort_explorer.present.messages import message_code, split_model_notices
 from cohort_explorer.present.tables import (
     display_cox_table,
@@ -44,7 +45,9 @@ from cohort_explorer.present.tables import (
     display_pairwise_table,
     display_rmst_table,
     display_tests_table,
+    group_table_lines,
 )
+from cohort_explorer.present.term_labels import cox_term_labels
 from cohort_explorer.spec import AnalysisSpec
 
 PAIRWISE = {"None": None, "Holm": "holm", "Benjamini–Hochberg": "BH"}
@@ -222,9 +225,8 @@ def _result_sections(result, choice, options, endpoint, done: bool = True):
                                 with_hr=True, conf_level=result.spec.conf_level)
     phone = is_phone()
     if phone:  # a wide table would scroll sideways: one line per group instead
-        for row in table.to_dict("records"):
-            name = row.pop("Group")
-            st.markdown(f"**{md(name)}**: " + md("; ".join(f"{k} {v}" for k, v in row.items())))
+        for name, line in group_table_lines(table):
+            st.markdown(f"**{md(name)}**: " + md(line))
     else:
         show_table(table)
     build = km_builder(result, endpoint=endpoint["name"], group_title=choice.description,
@@ -266,8 +268,10 @@ def _result_sections(result, choice, options, endpoint, done: bool = True):
     models = None if done else st.empty()  # the Cox model comes next (see the page's end)
     if result.cox is not None:
         words = hr_adjustment(result.cox, result.spec, group_column=result.group_column)
-        st.subheader(f"Hazard ratios against {md(result.groups[0].label)} (Cox, {words})")
-        show_table(display_cox_table(result.cox))
+        st.subheader(f"Hazard ratios against {md(group_name(result.groups[0]))} "
+                     f"(Cox, {words})")
+        show_table(display_cox_table(result.cox, labels=cox_term_labels(
+            result, names=display_names())))
         warnings_box(model_notes)
     if result.cutpoint is not None:
         st.plotly_chart(plots.cutpoint_figure(result.cutpoint, column=choice.column,

@@ -93,13 +93,18 @@ def test_forest_on_a_phone_has_one_label_column_and_keeps_its_numbers():
                         covariates=("cyto_risk:cat:ref=standard",))
     result = analyze(DF, spec)
     rows = model_rows(DF, spec)
-    wide = plots.forest_figure(result.cox, model=rows, width_hint=1000)
-    phone = plots.forest_figure(result.cox, model=rows, width_hint=360, font_size=11)
+    groups = {"groups": result.groups, "group_column": result.group_column}
+    wide = plots.forest_figure(result.cox, model=rows, width_hint=1000, **groups)
+    phone = plots.forest_figure(result.cox, model=rows, width_hint=360, font_size=11, **groups)
     headers = [a.text for a in phone.layout.annotations if a.yref == "paper" and a.y == 1.0]
     assert headers == ["Variable", "HR (95% CI)", "p"]
     assert {"n", "Events", "Level"} <= {a.text for a in wide.layout.annotations}
     labels = [a.text for a in phone.layout.annotations if a.x == 0.0 and a.yref == "y"]
-    assert "<b>cyto_risk</b> standard" in labels and "high" in labels
+    # one column: the variable bold before its first level; a level too long for the column
+    # goes on two lines, its cut-offs under its name
+    assert labels == ["<b>ikzf1</b> Q1 (≤ 0.643)", "Q2<br>(&gt; 0.643 to ≤ 1.12)",
+                      "Q3<br>(&gt; 1.12 to ≤ 1.94)", "Q4 (&gt; 1.94)",
+                      "<b>cyto_risk</b> standard", "high"]
     hr_column = next(a.x for a in phone.layout.annotations if a.text == "HR (95% CI)")
     assert hr_column > phone.layout.xaxis.domain[1]  # the numbers start right of the plot
     estimates = [a.text for a in phone.layout.annotations if a.x == hr_column and a.yref == "y"]

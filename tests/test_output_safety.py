@@ -85,7 +85,9 @@ def test_km_figure_escapes_labels_titles_and_hover(hostile_result):
 def test_forest_and_cutpoint_figures_escape_names(hostile_result):
     result, _ = hostile_result
     forest = plots.forest_figure(result.cox, title=f"Cox {IMG}")
-    _assert_inert(forest.to_json(), "ikzf1 &lt;img src=x onerror=alert(1)&gt;")
+    _assert_inert(forest.to_json(), "Cox &lt;img src=x onerror=alert(1)&gt;", "ikzf1 &lt;img")
+    wide = plots.forest_figure(result.cox, width_hint=3000)  # room for the whole name
+    _assert_inert(wide.to_json(), "ikzf1 &lt;img src=x onerror=alert(1)&gt;")
     cut = analyze(_hostile(), AnalysisSpec(time_col="pfs_months", event_col="pfs_event",
                                            group_by=f"{MARKER_COL}:optimal"))
     _assert_inert(plots.cutpoint_figure(cut.cutpoint, column=MARKER_COL).to_json(),
@@ -99,6 +101,34 @@ def test_biomarker_figure_escapes_levels_and_axis_titles():
     levels = sorted(df[RISK_COL].unique())
     figure = plots.biomarker_figure(df, MARKER_COL, RISK_COL, levels)
     _assert_inert(figure.to_json(), "&lt;img", "&lt;script&gt;")
+
+
+def test_cox_term_labels_stay_text_in_the_forest_tables_and_exports(hostile_result):
+    """The term labels carry user text (group labels, display names): escaped in the forest
+    and the report, neutralised in the CSV/XLSX export of the Cox table."""
+    from cohort_explorer.analysis.model_rows import model_rows
+    from cohort_explorer.present.term_labels import cox_term_labels
+
+    result, spec = hostile_result
+    names = {MARKER_COL: f"Marker {SCRIPT}", RISK_COL: INJECTIONS[0]}
+    rows = model_rows(_hostile(), spec)
+    forest = plots.forest_figure(result.cox, model=rows, labels=names, groups=result.groups,
+                                 group_column=result.group_column, width_hint=3000,
+                                 adjusted_for=[RISK_COL, MARKER_COL])
+    _assert_inert(forest.to_json(), "Marker &lt;script&gt;alert(&#x27;risk&#x27;)&lt;/script&gt;",
+                  "&lt;img src=x onerror=alert(1)&gt;")
+    phone = plots.forest_figure(result.cox, model=rows, labels=names, groups=result.groups,
+                                group_column=result.group_column, width_hint=360, font_size=11)
+    _assert_inert(phone.to_json(), "&lt;img")  # wrapped on a phone, escaped line by line
+    labels = cox_term_labels(result, names=names, model=rows)
+    assert labels[f"{RISK_COL}={LINK} {BREAKOUT}"] == f"{INJECTIONS[0]} {LINK} {BREAKOUT} vs {IMG}"
+    table = report.result_tables(result, names=names)["cox"]
+    text = exports.to_csv_bytes(table).decode("utf-8-sig")
+    cells = list(csv.reader(io.StringIO(text, newline="")))
+    assert any(c.startswith("'" + INJECTIONS[0]) for row in cells for c in row)
+    assert not any(c.startswith("=") for row in cells for c in row)
+    page = report.html_report(result, spec, names=names)
+    assert SCRIPT not in page and IMG not in page
 
 
 def test_html_report_escapes_every_user_string(hostile_result):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pandas as pd
@@ -197,6 +198,14 @@ def test_hazard_ratio_page_matches_the_engine():
     high = next(t for t in cox.terms if t.term == "cyto_risk=high")
     table = at.table[0].value
     assert format_hr(high.hr, high.lower, high.upper) in table["Hazard ratio"].tolist()
+    # each term in words: the grouping's groups with the cut-offs of the KM legend
+    assert plain_table(at.table[0])["Term"].tolist() == [
+        "ikzf1 Q2-Q4 (> 0.643) vs Q1 (≤ 0.643)", "cyto_risk high vs standard"]
+    forest = json.loads(at.get("plotly_chart")[0].proto.spec)
+    texts = [a["text"] for a in forest["layout"]["annotations"]]
+    assert {"ikzf1", "Q1 (≤ 0.643)", "Q2-Q4 (&gt; 0.643)", "cyto_risk", "standard",
+            "high"} <= set(texts)
+    assert "ikzf1=Q2-Q4" not in json.dumps(texts)
     assert f"{cox.concordance:.3f}" in [m.value for m in at.metric]
     assert any("PH" in s.value or "Proportional" in s.value for s in at.subheader)
 
@@ -272,6 +281,11 @@ def test_report_figures_and_html_are_drawn_on_click_with_chromium(monkeypatch):
     assert html.count("data:image/svg+xml;base64,") >= 2 and "<script" not in html
     assert "HR (95% CI), unadjusted" in html  # the survival table's HRs
     assert "Cox proportional-hazards model (adjusted for cyto_risk)" in html
+    assert "<td>ikzf1 Q2 (&gt; 0.643 to ≤ 1.12) vs Q1 (≤ 0.643)</td>" in html  # in words
+    assert "<td>cyto_risk high vs standard</td>" in html
+    exported = downloads["cox_model.csv"]().decode("utf-8-sig").splitlines()
+    assert exported[0].startswith("term,label,hr,")
+    assert exported[1].startswith("ikzf1=Q2,ikzf1 Q2 (> 0.643 to ≤ 1.12) vs Q1 (≤ 0.643),")
     assert "time_col" not in html and "Median follow-up" in html
     assert len(html) < 1_500_000
 

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 from pages._widgets import column_key
-from tests.app.apptest import page, plain, run, spy_downloads, start
+from tests.app.apptest import page, plain, plain_table, run, spy_downloads, start
 from tests.conftest import require_r
 
 pytestmark = pytest.mark.slow
@@ -26,7 +26,9 @@ def test_biomarker_page_shows_cut_spline_and_quartiles():
     text = _markdown(at)
     assert "Selected cut **1.049**" in text
     assert "p for non-linearity" in text
-    assert [r for r in at.table[0].value["Term"]] == ["ikzf1=Q2", "ikzf1=Q3", "ikzf1=Q4"]
+    assert plain_table(at.table[0])["Term"].tolist() == [  # each HR against Q1, with cut-offs
+        "ikzf1 Q2 (> 0.643 to ≤ 1.12) vs Q1 (≤ 0.643)",
+        "ikzf1 Q3 (> 1.12 to ≤ 1.94) vs Q1 (≤ 0.643)", "ikzf1 Q4 (> 1.94) vs Q1 (≤ 0.643)"]
 
 
 def test_bootstrap_runs_on_request_and_gives_a_verdict():

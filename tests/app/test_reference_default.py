@@ -54,7 +54,8 @@ def test_an_upload_gets_the_cli_default_reference(capsys):
     groups, terms = shown(at)
     assert [g.split(",")[0] for g in groups] == [g["label"] for g in expected["groups"]]
     assert groups[0] == "high"  # code point: "high" < "standard", as the CLI
-    assert terms == [t["term"] for t in expected["cox"]["terms"]] == ["cyto_risk=standard"]
+    assert [t["term"] for t in expected["cox"]["terms"]] == ["cyto_risk=standard"]
+    assert terms == ["cyto_risk standard vs high"]  # the CLI's term, in words
     # the clinical order is offered, not applied; taken, it is an explicit order like :order=
     at.button(key="km_order_known").click()
     at = run(at)
@@ -63,7 +64,8 @@ def test_an_upload_gets_the_cli_default_reference(capsys):
     expected = cli_groups(capsys, spec.group_by)
     groups, terms = shown(at)
     assert groups[0] == expected["groups"][0]["label"] == "standard"
-    assert terms == [t["term"] for t in expected["cox"]["terms"]] == ["cyto_risk=high"]
+    assert [t["term"] for t in expected["cox"]["terms"]] == ["cyto_risk=high"]
+    assert terms == ["cyto_risk high vs standard"]
 
 
 def test_the_sample_opens_with_its_visible_preset_and_the_cli_agrees(capsys):
@@ -78,7 +80,7 @@ def test_the_sample_opens_with_its_visible_preset_and_the_cli_agrees(capsys):
     groups, terms = shown(at)
     assert groups[0] == expected["groups"][0]["label"] == "standard"
     (term,) = expected["cox"]["terms"]
-    assert terms == [term["term"]] == ["cyto_risk=high"]
+    assert term["term"] == "cyto_risk=high" and terms == ["cyto_risk high vs standard"]
     assert term["hr"] > 1  # the sample's headline: high risk against standard
 
 

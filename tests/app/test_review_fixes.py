@@ -110,7 +110,7 @@ def test_categorical_covariate_of_a_float_column_uses_the_engine_levels():
     reference = at.selectbox(key=column_key("hr_ref", "del17p") + "_w")
     assert list(reference.options) == ["0", "1"] and reference.value == "0"
     assert not at.error, [e.value for e in at.error]
-    assert "del17p=1" in at.table[0].value["Term"].tolist()
+    assert "del17p 1 vs 0" in at.table[0].value["Term"].tolist()  # del17p=1, in words
 
 
 # --------------------------------------------------------------------------- 4. invalid filter

@@ -40,6 +40,7 @@ from cohort_explorer.present.tables import (
     pairwise_table,
     tests_table,
 )
+from cohort_explorer.present.term_labels import cox_term_labels
 
 __all__ = [
     "result_tables",
@@ -55,14 +56,17 @@ SYNTHETIC_NOTICE = ("Synthetic data: this is the bundled demo cohort generated b
                     "cohort_explorer.sample, not real patients.")
 
 
-def result_tables(result: Any, time_unit: str | None = None) -> dict[str, pd.DataFrame]:
-    """The numeric tables of a result, keyed by name (groups, tests, pairwise, cox, km)."""
+def result_tables(result: Any, time_unit: str | None = None, *,
+                  names: Mapping[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """The numeric tables of a result, keyed by name (groups, tests, pairwise, cox, km); the
+    Cox terms keep their names and carry their labels in words (``names``: display names of
+    columns)."""
     tables = {"groups": group_table(result, time_unit), "tests": tests_table(result)}
     pairs = pairwise_table(result)
     if len(pairs):
         tables["pairwise"] = pairs
     if getattr(result, "cox", None) is not None:
-        tables["cox"] = cox_table(result.cox)
+        tables["cox"] = cox_table(result.cox, cox_term_labels(result, names=names))
     tables["km"] = km_table(result)
     return tables
 
@@ -205,7 +209,8 @@ def _choices_html(choices: Mapping[str, Any]) -> str:
 
 
 def _cox_html(cox: Any, conf_level: float, *, spec: Any = None, km_n: int = 0,
-              group_column: str | None = None, rows: Any = None) -> list[str]:
+              group_column: str | None = None, rows: Any = None,
+              labels: Mapping[str, str] | None = None) -> list[str]:
     words = hr_adjustment(cox, spec, group_column=group_column)
     parts = [f"<h2>Cox proportional-hazards model ({escape(words)})</h2>"]
     if spec is not None:
@@ -213,7 +218,7 @@ def _cox_html(cox: Any, conf_level: float, *, spec: Any = None, km_n: int = 0,
     references = reference_levels(rows)
     if references:
         parts.append(f"<p>Reference levels: {escape(references)}.</p>")
-    parts.append(_table_html(display_cox_table(cox, conf_level)))
+    parts.append(_table_html(display_cox_table(cox, conf_level, labels=labels)))
     extra = []
     if getattr(cox, "lr_test", None) is not None:
         extra.append(f"Likelihood-ratio test {format_p(cox.lr_test.p)}")
@@ -234,7 +239,8 @@ def _warnings_html(messages: Sequence[Any]) -> str:
 
 def _results_html(result: Any, spec: Any, time_unit: str | None, synthetic: bool, *,
                   endpoint: str | None = None, time_scale: float = 1.0,
-                  cox: Any = None, model_notes: Sequence[Any] = ()) -> list[str]:
+                  cox: Any = None, model_notes: Sequence[Any] = (),
+                  names: Mapping[str, str] | None = None) -> list[str]:
     """The result tables; the notices about a Cox model (EPV, convergence) stand beside the
     table that shows that model's hazard ratios: the group table's unadjusted HRs when an
     adjusted model has its own section, else the model's section."""
@@ -255,12 +261,14 @@ def _results_html(result: Any, spec: Any, time_unit: str | None, synthetic: bool
                                                  time_scale=time_scale))]
     if cox is not None:
         parts += _cox_html(cox["model"], conf_level, spec=cox.get("spec"), km_n=result.n,
-                           group_column=result.group_column, rows=cox.get("rows"))
+                           group_column=result.group_column, rows=cox.get("rows"),
+                           labels=cox.get("labels"))
         if cox.get("warnings"):
             parts.append(_warnings_html(cox["warnings"]))
     elif getattr(result, "cox", None) is not None:
         parts += _cox_html(result.cox, conf_level, spec=spec, km_n=result.n,
-                           group_column=result.group_column)
+                           group_column=result.group_column,
+                           labels=cox_term_labels(result, names=names))
         if model_notes:
             parts.append(_warnings_html(model_notes))
     parts += competing_sections(result, time_unit, conf_level, _table_html)
@@ -306,6 +314,8 @@ def html_report(
     cox_spec: Any = None,
     cox_rows: Any = None,
     cox_warnings: Sequence[Any] = (),
+    cox_labels: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """A self-contained HTML report of one analysis.
 
@@ -340,6 +350,11 @@ def html_report(
         A Cox model fitted apart from ``result`` (the Hazard ratios page), its spec and its
         ``model_rows``: reported in its own section, labelled adjusted (for what), while the
         survival table keeps the unadjusted hazard ratios of ``result``.
+    cox_labels : mapping, optional
+        That model's terms in words (``term_labels.cox_term_labels`` of its result: the
+        grouping's levels with the cut-offs of the model's own analysis set).
+    names : mapping, optional
+        Display names of columns, for the Cox terms of ``result``.
     cox_warnings : sequence, optional
         The notices about that model (EPV, convergence), listed beside it. The notices of
         ``result`` about its own Cox model stand beside the table showing its hazard ratios;
@@ -398,8 +413,9 @@ def html_report(
                            time_scale=time_scale,
                            cox=None if cox is None else {"model": cox, "spec": cox_spec,
                                                          "rows": cox_rows,
+                                                         "labels": cox_labels,
                                                          "warnings": list(cox_warnings)},
-                           model_notes=model_notes)
+                           model_notes=model_notes, names=names)
     if cross_check is not None:
         from cohort_explorer.present.crosscheck import cross_check_frame
 

@@ -19,6 +19,7 @@ from cohort_explorer.present.deeper_tables import (
     subgroup_table,
 )
 from cohort_explorer.present.tables import display_cox_table
+from cohort_explorer.present.term_labels import cox_term_labels
 
 __all__ = ["deeper_report_parts"]
 
@@ -51,10 +52,12 @@ def deeper_report_parts(*, survival: Any = None, cut: Any = None, bootstrap: Any
         figures["spline"] = plots.spline_figure(spline.spline)
         captions["spline"] = f"{spline.spline.column} as a spline. {METHODS['spline']}"
     if quartiles is not None and quartiles.cox is not None:
-        figures["quartile-hr"] = plots.forest_figure(quartiles.cox)
+        figures["quartile-hr"] = plots.forest_figure(
+            quartiles.cox, groups=quartiles.groups, group_column=quartiles.group_column)
         captions["quartile-hr"] = METHODS["quartiles"]
         sections.append(("Hazard ratio per quartile against Q1", METHODS["quartiles"],
-                         display_cox_table(quartiles.cox)))
+                         display_cox_table(quartiles.cox,
+                                           labels=cox_term_labels(quartiles))))
     if subgroups is not None and subgroups.subgroups:
         figures["subgroup-forest"] = plots.subgroup_forest_figure(
             overall_cox, subgroups.subgroups, group_column=subgroups.group_column or "")

@@ -8,6 +8,7 @@ what is shown and what is exported agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ __all__ = [
     "display_tests_table",
     "display_pairwise_table",
     "display_cox_table",
+    "group_table_lines",
 ]
 
 
@@ -96,14 +98,19 @@ def pairwise_table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group 1", "group 2", "statistic", "p", "p adjusted"])
 
 
-def cox_table(cox: Any) -> pd.DataFrame:
-    """Cox terms: HR, CI, p, coefficient, SE, whether estimable and why not."""
-    rows = [{"term": str(t.term), "hr": _num(t.hr), "lower": _num(t.lower),
+def cox_table(cox: Any, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Cox terms: the engine's name (as in the JSON) and its ``label`` in words
+    (:func:`cohort_explorer.present.term_labels.cox_term_labels`: ``ikzf1 Q2 (> 0.643 to ≤
+    1.12) vs Q1 (≤ 0.643)``; the name itself without ``labels``), HR, CI, p, coefficient, SE,
+    whether estimable and why not."""
+    labels = labels or {}
+    rows = [{"term": str(t.term), "label": labels.get(str(t.term), str(t.term)),
+             "hr": _num(t.hr), "lower": _num(t.lower),
              "upper": _num(t.upper), "p": _num(t.p), "coef": _num(t.coef), "se": _num(t.se),
              "estimable": bool(t.estimable), "reason": t.reason or ""}
             for t in (getattr(cox, "terms", None) or ())]
-    return pd.DataFrame(rows, columns=["term", "hr", "lower", "upper", "p", "coef", "se",
-                                       "estimable", "reason"])
+    return pd.DataFrame(rows, columns=["term", "label", "hr", "lower", "upper", "p", "coef",
+                                       "se", "estimable", "reason"])
 
 
 def km_table(result: Any) -> pd.DataFrame:
@@ -182,6 +189,22 @@ def display_group_table(result: Any, time_unit: str | None = None,
     return pd.DataFrame(rows)
 
 
+def group_table_lines(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """:func:`display_group_table` as one line per group, for a screen too narrow for the
+    table (a phone): ``("Q1 (≤ 0.643)", "N 15; Events 3; ...; HR: reference")``.
+
+    Each cell reads "column value"; the reference group's hazard ratio reads ``HR:
+    reference`` (not the column's title, ``HR (95% CI), unadjusted``, before "reference").
+    """
+    lines = []
+    for row in table.to_dict("records"):
+        name = str(row.pop("Group"))
+        cells = [("HR: reference" if str(k).startswith("HR (") and v == "reference"
+                  else f"{k} {v}") for k, v in row.items()]
+        lines.append((name, "; ".join(cells)))
+    return lines
+
+
 def display_tests_table(result: Any) -> pd.DataFrame:
     """:func:`tests_table` with the statistic to two decimals and formatted p-values."""
     table = tests_table(result)
@@ -205,13 +228,17 @@ def display_pairwise_table(result: Any) -> pd.DataFrame:
     })
 
 
-def display_cox_table(cox: Any, conf_level: float = 0.95) -> pd.DataFrame:
-    """:func:`cox_table` formatted: ``HR 1.91 (95% CI 1.02–3.58)``, p, and a note column."""
+def display_cox_table(cox: Any, conf_level: float = 0.95, *,
+                      labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`cox_table` formatted: each term in words (``labels``, from
+    :func:`cohort_explorer.present.term_labels.cox_term_labels`), ``HR 1.91 (95% CI
+    1.02–3.58)``, p, and a note column."""
+    labels = labels or {}
     rows = []
     for t in getattr(cox, "terms", None) or ():
         estimable = bool(t.estimable) and not is_missing(t.hr)
         rows.append({
-            "Term": str(t.term),
+            "Term": labels.get(str(t.term), str(t.term)),
             "Hazard ratio": format_hr(t.hr, t.lower, t.upper, conf_level=conf_level)
             if estimable else "not estimable",
             "p": format_p(t.p, prefix=False) if estimable else "NA",
