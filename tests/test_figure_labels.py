@@ -176,7 +176,8 @@ def test_forest_rows_have_references_and_the_counts_of_the_model():
     note = next(t for t in texts if t.startswith("Cox model"))
     assert f"n = {result.cox.n}, events = {result.cox.events}" in note
     assert f"C-index {result.cox.concordance:.2f}" in note and "covariates: age, cyto_risk" in note
-    assert fig.layout.height == 150 + round(17 * 2.1) * 5  # sized to its five rows
+    margin = fig.layout.margin  # sized to its five rows (29 px each at 17 px type)
+    assert fig.layout.height == margin.t + margin.b + round(round(17 * 1.7) * (5 + 0.4))
 
 
 def test_group_table_never_prints_a_ci_of_two_missing_bounds():

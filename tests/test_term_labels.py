@@ -100,8 +100,8 @@ def test_forest_rows_name_variables_and_levels_with_their_cut_offs(model):
     fig = plots.forest_figure(result.cox, model=rows, labels=names, groups=result.groups,
                               group_column=result.group_column,
                               adjusted_for=["ikzf1", "cyto_risk", "age"])
-    texts = [html.unescape(a.text) for a in fig.layout.annotations]
-    assert {"IKZF1 mRNA", "Cytogenetic risk", *Q} <= set(texts)
+    texts = [html.unescape(a.text.replace("<br>", " ")) for a in fig.layout.annotations]
+    assert {"IKZF1 mRNA", "Cytogenetic risk", *Q} <= set(texts)  # (a name may wrap)
     assert any("covariates: IKZF1 mRNA, Cytogenetic risk, age" in t for t in texts)
 
 
@@ -130,20 +130,11 @@ def _extents(fig, width: float) -> dict[float, list[tuple[float, float, str]]]:
     return rows
 
 
-@pytest.mark.parametrize("width_hint,font_size", [(1800, 27), (1280, 20), (1000, 17),
-                                                  (692, 11), (390, 13), (360, 11), (336, 9)])
-def test_forest_text_columns_have_room_for_the_cut_offs(model, width_hint, font_size):
-    """At presentation, slide, page, journal and phone sizes: in every row no text runs into
-    another or into the plot, and nothing leaves the figure; wrapped rows are tall enough."""
-    result, rows = model
-    fig = plots.forest_figure(result.cox, model=rows, groups=result.groups,
-                              group_column=result.group_column, font_size=font_size,
-                              width_hint=width_hint)
+def _assert_room(fig, width_hint: int, font_size: int) -> None:
+    """In every row no text runs into another or into the plot, nothing leaves the figure,
+    and rows are as tall as their lines."""
     width = width_hint - fig.layout.margin.l - fig.layout.margin.r
     plot = [d * width for d in fig.layout.xaxis.domain]
-    shown = " ".join(html.unescape(a.text.replace("<br>", " ")) for a in fig.layout.annotations)
-    for level in Q:
-        assert level in shown
     for y, cells in _extents(fig, width).items():
         cells.sort()
         for (_, right, text), (left, _, other) in zip(cells, cells[1:], strict=False):
@@ -151,12 +142,41 @@ def test_forest_text_columns_have_room_for_the_cut_offs(model, width_hint, font_
         for left, right, text in cells:
             assert -1 <= left and right <= width + 1, (text, left, right)
             assert right <= plot[0] - 2 or left >= plot[1] + 2, (text, plot)
-    centres = sorted({a.y for a in fig.layout.annotations if a.yref == "y"}, reverse=True)
-    lines = {a.y: a.text.count("<br>") + 1 for a in fig.layout.annotations if a.yref == "y"}
+    tall: dict[float, float] = {}  # pixels of each row's tallest text
+    for a in fig.layout.annotations:
+        if a.yref == "y":
+            px = (a.text.count("<br>") + 1) * 1.15 * (a.font.size or font_size)
+            tall[a.y] = max(tall.get(a.y, 0.0), px)
+    centres = sorted(tall, reverse=True)
     row_px = round(font_size * 1.7)
     for upper, lower in zip(centres, centres[1:], strict=False):
-        need = (lines[upper] + lines[lower]) / 2 * 1.15 * font_size
-        assert (upper - lower) * row_px >= need, (upper, lower)
+        assert (upper - lower) * row_px >= (tall[upper] + tall[lower]) / 2, (upper, lower)
+
+
+@pytest.mark.parametrize("width_hint,font_size", [(1800, 27), (1280, 20), (1000, 17),
+                                                  (692, 11), (390, 13), (360, 11), (336, 9)])
+def test_forest_text_columns_have_room_for_the_cut_offs(model, width_hint, font_size):
+    """At presentation, slide, page, journal and phone sizes the longer level names fit."""
+    result, rows = model
+    fig = plots.forest_figure(result.cox, model=rows, groups=result.groups,
+                              group_column=result.group_column, font_size=font_size,
+                              width_hint=width_hint)
+    shown = " ".join(html.unescape(a.text.replace("<br>", " ")) for a in fig.layout.annotations)
+    for level in Q:
+        assert level in shown
+    _assert_room(fig, width_hint, font_size)
+
+
+@pytest.mark.parametrize("width_hint,font_size", [(1000, 17), (360, 11)])
+def test_forest_reason_of_a_non_estimable_term_fits_its_row(width_hint, font_size):
+    from tests.results import not_estimable_result
+
+    cox = not_estimable_result("a rather long marker name").cox
+    fig = plots.forest_figure(cox, width_hint=width_hint, font_size=font_size)
+    reason = next(a for a in fig.layout.annotations if a.xref == "x domain")
+    assert html.unescape(reason.text.replace("<br>", " ")) == next(
+        t.reason for t in cox.terms if not t.estimable)
+    _assert_room(fig, width_hint, font_size)
 
 
 def test_text_measure_and_wrap_keep_a_name_with_its_cut_offs():

@@ -31,6 +31,7 @@ __all__ = ["forest_figure", "forest_rows", "COMPACT_WIDTH"]
 #: Below this width (pixels) the compact layout: one label column, no n/events columns.
 COMPACT_WIDTH = 600
 _MARGIN = 12  # left and right margins (px)
+_PAD = 6  # an annotation's text sits about 3 px inside its box on each side
 
 
 def forest_rows(cox: Any, model: Sequence[Any] | None = None, *,
@@ -149,9 +150,9 @@ def _layout(rows: list[dict], texts: list[tuple[str, str]], header: str, *, comp
     p_w = max([text_px("p", size, bold=True)] + [text_px(p, size) for _, p in texts])
     if not compact:
         return _wide_layout(rows, width, hr_w, p_w, size)
-    gap = round(size * 0.7)
+    gap = round(size * 0.5) + _PAD
     right = hr_w + p_w + 2 * gap  # HR (CI), p, and the gaps before each
-    budget = max(width - right - gap - max(width * 0.16, size * 4.5), size * 6)
+    budget = max(width - right - gap - max(width * 0.13, size * 4), size * 6)
     labels = [_wrapped_label(r["variable"], r["level"], budget, size) for r in rows]
     label_w = max([text_px("Variable", size, bold=True)] + [
         text_px(line.replace("<b>", "").replace("</b>", ""), size, bold=True)
@@ -172,13 +173,13 @@ def _wide_layout(rows: list[dict], width: float, hr_w: float, p_w: float,
     level_w = max([text_px("Level", size, bold=True)] + [text_px(r["level"], size)
                                                           for r in rows])
     for gap_share, plot_share in ((1.3, 0.25), (0.9, 0.2)):  # roomy first, then tighter
-        gap = round(size * gap_share)
+        gap = round(size * gap_share) + _PAD
         right = hr_w + p_w + 2 * gap  # HR (CI), p, and the gaps before each
         room = width - right - n_w - events_w - 4 * gap - max(width * plot_share, size * 5)
         if var_w + level_w <= room:
             break
-    if var_w + level_w > room:  # wrap: the variable takes at most 40% of the room
-        var_w = min(var_w, max(room * 0.4, size * 5))
+    if var_w + level_w > room:  # wrap: the variable gets 40% of the room, or what the
+        var_w = min(var_w, max(room * 0.4, room - level_w, size * 5))  # levels leave
         level_w = max(room - var_w, size * 5)
     labels = [(wrap_px(r["variable"], var_w, size, bold=True) if r["variable"] else [],
                wrap_px(r["level"], level_w, size) if r["level"] else []) for r in rows]
@@ -239,7 +240,10 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
     header = f"HR ({level} CI)"
     compact = width_hint < COMPACT_WIDTH
     lay = _layout(rows, texts, header, compact=compact, size=size, width_hint=width_hint)
-    y, total = _row_centres(lay, compact)
+    span = lay.plot[1] - lay.plot[0]  # why a term is not estimable: in its row of the plot
+    reasons = [wrap_px(r["term"].reason, span, size - 3) if r["term"] is not None and not k
+               and r["term"].reason else [] for r, k in zip(rows, ok, strict=True)]
+    y, total = _row_centres(lay, compact, [len(lines) * (size - 3) / size for lines in reasons])
     row_px = round(size * 1.7)  # one single-line row
     fig = go.Figure()
 
@@ -258,8 +262,8 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
     base_layout(fig, theme, height=400, title=escape(title) if title else None,
                 font_size=size)
 
-    _text_cells(fig, rows, texts, ok, lay, y, size=size, colour=text_colour, compact=compact,
-                header=header)
+    _text_cells(fig, rows, texts, reasons, lay, y, size=size, colour=text_colour,
+                compact=compact, header=header)
     _axis(fig, lower, upper, lay, size=size, level=level, compact=compact, count=total,
           colour=text_colour)
     note = [line for part in _model_note(cox, adjusted_for, names) if part
@@ -278,11 +282,13 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
     return fig
 
 
-def _row_centres(lay: _Layout, compact: bool) -> tuple[list[float], float]:
+def _row_centres(lay: _Layout, compact: bool,
+                 extra: list[float]) -> tuple[list[float], float]:
     """Each row's centre on the y axis and the rows' total height, in units of one
-    single-line row: a wrapped label makes its row taller."""
-    counts = [len(lab) if compact else max(1, len(lab[0]), len(lab[1])) for lab in lay.labels]
-    heights = [1.0 if k <= 1 else (k * 1.2 + 0.5) / 1.7 for k in counts]
+    single-line row: a wrapped label (or ``extra`` lines in the plot) makes its row taller."""
+    counts = [max(len(lab) if compact else max(1, len(lab[0]), len(lab[1])), more)
+              for lab, more in zip(lay.labels, extra, strict=True)]
+    heights = [1.0 if k <= 1.01 else (k * 1.2 + 0.5) / 1.7 for k in counts]
     total = sum(heights)
     y, top = [], total
     for h in heights:
@@ -291,8 +297,8 @@ def _row_centres(lay: _Layout, compact: bool) -> tuple[list[float], float]:
     return y, total
 
 
-def _text_cells(fig: go.Figure, rows: list[dict], texts: list[tuple[str, str]], ok: list[bool],
-                lay: _Layout, y: list[float], *, size: int, colour: str, compact: bool,
+def _text_cells(fig: go.Figure, rows: list[dict], texts: list[tuple[str, str]],
+                reasons: list[list[str]], lay: _Layout, y: list[float], *, size: int, colour: str, compact: bool,
                 header: str) -> None:
     """The column headers and every row's texts: names, n/events, HR (CI), p, and the reason
     a term is not estimable (in its row of the plot, where the marker would be)."""
@@ -322,11 +328,8 @@ def _text_cells(fig: go.Figure, rows: list[dict], texts: list[tuple[str, str]], 
         estimate, p = texts[i]
         cell(at(lay.hr), i, estimate)
         cell(1.0, i, p, "right")
-        term = row["term"]
-        if term is not None and not ok[i] and term.reason:  # why, where the marker would be
-            span = lay.plot[1] - lay.plot[0]
-            cell(0.5, i, "<br>".join(escape(s) for s in wrap_px(term.reason, span, size - 3)),
-                 "center", small=True, xref="x domain")
+        cell(0.5, i, "<br>".join(escape(s) for s in reasons[i]), "center", small=True,
+             xref="x domain")
     headers = [(0.0, "Variable", "left"), (at(lay.hr), header, "left"), (1.0, "p", "right")]
     if not compact:
         headers[1:1] = [(at(lay.level), "Level", "left"), (at(lay.n_right), "n", "right"),
