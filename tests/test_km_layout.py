@@ -105,7 +105,8 @@ def test_forest_on_a_phone_has_one_label_column_and_keeps_its_numbers():
     assert labels == ["<b>ikzf1</b> Q1 (≤ 0.643)", "Q2<br>(&gt; 0.643 to ≤ 1.12)",
                       "Q3<br>(&gt; 1.12 to ≤ 1.94)", "Q4 (&gt; 1.94)",
                       "<b>cyto_risk</b> standard", "high"]
-    hr_column = next(a.x for a in phone.layout.annotations if a.text == "HR (95% CI)")
-    assert hr_column > phone.layout.xaxis.domain[1]  # the numbers start right of the plot
-    estimates = [a.text for a in phone.layout.annotations if a.x == hr_column and a.yref == "y"]
+    hr_column = next(a for a in phone.layout.annotations if a.text == "HR (95% CI)")
+    assert hr_column.x == 1.0 and hr_column.xshift > 0  # the numbers start right of the plot
+    estimates = [a.text for a in phone.layout.annotations
+                 if (a.x, a.xshift, a.yref) == (1.0, hr_column.xshift, "y")]
     assert sum(1 for t in estimates if t == "reference") == 2 and len(estimates) == 6

@@ -114,17 +114,20 @@ def test_forest_without_model_rows_puts_the_reference_group_first():
     assert [r["term"].term for r in drawn[1:]] == ["ikzf1=Q2", "ikzf1=Q3", "ikzf1=Q4"]
 
 
-def _extents(fig, width: float) -> dict[float, list[tuple[float, float, str]]]:
-    """Pixel extent of every row text, by row (its y), from the layout's own measure."""
+def _extents(fig, width_hint: int) -> dict[float, list[tuple[float, float, str]]]:
+    """Pixel extent (from the figure's left edge) of every row text, by row (its y), from the
+    layout's own measure: paper x in the plot area, plus the annotation's shift."""
     rows: dict[float, list] = {}
     size = fig.layout.font.size
+    left_edge = fig.layout.margin.l
+    plot_w = width_hint - fig.layout.margin.l - fig.layout.margin.r
     for a in fig.layout.annotations:
         if a.yref != "y" or a.xref != "paper":
             continue
         lines = [html.unescape(re.sub("</?b>", "", s)) for s in a.text.split("<br>")]
         bold = a.font.weight == "bold" or a.text.startswith("<b>")
         w = max(text_px(s, size, bold=bold) for s in lines)
-        x = a.x * width
+        x = left_edge + a.x * plot_w + (a.xshift or 0)
         left = x - w if a.xanchor == "right" else x
         rows.setdefault(a.y, []).append((left, left + w, a.text))
     return rows
@@ -133,14 +136,14 @@ def _extents(fig, width: float) -> dict[float, list[tuple[float, float, str]]]:
 def _assert_room(fig, width_hint: int, font_size: int) -> None:
     """In every row no text runs into another or into the plot, nothing leaves the figure,
     and rows are as tall as their lines."""
-    width = width_hint - fig.layout.margin.l - fig.layout.margin.r
-    plot = [d * width for d in fig.layout.xaxis.domain]
-    for y, cells in _extents(fig, width).items():
+    plot = [fig.layout.margin.l, width_hint - fig.layout.margin.r]
+    assert plot[1] - plot[0] >= 3 * font_size  # a plot is left between the columns
+    for y, cells in _extents(fig, width_hint).items():
         cells.sort()
         for (_, right, text), (left, _, other) in zip(cells, cells[1:], strict=False):
             assert right + 4 <= left, (y, text, other)
         for left, right, text in cells:
-            assert -1 <= left and right <= width + 1, (text, left, right)
+            assert -1 <= left and right <= width_hint + 1, (text, left, right)
             assert right <= plot[0] - 2 or left >= plot[1] + 2, (text, plot)
     tall: dict[float, float] = {}  # pixels of each row's tallest text
     for a in fig.layout.annotations:

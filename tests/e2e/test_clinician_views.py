@@ -90,6 +90,21 @@ _CUT_TEXTS = """(chart) => {
 }"""
 
 
+#: Pairs of a chart's annotation texts drawn over each other (forest columns running together).
+_OVERLAPPING_TEXTS = """(chart) => {
+  const boxes = [...chart.querySelectorAll('svg.main-svg g.annotation text')]
+    .filter(t => t.textContent.trim())
+    .map(t => [t.textContent, t.getBoundingClientRect()]);
+  const out = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, r] = boxes[i], [b, q] = boxes[j];
+    if (Math.min(r.right, q.right) - Math.max(r.left, q.left) > 1 &&
+        Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top) > 1) out.push([a, b]);
+  }
+  return out;
+}"""
+
+
 def _hex(rgb: str) -> str:
     r, g, b = (int(v) for v in re.findall(r"\d+", rgb)[:3])
     return f"#{r:02X}{g:02X}{b:02X}"
@@ -184,8 +199,14 @@ def test_presentation_mode_is_large_navigable_and_keeps_the_choices(browser, app
         violations = _axe(page, f"presentation {scheme}")
         _rerun(page, lambda: page.keyboard.press("ArrowRight"))
         expect(page.get_by_text("Figure 2 of 2")).to_be_visible()
-        expect(page.get_by_test_id("stPlotlyChart").first.get_by_text("HR (95% CI)"))\
-            .to_be_visible()
+        forest = page.get_by_test_id("stPlotlyChart").first
+        expect(forest.get_by_text("HR (95% CI)")).to_be_visible()
+        median = analyze(pd.read_csv(SAMPLE_CSV), AnalysisSpec(
+            "pfs_months", "pfs_event", group_by="ikzf1:median"))
+        for level in group_names(median.groups):  # the forest's levels carry their cut-offs
+            expect(forest.get_by_text(level, exact=True)).to_be_visible()
+        assert forest.evaluate(_CUT_TEXTS) == []
+        assert forest.evaluate(_OVERLAPPING_TEXTS) == []  # no column runs into the next
         page.screenshot(path=str(artifacts / f"present-forest-1920x1080-{scheme}.png"))
         _rerun(page, lambda: page.keyboard.press("Escape"))
         expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
 from tests.e2e.script_runs import track
-from tests.e2e.test_clinician_views import _CUT_TEXTS, PHONE_AGENT
+from tests.e2e.test_clinician_views import _CUT_TEXTS, _OVERLAPPING_TEXTS, PHONE_AGENT
 from tests.e2e.test_journeys import (
     _analysis_controls,
     _choose,
@@ -72,12 +72,19 @@ def test_phone_sidebar_closes_after_navigation_and_figures_are_whole(browser, ap
         forest.scroll_into_view_if_needed()
         expect(forest.locator(".modebar")).not_to_be_visible()  # no toolbar over the plot
         assert forest.evaluate(_CUT_TEXTS) == []  # HR, CI and p columns not cut
+        # the groups with their cut-offs (on two lines when the column needs it), none over
+        # another text
+        expect(forest.get_by_text("(> 0.643 to ≤ 1.12)", exact=True)).to_be_visible()
+        expect(forest.get_by_text("Q4 (> 1.94)", exact=True)).to_be_visible()
+        assert forest.evaluate(_OVERLAPPING_TEXTS) == []
         page.screenshot(path=str(artifacts / "phone-forest-390x844.png"))
         _open(page, f"{app_url}/survival", "Survival")
         chart = page.get_by_test_id("stPlotlyChart").first
         expect(chart.locator(".main-svg").first).to_be_visible()
         expect(chart.locator(".modebar")).not_to_be_visible()  # the legend stays uncovered
         assert chart.evaluate(_CUT_TEXTS) == []
+        expect(page.get_by_text("HR: reference")).to_be_visible()  # the group lines
+        expect(page.get_by_text("unadjusted reference")).to_have_count(0)
         _no_failure(page)
     finally:
         context.close()

@@ -267,16 +267,19 @@ def forest_figure(cox: Any, *, title: str | None = None, theme: str = "light",
     _axis(fig, lower, upper, lay, size=size, level=level, compact=compact, count=total,
           colour=text_colour)
     note = [line for part in _model_note(cox, adjusted_for, names) if part
-            for line in wrap_px(part, lay.width, size - 3)]
+            for line in wrap_px(part, lay.width - 4, size - 3)]
     note_y = _sides_y(size) + round((size - 3) * 1.3 + size * 0.6)
     if note:
-        fig.add_annotation(x=0.0, y=0.0, xref="paper", yref="paper", yanchor="top",
-                           yshift=-note_y, text="<br>".join(escape(s) for s in note),
+        fig.add_annotation(**_place(0.0, lay), y=0.0, xref="paper", yref="paper",
+                           yanchor="top", yshift=-note_y,
+                           text="<br>".join(escape(s) for s in note),
                            showarrow=False, xanchor="left", align="left",
                            font={"color": text_colour, "size": size - 3})
     bottom = note_y + round(len(note) * (size - 3) * 1.35) + 10
     head = (70 if title else 36) + 20
-    fig.update_layout(margin={"l": _MARGIN, "r": _MARGIN, "t": head, "b": bottom},
+    # The text columns live in the margins (pixels); the plot takes the width between them.
+    fig.update_layout(margin={"l": round(_MARGIN + lay.plot[0]), "t": head, "b": bottom,
+                              "r": round(_MARGIN + lay.width - lay.plot[1])},
                       height=head + bottom + round(row_px * (total + 0.4)),  # fits its rows
                       hovermode="closest")
     return fig
@@ -297,22 +300,26 @@ def _row_centres(lay: _Layout, compact: bool,
     return y, total
 
 
+def _place(px: float, lay: _Layout) -> dict:
+    """A text column's position: pixels from the plot's left edge (columns left of the plot)
+    or right edge (right of it), so the columns keep their widths whatever the figure's
+    width; only the plot between them stretches or shrinks."""
+    if px <= lay.plot[0]:
+        return {"x": 0.0, "xshift": round(px - lay.plot[0], 1)}
+    return {"x": 1.0, "xshift": round(px - lay.plot[1], 1)}
+
+
 def _text_cells(fig: go.Figure, rows: list[dict], texts: list[tuple[str, str]],
-                reasons: list[list[str]], lay: _Layout, y: list[float], *, size: int, colour: str, compact: bool,
-                header: str) -> None:
+                reasons: list[list[str]], lay: _Layout, y: list[float], *, size: int,
+                colour: str, compact: bool, header: str) -> None:
     """The column headers and every row's texts: names, n/events, HR (CI), p, and the reason
     a term is not estimable (in its row of the plot, where the marker would be)."""
-    text_colour = colour
 
-    def at(px: float) -> float:
-        return px / lay.width
-
-    def cell(x: float, row: int, text: str, anchor: str = "left", *, bold: bool = False,
-             small: bool = False, xref: str = "paper") -> None:
+    def cell(px: float, row: int, text: str, anchor: str = "left", *, bold: bool = False) -> None:
         if text:
-            fig.add_annotation(x=x, y=y[row], xref=xref, yref="y", text=text, showarrow=False,
-                               xanchor=anchor, align=anchor if anchor != "center" else "center",
-                               font={"color": text_colour, "size": size - 3 if small else size,
+            fig.add_annotation(**_place(px, lay), y=y[row], xref="paper", yref="y", text=text,
+                               showarrow=False, xanchor=anchor, align=anchor,
+                               font={"color": colour, "size": size,
                                      "weight": "bold" if bold else "normal"})
 
     for i, row in enumerate(rows):
@@ -321,23 +328,25 @@ def _text_cells(fig: go.Figure, rows: list[dict], texts: list[tuple[str, str]],
         else:
             variable_lines, level_lines = lay.labels[i]
             cell(0.0, i, "<br>".join(escape(s) for s in variable_lines), bold=True)
-            cell(at(lay.level), i, "<br>".join(escape(s) for s in level_lines))
+            cell(lay.level, i, "<br>".join(escape(s) for s in level_lines))
             if row["n"] is not None:
-                cell(at(lay.n_right), i, str(row["n"]), "right")
-                cell(at(lay.events_right), i, str(row["events"]), "right")
+                cell(lay.n_right, i, str(row["n"]), "right")
+                cell(lay.events_right, i, str(row["events"]), "right")
         estimate, p = texts[i]
-        cell(at(lay.hr), i, estimate)
-        cell(1.0, i, p, "right")
-        cell(0.5, i, "<br>".join(escape(s) for s in reasons[i]), "center", small=True,
-             xref="x domain")
-    headers = [(0.0, "Variable", "left"), (at(lay.hr), header, "left"), (1.0, "p", "right")]
+        cell(lay.hr, i, estimate)
+        cell(lay.width, i, p, "right")
+        if reasons[i]:
+            fig.add_annotation(x=0.5, y=y[i], xref="x domain", yref="y", showarrow=False,
+                               text="<br>".join(escape(s) for s in reasons[i]),
+                               font={"color": colour, "size": size - 3})
+    headers = [(0.0, "Variable", "left"), (lay.hr, header, "left"), (lay.width, "p", "right")]
     if not compact:
-        headers[1:1] = [(at(lay.level), "Level", "left"), (at(lay.n_right), "n", "right"),
-                        (at(lay.events_right), "Events", "right")]
-    for x, text, anchor in headers:
-        fig.add_annotation(x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom", text=text,
-                           showarrow=False, xanchor=anchor,
-                           font={"color": text_colour, "size": size, "weight": "bold"})
+        headers[1:1] = [(lay.level, "Level", "left"), (lay.n_right, "n", "right"),
+                        (lay.events_right, "Events", "right")]
+    for px, text, anchor in headers:
+        fig.add_annotation(**_place(px, lay), y=1.0, xref="paper", yref="paper",
+                           yanchor="bottom", text=text, showarrow=False, xanchor=anchor,
+                           font={"color": colour, "size": size, "weight": "bold"})
 
 
 def _sides_y(size: int) -> int:
@@ -353,8 +362,14 @@ def _axis(fig: go.Figure, lower: np.ndarray, upper: np.ndarray, lay: _Layout, *,
     span = [math.log10(max(finite.min() / 1.3, 1e-3)), math.log10(min(finite.max() * 1.3, 1e3))]
     fig.add_vline(x=1.0, line={"dash": "dash", "width": 1.5, "color": colour})
     plot_px = lay.plot[1] - lay.plot[0]
-    steps = (0.01, 0.1, 1, 10, 100) if plot_px < 12 * size else (  # narrow: decades only
-        0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+    # pixels a decade of the axis has (a quarter less allowed for a narrower page)
+    per_decade = 0.75 * plot_px / max(span[1] - span[0], 0.3)
+    if per_decade >= 6 * size:
+        steps = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+    elif per_decade >= 3 * size:
+        steps = (0.01, 0.1, 0.5, 1, 2, 10, 100)
+    else:  # narrow: decades only
+        steps = (0.01, 0.1, 1, 10, 100)
     ticks = [v for v in steps if span[0] <= math.log10(v) <= span[1]]
     if len(ticks) < 2:  # a narrow span: halves and doubles
         ticks = [v for v in (0.25, 0.5, 1, 2, 4) if span[0] <= math.log10(v) <= span[1]]
@@ -362,13 +377,12 @@ def _axis(fig: go.Figure, lower: np.ndarray, upper: np.ndarray, lay: _Layout, *,
     if text_px(title, size - 1) > plot_px + 2 * lay.gap:
         title = "HR, log scale"
     fig.update_xaxes(type="log", range=span,
-                     domain=[lay.plot[0] / lay.width, lay.plot[1] / lay.width],
+                     domain=[0.0, 1.0],
                      title={"text": title, "font": {"size": size - 1}, "standoff": size // 2},
                      tickvals=ticks, ticktext=[f"{v:g}" for v in ticks], showgrid=False)
     fig.update_yaxes(visible=False, range=[-0.7, count - 0.3])
-    sides = ((0.0, "← lower hazard", "right" if compact else "left"),
-             (1.0, "higher hazard →", "left" if compact else "right"))  # compact: beside
-    for x, text, anchor in sides:
+    # beside the plot, under the columns (never over each other, however narrow the plot)
+    for x, text, anchor in ((0.0, "← lower hazard", "right"), (1.0, "higher hazard →", "left")):
         fig.add_annotation(x=x, y=0.0, xref="x domain", yref="paper", yanchor="top",
                            yshift=-_sides_y(size), text=text, showarrow=False, xanchor=anchor,
                            font={"color": colour, "size": size - 3})
