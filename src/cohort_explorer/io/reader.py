@@ -35,14 +35,8 @@ from cohort_explorer.io.cbioportal import decode_head, split_metadata
 from cohort_explorer.io.columns import clean_name as _clean_name
 from cohort_explorer.io.columns import subset_picker
 from cohort_explorer.io.guards import check_regular_file, check_table_limits
-from cohort_explorer.io.text import (
-    EXTRA_NA_VALUES,
-    SNIFF_BYTES,
-    looks_like_text,
-    numeric_from_strings,
-    read_delimited,
-    utf16_without_bom,
-)
+from cohort_explorer.io.text import SNIFF_BYTES, looks_like_text, read_delimited, utf16_without_bom
+from cohort_explorer.io.tidy import blank_rows, tidy_columns
 
 __all__ = ["DEFAULT_APP_MAX_BYTES", "FORMATS", "read_table", "list_sheets", "detect_format"]
 
@@ -55,30 +49,6 @@ _SAS_MAGIC = bytes(12) + bytes.fromhex("c2ea8160b31411cfbd92080009c7318c181f1011
 _OLD_STATA_VERSIONS = (102, 103, 104, 105, 108, 110, 111, 113, 114, 115)
 _OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
 _UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_NA_STRINGS = frozenset(
-    {
-        "",
-        "#N/A",
-        "#N/A N/A",
-        "#NA",
-        "-1.#IND",
-        "-1.#QNAN",
-        "-NaN",
-        "-nan",
-        "1.#IND",
-        "1.#QNAN",
-        "<NA>",
-        "N/A",
-        "NA",
-        "NULL",
-        "NaN",
-        "None",
-        "n/a",
-        "nan",
-        "null",
-        *EXTRA_NA_VALUES,
-    }
-)
 _NOT_A_TABLE = (
     (b"%PDF", "a PDF document"),
     (b"\x89PNG", "a PNG image"),
@@ -264,76 +234,11 @@ def _label(name: str | None) -> str:
     return f"The file '{name}'" if name else "The file"
 
 
-def _numbers_in_mixed(column: pd.Series, decimal_comma: bool) -> pd.Series | None:
-    """Numbers and number-like text mixed in one column (Excel) -> float column, else None."""
-    values = column.dropna()
-    is_text = values.map(lambda v: isinstance(v, str))
-    is_number = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-    if not (is_text | is_number).all():
-        return None
-    converted = numeric_from_strings(values[is_text], decimal_comma=decimal_comma)
-    if converted is None:
-        return None
-    out = pd.Series(float("nan"), index=column.index)
-    out[values.index[is_number.to_numpy()]] = values[is_number].astype(float)
-    out[converted.index] = converted.astype(float)
-    return out
-
-
-def _strip_text(column: pd.Series) -> pd.Series:
-    """``column.str.strip()``, but fast (pyarrow) and without a copy when nothing changes."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        array = pa.array(column.to_numpy(), type=pa.string(), from_pandas=True)
-    except (pa.ArrowException, TypeError):
-        return column.str.strip()
-    trimmed = pc.utf8_trim_whitespace(array)
-    if not pc.any(pc.not_equal(array, trimmed)).as_py():
-        return column
-    return pd.Series(trimmed.to_numpy(zero_copy_only=False), index=column.index, dtype=object)
-
-
-def _tidy_column(column: pd.Series, decimal_comma: bool) -> pd.Series | None:
-    """The tidied object column, or None when it is already tidy (saves a copy)."""
-    kind = pd.api.types.infer_dtype(column, skipna=True)
-    kind = "mixed" if kind == "mixed-integer" else kind  # text and whole numbers (Excel)
-    if kind not in ("string", "mixed"):
-        converted = column.infer_objects()
-        return None if converted.dtype == object else converted
-    if kind == "string":
-        text = _strip_text(column)
-    else:
-        text = column.map(lambda v: v.strip() if isinstance(v, str) else v)
-    missing = text.isin(list(_NA_STRINGS))
-    if missing.any():
-        text = text.mask(missing)
-    if kind == "mixed":
-        numbers = _numbers_in_mixed(text, decimal_comma)
-    else:
-        numbers = numeric_from_strings(text, decimal_comma=decimal_comma)
-    if numbers is not None:
-        return numbers
-    if text is column:
-        return None
-    return text.infer_objects() if kind == "mixed" else text
-
-
-def _tidy_columns(df: pd.DataFrame, decimal_comma: bool) -> pd.DataFrame:
-    for position, dtype in enumerate(df.dtypes):
-        if not pd.api.types.is_object_dtype(dtype):
-            continue
-        tidy = _tidy_column(df.iloc[:, position], decimal_comma)
-        if tidy is not None:
-            df.isetitem(position, tidy)
-    return df
-
-
 def _name_columns(df: pd.DataFrame, label: str) -> pd.DataFrame:
     names = [_clean_name(c) for c in df.columns]
-    empty = df.isna().all(axis=0).to_numpy()
-    keep = [i for i, name in enumerate(names) if name or not empty[i]]
+    # an unnamed column is kept only when it holds something (named ones always: no scan)
+    keep = [i for i, name in enumerate(names)
+            if name or not df.iloc[:, i].isna().all()]
     if len(keep) < df.shape[1]:
         df = df.iloc[:, keep]
     df.columns = [names[i] or f"column_{i + 1}" for i in keep]
@@ -357,10 +262,10 @@ def _finalize(df: pd.DataFrame, label: str, decimal_comma: bool) -> pd.DataFrame
     df = _name_columns(df, label)
     if df.shape[1] == 0:
         raise DataFileError(f"{label} has no columns. Put the column names in the first row.")
-    df = _tidy_columns(df, decimal_comma)
-    blank_rows = df.isna().all(axis=1).to_numpy()
-    if blank_rows.any():
-        df = df.loc[~blank_rows].reset_index(drop=True)
+    df = tidy_columns(df, decimal_comma)
+    blank = blank_rows(df)
+    if blank.any():
+        df = df.loc[~blank].reset_index(drop=True)
     if len(df) == 0:
         shown = ", ".join(map(str, df.columns[:6])) + (", ..." if df.shape[1] > 6 else "")
         raise DataFileError(

@@ -45,6 +45,8 @@ _EUROPEAN_NUMBER = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*$|^\s*
 
 
 def _is_utf8(data: bytes) -> bool:
+    if data.isascii():  # one fast pass; most cohort files are plain ASCII
+        return True
     decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(data)
     try:
@@ -168,6 +170,21 @@ def _header_names(lines: list[str], delimiter: str) -> list[str]:
     return []
 
 
+def _surely_text(column: pd.Series, decimal_comma: bool) -> bool:
+    """True when the first 200 present values (all text) already show that
+    :func:`numeric_from_strings` returns None: saves the full ``dropna`` of a long text column."""
+    first = column.iloc[:1000].dropna()
+    if len(first) < 200 and len(column) > 1000:
+        return False  # the first 200 present values lie further down: no shortcut
+    head = first.iloc[:200]
+    if head.empty or pd.api.types.infer_dtype(head, skipna=True) != "string":
+        return False
+    if pd.to_numeric(head, errors="coerce").notna().all():
+        return False
+    return not (decimal_comma and head.str.contains(",", regex=False).any()
+                and head.str.match(_EUROPEAN_NUMBER).all())
+
+
 def numeric_from_strings(column: pd.Series, *, decimal_comma: bool = True) -> pd.Series | None:
     """Numeric version of a (stripped) text column whose every non-missing value is a number.
 
@@ -175,6 +192,8 @@ def numeric_from_strings(column: pd.Series, *, decimal_comma: bool = True) -> pd
     when any value is not a number: the column then stays text, so later steps can report the
     bad values instead of silently losing them.
     """
+    if _surely_text(column, decimal_comma):
+        return None
     text = column.dropna()
     if text.empty or pd.api.types.infer_dtype(text, skipna=True) != "string":
         return None
