@@ -147,14 +147,15 @@ def is_n_label_column(values: pd.Series) -> bool:
 
 
 def _n_label_numbers(values: pd.Series, normalised: np.ndarray, column: str,
-                     check_mixed: bool) -> np.ndarray | None:
+                     check_mixed: bool, distinct=None) -> np.ndarray | None:
     """The N of each ``N:LABEL`` value (NaN elsewhere), or None when the column is not N:LABEL.
 
     With ``check_mixed``, ``N:LABEL`` values mixed with others (``1:DECEASED`` beside
     ``dead``) raise ``ColumnError`` (code ``event_mixed_n_label``): which are events cannot
-    be known. Without it a mixed column is not N:LABEL.
+    be known. Without it a mixed column is not N:LABEL. ``distinct``: the normalised values
+    that occur (at least), when known (saves a pass over ``normalised``).
     """
-    present = [u for u in pd.unique(normalised) if u is not None]
+    present = [u for u in pd.unique(normalised if distinct is None else distinct) if u is not None]
     number = {u: m.group(1).lstrip("0") or "0" for u in present if (m := N_LABEL.match(u))}
     if not number:
         return None
@@ -210,21 +211,24 @@ def coerce_event(
         ``--event COL=VALUE``), or N:LABEL values are mixed with others (code
         ``event_mixed_n_label``).
     """
-    normalised = normalised_values(values)
-    missing = np.array([v is None for v in normalised], dtype=bool)
+    # decided once per distinct value (``table``), then spread to the rows by their codes
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([normalise_value(u) for u in uniques] + [None], dtype=object)
+    normalised = table[codes]  # code -1 (missing) picks the final None
+    missing = np.array([v is None for v in table], dtype=bool)[codes]
     wanted = None if event_value is None else normalise_value(event_value)
-    exact = wanted is not None and bool((normalised == wanted).any())
-    numbers = None if exact else _n_label_numbers(values, normalised, column, event_value is None)
+    exact = wanted is not None and bool((table == wanted).any())  # every entry occurs but None
+    numbers = None if exact else _n_label_numbers(values, normalised, column, event_value is None,
+                                                       table)
     if numbers is not None:
         # cBioPortal N:LABEL: the event is exactly N = 1 (``--event COL=1`` means the same).
         events = np.where(numbers == (wanted or "1"), 1.0, 0.0)
     elif event_value is None:
-        bad = ~missing & ~pd.Series(normalised).isin(["0", "1"]).to_numpy()
-        if bad.any():
+        if any(v is not None and v not in ("0", "1") for v in table):
             raise _event_coding_error(values, column)
-        events = np.where(normalised == "1", 1.0, 0.0)
+        events = np.where(table == "1", 1.0, 0.0)[codes]
     else:
-        events = np.where(normalised == wanted, 1.0, 0.0)
+        events = np.where(table == wanted, 1.0, 0.0)[codes]
     events[missing] = np.nan
     return events, {"missing event": int(missing.sum())}
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from cohort_explorer.errors import ColumnError, OptionError
 from cohort_explorer.stats.distributions import norm_ppf
+from cohort_explorer.stats.ranks import rank_codes
 
 __all__ = [
     "CONF_TYPES",
@@ -161,7 +162,7 @@ def _tie_runs(unique: np.ndarray) -> np.ndarray | None:
 
 def distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct times (after R's timefix) and the index of each row's time."""
-    unique, inverse = np.unique(time, return_inverse=True)
+    inverse, unique = rank_codes(time)  # np.unique(time, return_inverse=True), by hashing
     starts = _tie_runs(unique)
     if starts is not None:
         inverse = (np.cumsum(starts) - 1)[inverse]
@@ -175,10 +176,9 @@ def km_table(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
     Returns time, n_risk, n_event, n_censor, surv and ``se_log`` (Greenwood standard error
     of log S, R's ``fit$std.err``: ``Inf`` once S reaches 0).
     """
-    unique, rows = np.unique(time, return_counts=True)
-    event_times, event_counts = np.unique(time[event], return_counts=True)
-    n_event = np.zeros(unique.size, dtype=np.int64)
-    n_event[np.searchsorted(unique, event_times)] = event_counts
+    ranks, unique = rank_codes(time)  # np.unique(time, return_counts=True), by hashing
+    rows = np.bincount(ranks, minlength=unique.size)
+    n_event = np.bincount(ranks[np.asarray(event, dtype=bool)], minlength=unique.size)
     return km_table_from_counts(unique, rows, n_event)
 
 

@@ -13,30 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+
+from cohort_explorer.stats.ranks import distinct_sorted, rank_codes
 
 __all__ = ["TimeOrder", "distinct_sorted", "rank_codes", "time_order"]
 
 _RADIX_MAX = 2**15  # ranks that fit in int16: numpy's stable sort is then a radix sort
-
-
-def distinct_sorted(values: np.ndarray) -> np.ndarray:
-    """``np.unique(values)`` for finite float values, by hashing."""
-    return rank_codes(values)[1]
-
-
-def rank_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` reversed: (rank of each value, sorted
-    distinct values), for finite float values; found by hashing instead of sorting."""
-    values = np.asarray(values, dtype=float).ravel() + 0.0  # -0.0 -> 0.0, as unique sees them
-    codes, distinct = pd.factorize(values)
-    if codes.size and codes.min() < 0:  # NaN: keep numpy's own handling
-        unique, inverse = np.unique(values, return_inverse=True)
-        return inverse.ravel(), unique
-    sorter = np.argsort(distinct)
-    rank = np.empty(distinct.size, dtype=np.int64)
-    rank[sorter] = np.arange(distinct.size)
-    return rank[codes], distinct[sorter]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,94 @@
+"""The engine's hashing shortcuts give the arrays the sorting versions gave."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cohort_explorer.data.coding import _n_label_numbers, coerce_event, normalised_values
+from cohort_explorer.errors import ColumnError
+from cohort_explorer.stats.km_core import _tie_runs, distinct_times, km_table, km_table_from_counts
+
+
+def _times(seed: int, n: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    time = np.round(rng.exponential(20, n), 1)
+    time[:50] = 0.1 + 0.2  # near-ties merged with 0.3 (R's timefix)
+    time[50:100] = 0.3
+    return time, rng.random(n) < 0.6
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_km_table_as_with_np_unique(seed):
+    time, event = _times(seed)
+    unique, rows = np.unique(time, return_counts=True)
+    event_times, event_counts = np.unique(time[event], return_counts=True)
+    n_event = np.zeros(unique.size, dtype=np.int64)
+    n_event[np.searchsorted(unique, event_times)] = event_counts
+    expected = km_table_from_counts(unique, rows, n_event)
+    got = km_table(time, event)
+    assert expected.keys() == got.keys()
+    for key in expected:
+        np.testing.assert_array_equal(got[key], expected[key])
+        assert got[key].dtype == expected[key].dtype
+
+
+def test_distinct_times_as_with_np_unique():
+    time, _ = _times(3)
+    unique, inverse = np.unique(time, return_inverse=True)
+    starts = _tie_runs(unique)
+    inverse, unique = (np.cumsum(starts) - 1)[inverse], unique[starts]
+    got_unique, got_inverse = distinct_times(time)
+    np.testing.assert_array_equal(got_unique, unique)
+    np.testing.assert_array_equal(got_inverse, inverse)
+
+
+def _event_rowwise(values: pd.Series, event_value=None) -> np.ndarray:
+    """coerce_event's arithmetic row by row (as it was before it worked on distinct values)."""
+    from cohort_explorer.data.coding import normalise_value
+
+    normalised = normalised_values(values)
+    missing = np.array([v is None for v in normalised], dtype=bool)
+    wanted = None if event_value is None else normalise_value(event_value)
+    exact = wanted is not None and bool((normalised == wanted).any())
+    numbers = None if exact else _n_label_numbers(values, normalised, "e", event_value is None)
+    if numbers is not None:
+        events = np.where(numbers == (wanted or "1"), 1.0, 0.0)
+    elif event_value is None:
+        bad = ~missing & ~pd.Series(normalised).isin(["0", "1"]).to_numpy()
+        if bad.any():
+            raise ColumnError("bad")
+        events = np.where(normalised == "1", 1.0, 0.0)
+    else:
+        events = np.where(normalised == wanted, 1.0, 0.0)
+    events[missing] = np.nan
+    return events
+
+
+@pytest.mark.parametrize(("values", "event_value"), [
+    ([0, 1, 1, None, 0] * 40, None),
+    ([0.0, 1.0, np.nan, 1.0] * 40, None),
+    (["true", "False", " 1 ", "NA", "0.0"] * 40, None),
+    ([True, False, True] * 40, None),
+    (["1:DECEASED", "0:LIVING", "[Not Available]", "1:DECEASED"] * 40, None),
+    (["1:DECEASED", "0:LIVING", None] * 40, "1"),
+    (["Dead", "alive", " dead ", None, "lost"] * 40, "dead"),
+    ([1, 2, 2, 3, None] * 40, "2"),
+    (["2", "2.0", 2.0, "x"] * 40, "2"),
+])
+def test_coerce_event_as_row_by_row(values, event_value):
+    series = pd.Series(values)
+    events, reasons = coerce_event(series, event_value)
+    expected = _event_rowwise(series, event_value)
+    np.testing.assert_array_equal(events, expected)
+    assert reasons == {"missing event": int(np.isnan(expected).sum())}
+
+
+@pytest.mark.parametrize("values", [[0, 1, 2] * 10, ["dead", "alive"] * 10,
+                                    ["1:DECEASED", "dead"] * 10])
+def test_coerce_event_refuses_as_before(values):
+    with pytest.raises(ColumnError):
+        _event_rowwise(pd.Series(values))
+    with pytest.raises(ColumnError):
+        coerce_event(pd.Series(values))
