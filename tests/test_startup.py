@@ -86,3 +86,11 @@ def test_software_versions_are_the_installed_distributions():
     found = software_versions()
     for name in ("numpy", "pandas", "scipy"):
         assert found[name] == version(name)
+
+
+def test_the_cli_parses_csv_on_malloc():
+    """``analyze`` puts Arrow's allocations on malloc (child process: the pool lasts)."""
+    code = ("import pyarrow as pa\nfrom cohort_explorer.allocator import arrow_on_malloc\n"
+            "print(arrow_on_malloc(), pa.default_memory_pool().backend_name)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "system"]

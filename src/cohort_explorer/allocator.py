@@ -15,7 +15,7 @@ import ctypes
 import ctypes.util
 import sys
 
-__all__ = ["keep_freed_memory"]
+__all__ = ["arrow_on_malloc", "keep_freed_memory"]
 
 _M_TRIM_THRESHOLD = -1  # mallopt parameters of glibc's <malloc.h>
 _M_MMAP_THRESHOLD = -3
@@ -35,3 +35,20 @@ def keep_freed_memory() -> bool:
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     return bool(mallopt(_M_MMAP_THRESHOLD, _LARGE) and mallopt(_M_MMAP_MAX, 0)
                 and mallopt(_M_TRIM_THRESHOLD, _LARGE))
+
+
+def arrow_on_malloc() -> bool:
+    """Let Arrow (the CSV parser) allocate from the C library's malloc instead of its default
+    mimalloc, for the same one-shot process; False where pyarrow is missing.
+
+    With mimalloc, ``cohort-explorer analyze`` on 1M rows (80 MB CSV) spent ~1.3 s of its
+    ~4.7 s CPU in the kernel, ~0.5 s of it in mimalloc returning and re-faulting the parser's
+    pages; on malloc (kept by :func:`keep_freed_memory`) ~0.8 s. The peak memory is ~100 MB
+    higher (the parser's freed blocks stay in the heap) and the numbers are the same.
+    """
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return False
+    pa.set_memory_pool(pa.system_memory_pool())
+    return True

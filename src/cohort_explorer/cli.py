@@ -256,11 +256,12 @@ def _sheet_hint(args, error: ColumnError) -> ColumnError:
 def _run_analyze(args) -> int:
     from cohort_explorer import jsonout
     from cohort_explorer._result import numeric_arrays_kept
-    from cohort_explorer.allocator import keep_freed_memory
+    from cohort_explorer.allocator import arrow_on_malloc, keep_freed_memory
     from cohort_explorer.analysis import analyze
     from cohort_explorer.io.columns import spec_columns
 
     keep_freed_memory()  # one-shot process: fewer page faults on large temporary arrays
+    arrow_on_malloc()  # the same for the CSV parser
     spec = _spec(args)
     result = cli_engine.analyze_elsewhere(args, spec)  # DuckDB/Spark, or None: in memory
     data = None
