@@ -92,3 +92,26 @@ def test_coerce_event_refuses_as_before(values):
         _event_rowwise(pd.Series(values))
     with pytest.raises(ColumnError):
         coerce_event(pd.Series(values))
+
+
+@pytest.mark.parametrize("values", [
+    ["high", "standard", None, "standard", "low"] * 30,
+    ["1", "1.0", "2", None, "10"] * 30,  # labels 1, 2, 10: "1" and "1.0" are one level
+    ["b", "B", "a", "a"] * 30,
+    ["x", "y", "z"],  # no repeats: the general path
+])
+@pytest.mark.parametrize("ref", [None, "2", "standard", "a"])
+def test_categorical_dummies_from_one_hashing(values, ref):
+    from cohort_explorer.analysis.design import _categorical_block, _dummies
+    from cohort_explorer.analysis.stratify import _as_labels, category_levels
+    from cohort_explorer.spec.terms import parse_covariate
+
+    df = pd.DataFrame({"c": pd.Series(values, dtype=object)}, index=np.arange(len(values)) * 3)
+    levels = category_levels(df["c"])
+    if ref is not None and ref not in levels:
+        return
+    term = parse_covariate("c:cat" + (f":ref={ref}" if ref else ""))
+    if ref is not None:
+        levels = [ref] + [v for v in levels if v != ref]
+    expected = _dummies(_as_labels(df["c"]), levels, "c")
+    pd.testing.assert_frame_equal(_categorical_block(df, term), expected, check_exact=True)

@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cohort_explorer.analysis.stratify import Grouping, _as_labels, category_levels, match_level
+from cohort_explorer.analysis.stratify import (
+    Grouping,
+    _as_labels,
+    _row_labels,
+    category_levels,
+    match_level,
+)
 from cohort_explorer.errors import ColumnError, OptionError
 from cohort_explorer.limits import check_levels
 from cohort_explorer.spec.terms import Term
@@ -54,9 +60,35 @@ def _dummies(labels: pd.Series, levels: list[str], prefix: str) -> pd.DataFrame:
     )
 
 
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, list, list[str]] | None:
+    """For a text column with repeated values: each row's code (-1 missing), each code's
+    label and the levels, from one hashing of the rows (``_as_labels``, ``category_levels``
+    and ``_dummies`` would hash them three times); None for any other column."""
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return None
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) >= len(values):
+        return None
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    return codes, _row_labels(distinct).tolist(), category_levels(distinct)
+
+
+def _coded_dummies(codes: np.ndarray, labels: list, levels: list[str], prefix: str,
+                   index: pd.Index) -> pd.DataFrame:
+    """:func:`_dummies` of the rows whose code ``c`` has the label ``labels[c]``."""
+    position = {level: i for i, level in enumerate(levels)}
+    level_of_row = np.array([position.get(label, -1) for label in labels] + [-1])[codes]
+    return pd.DataFrame({f"{prefix}={level}": (level_of_row == i).astype(float)
+                         for i, level in enumerate(levels) if i > 0}, index=index)
+
+
 def _categorical_block(df: pd.DataFrame, term: Term) -> pd.DataFrame:
-    labels = _as_labels(df[term.column])
-    levels = category_levels(df[term.column])
+    coded = _text_codes(df[term.column])
+    if coded is None:
+        labels = _as_labels(df[term.column])
+        levels = category_levels(df[term.column])
+    else:
+        levels = coded[2]
     check_levels(len(levels), f"categorical covariate '{term.column}'")
     reference = None if term.reference is None else match_level(term.reference, levels)
     if reference is not None:
@@ -66,6 +98,8 @@ def _categorical_block(df: pd.DataFrame, term: Term) -> pd.DataFrame:
                 f"levels are {', '.join(levels)}",
             code="reference_level_unknown", fields={"column": term.column, "level": term.reference, "levels": list(levels)})
         levels = [reference] + [v for v in levels if v != reference]
+    if coded is not None:
+        return _coded_dummies(coded[0], coded[1], levels, term.column, df.index)
     return _dummies(labels, levels, term.column)
 
 
