@@ -22,6 +22,7 @@ import pandas as pd
 from cohort_explorer.analysis.notices import ph_notices
 from cohort_explorer.errors import CohortError
 from cohort_explorer.stats.cox import fit_cox, proportional_hazards_test
+from cohort_explorer.stats.ranks import reused_sorts
 
 __all__ = ["PendingModels", "complete", "fit_models"]
 
@@ -58,10 +59,12 @@ def fit_models(pending: PendingModels | None) -> tuple[Any, Any, list]:
     """``(cox, ph_test, notices)``; ``(None, None, [])`` when there is no model to fit."""
     if pending is None:
         return None, None, []
-    cox = fit_cox(pending.time, pending.event, pending.design, term_groups=pending.term_groups,
-                  conf_level=pending.conf_level, entry=pending.entry, strata=pending.strata)
-    cox = replace(cox, strata=pending.strata_col, adjusted_for=pending.covariates)
-    ph_test = None if pending.strata_col else _ph_test(pending, cox)
+    with reused_sorts():  # the PH test ranks and sorts the fit's times again: once
+        cox = fit_cox(pending.time, pending.event, pending.design,
+                      term_groups=pending.term_groups, conf_level=pending.conf_level,
+                      entry=pending.entry, strata=pending.strata)
+        cox = replace(cox, strata=pending.strata_col, adjusted_for=pending.covariates)
+        ph_test = None if pending.strata_col else _ph_test(pending, cox)
     return cox, ph_test, list(cox.warnings) + ph_notices(ph_test)
 
 

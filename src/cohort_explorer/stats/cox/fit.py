@@ -17,6 +17,7 @@ import numpy as np
 
 from cohort_explorer.stats.cox.order import distinct_sorted, rank_codes, time_order
 from cohort_explorer.stats.cox.strata import StratifiedRiskSets
+from cohort_explorer.stats.ranks import reused
 
 __all__ = ["RiskSets", "efron_terms", "efron_term_sums", "two_values", "NewtonFit", "newton_raphson", "iterate", "timefix", "concordance_counts",
            "cholesky2", "chsolve2", "chinv2"]
@@ -78,6 +79,25 @@ def two_values(column: np.ndarray) -> np.ndarray | None:
     return np.array(sorted((first, second)), dtype=column.dtype)
 
 
+def _blocks(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None) -> tuple:
+    """:class:`RiskSets`' order, sorted times and events, blocks of tied times and Efron terms
+    (everything but the covariates)."""
+    order = time_order(time).order  # np.argsort(time, kind="stable"), faster
+    sorted_time = time[order]
+    sorted_event = event[order].astype(float)
+    new_block = np.concatenate(([True], sorted_time[1:] != sorted_time[:-1]))
+    starts = np.flatnonzero(new_block)
+    block = np.cumsum(new_block) - 1  # block index of each sorted row
+    deaths = np.add.reduceat(sorted_event, starts)
+    event_blocks = np.flatnonzero(deaths > 0)
+    term_block, term_fraction = efron_terms(event_blocks, deaths[event_blocks].astype(int))
+    # delayed entry: the first block a row is at risk in (blocks with time <= entry before)
+    entry_block = None if entry is None else np.searchsorted(
+        sorted_time[starts], entry[order], side="right")
+    return (order, sorted_time, sorted_event, starts, block, starts.size, term_block,
+            term_fraction, sorted_event > 0, entry_block)
+
+
 class RiskSets:
     """Time-sorted data with the block structure of tied times and Efron's terms.
 
@@ -94,27 +114,15 @@ class RiskSets:
 
     def __init__(self, time: np.ndarray, event: np.ndarray, x: np.ndarray,
                  entry: np.ndarray | None = None) -> None:
-        order = time_order(time).order  # np.argsort(time, kind="stable"), faster
-        self.order = order
-        self.time = time[order]
-        self.event = event[order].astype(float)
-        self.x = np.ascontiguousarray(x[order], dtype=float)
-        n = self.time.size
-        new_block = np.concatenate(([True], self.time[1:] != self.time[:-1]))
-        self.starts = np.flatnonzero(new_block)
-        self.block = np.cumsum(new_block) - 1  # block index of each sorted row
-        deaths = np.add.reduceat(self.event, self.starts)
-        self.n_blocks = self.starts.size
-        event_blocks = np.flatnonzero(deaths > 0)
-        self.term_block, self.term_fraction = efron_terms(
-            event_blocks, deaths[event_blocks].astype(int))
-        self.is_event = self.event > 0
-        self.n = n
+        # the same times and events give the same blocks (a Cox fit and its PH test): once
+        # inside ranks.reused_sorts
+        (self.order, self.time, self.event, self.starts, self.block, self.n_blocks,
+         self.term_block, self.term_fraction, self.is_event, self.entry_block) = reused(
+            "risk-set blocks", (time, event, entry), lambda: _blocks(time, event, entry))
+        self.n = self.time.size
+        self.x = np.ascontiguousarray(x[self.order], dtype=float)
         self.xt = np.ascontiguousarray(self.x.T)  # (p, n): per-block sums over long rows
         self.x_event_sum = self.x[self.is_event].sum(axis=0)
-        # delayed entry: the first block a row is at risk in (blocks with time <= entry before)
-        self.entry_block = None if entry is None else np.searchsorted(
-            self.time[self.starts], entry[order], side="right")
 
     def _reverse_cumsum(self, values: np.ndarray) -> np.ndarray:
         block_sums = np.add.reduceat(values, self.starts, axis=0)
