@@ -93,3 +93,28 @@ def test_tidy_columns_big_text_column():
     assert out["id"].tolist() == [f"P{i}" for i in range(n)]
     expected = df["risk"].str.strip().mask(df["risk"].str.strip().isin(["NA", "null"]))
     pd.testing.assert_series_equal(out["risk"], expected)
+
+
+def _many_rows() -> dict[str, str]:
+    rng = np.random.default_rng(3)
+    n = 80_000  # > 1 MB: several parse blocks, each with its own dictionary
+    risk = rng.choice(["high", "standard", "", "NA", " low"], n)
+    late = [f"value{i}" if i > n // 2 else "same" for i in range(n)]  # distinct ones come late
+    return {
+        "few_values": "id,risk,t\n" + "".join(f"p{i},{r},{i % 97}\n" for i, r in enumerate(risk)),
+        "many_late": "id,code\n" + "".join(f"p{i},{c}\n" for i, c in enumerate(late)),
+    }
+
+
+@pytest.mark.parametrize("name", ["few_values", "many_late"])
+def test_dictionary_encoded_text_equals_pandas(monkeypatch, name):
+    from cohort_explorer.io import arrow_csv, text
+
+    content = _many_rows()[name].encode()
+    fast = text.read_delimited(content, "The file")[0]
+    monkeypatch.setattr(text, "read_with_arrow", lambda *a, **k: None)
+    expected = text.read_delimited(content, "The file")[0]
+    pd.testing.assert_frame_equal(fast, expected, check_exact=True)
+    names = content[:40].split(b"\n")[0].decode().split(",")
+    assert arrow_csv.read_with_arrow(content, delimiter=",", decimal=".", skip=0, names=names,
+                                     positions=None, na_extra=text.EXTRA_NA_VALUES) is not None

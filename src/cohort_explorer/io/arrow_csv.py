@@ -10,7 +10,9 @@ falls back, so pandas still words the error; so do hexadecimal-looking text (``0
 integer for Arrow), an odd number of quotes or a last row whose text holds a line break (a
 quote left open, which Arrow reads to the end of the file and pandas refuses), and whole
 numbers in a file with a ``+`` sign (``+5`` is an integer for pandas, a float for Arrow).
-Returns None to fall back.
+Returns None to fall back. Text columns with few distinct values are dictionary-encoded by
+the parser and decoded to rows sharing one ``str`` per value (the same frame, far fewer
+Python objects: 1M rows of a risk group were 1M strings).
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def read_with_arrow(utf8: bytes, *, delimiter: str, decimal: str, skip: int,
             convert_options=pcsv.ConvertOptions(
                 include_columns=[keys[i] for i in picked], null_values=_na_values(na_extra),
                 strings_can_be_null=True, quoted_strings_can_be_null=True,
-                timestamp_parsers=[]))
+                timestamp_parsers=[], auto_dict_encode=True))
     except (pa.ArrowException, ValueError):
         return None
     if table.num_rows == 0:
@@ -101,15 +103,30 @@ def _values(column, pa, pc, signed: bool) -> np.ndarray | None:
                 np.all(np.isfinite(values) & (values == np.floor(values)))):
             return None  # whole numbers, perhaps written "+5": pandas' int64
         return values
-    if kind in (pa.string(), pa.large_string()):
+    text = (pa.string(), pa.large_string())
+    if pa.types.is_dictionary(kind) and kind.value_type in text:
+        values = _decoded(column, pc)  # few distinct values (ConvertOptions.auto_dict_encode)
+    elif kind in text:
         values = column.to_numpy(zero_copy_only=False)
-        last = values[-1] if len(values) else None
-        if isinstance(last, str) and ("\n" in last or "\r" in last):
-            return None  # a quote left open runs to the end for Arrow; pandas refuses
-        if column.null_count:
-            values[pd.isna(values)] = np.nan
-        sample = pd.Series(values[:2000]).dropna()[:200]
-        if not sample.empty and pd.to_numeric(sample, errors="coerce").notna().all():
-            return None  # number-like text pandas would have parsed
-        return values
-    return None
+    else:
+        return None
+    last = values[-1] if len(values) else None
+    if isinstance(last, str) and ("\n" in last or "\r" in last):
+        return None  # a quote left open runs to the end for Arrow; pandas refuses
+    if column.null_count:
+        values[pd.isna(values)] = np.nan
+    sample = pd.Series(values[:2000]).dropna()[:200]
+    if not sample.empty and pd.to_numeric(sample, errors="coerce").notna().all():
+        return None  # number-like text pandas would have parsed
+    return values
+
+
+def _decoded(column, pc) -> np.ndarray:
+    """A dictionary-encoded text column (few distinct values) as an object array whose rows
+    share one ``str`` per distinct value (None where missing, as ``to_numpy`` gives)."""
+    parts = []
+    for chunk in column.chunks:
+        words = np.array(chunk.dictionary.to_pylist() + [None], dtype=object)
+        codes = pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False)
+        parts.append(words[codes])  # code -1 picks the final None
+    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
