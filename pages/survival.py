@@ -268,8 +268,8 @@ def _result_sections(result, choice, options, endpoint, done: bool = True):
     models = None if done else st.empty()  # the Cox model comes next (see the page's end)
     if result.cox is not None:
         words = hr_adjustment(result.cox, result.spec, group_column=result.group_column)
-        st.subheader(f"Hazard ratios against {md(group_name(result.groups[0]))} "
-                     f"(Cox, {words})")
+        st.subheader(f"Hazard ratios against {md(group_name(result.groups[0]))}: "
+                     f"Cox, {words}")
         show_table(display_cox_table(result.cox, labels=cox_term_labels(
             result, names=display_names())))
         warnings_box(model_notes)

@@ -327,3 +327,13 @@ def test_url_filter_and_time_unit_survive_the_first_dataset():
     standard = int((_sample()["cyto_risk"] == "standard").sum())
     assert at.table[0].value["N"].astype(int).sum() == standard
     assert at.session_state["data_time_unit"] == "weeks"
+
+
+def test_survival_page_cox_table_names_the_groups_with_their_cut_offs():
+    at = _page(_start(), "pages/survival.py")  # the sample: PFS by ikzf1 quartiles
+    assert "Hazard ratios against Q1 (≤ 0.643): Cox, unadjusted" in [
+        plain(s.value) for s in at.subheader]
+    cox = next(plain_table(t) for t in at.table if "Term" in plain_table(t).columns)
+    assert cox["Term"].tolist() == [
+        "ikzf1 Q2 (> 0.643 to ≤ 1.12) vs Q1 (≤ 0.643)",
+        "ikzf1 Q3 (> 1.12 to ≤ 1.94) vs Q1 (≤ 0.643)", "ikzf1 Q4 (> 1.94) vs Q1 (≤ 0.643)"]
