@@ -11,11 +11,12 @@ limits BLAS to the calling thread for a block of code (threadpoolctl; about 1 ms
 
 from __future__ import annotations
 
-from threadpoolctl import threadpool_limits
-
 __all__ = ["one_blas_thread"]
 
 
 def one_blas_thread():
-    """Context manager: BLAS (OpenBLAS, MKL, ...) on one thread inside the ``with`` block."""
+    """Context manager: BLAS (OpenBLAS, MKL, ...) on one thread inside the ``with`` block
+    (threadpoolctl is imported here: an analysis without Cox refits never needs it)."""
+    from threadpoolctl import threadpool_limits
+
     return threadpool_limits(limits=1, user_api="blas")
