@@ -23,8 +23,8 @@ from tests.e2e.test_journeys import (
     _choose,
     _go,
     _no_failure,
+    _open,
     _rerun,
-    _settled,
 )
 from tests.test_figure_labels import contrast
 
@@ -118,9 +118,7 @@ def _context(browser, width: int, height: int, scheme: str):
 
 
 def _open_survival(page: Page, app_url: str) -> None:
-    page.goto(f"{app_url}/survival")
-    expect(page.get_by_role("heading", name="Survival", level=1)).to_be_visible()
-    _settled(page)
+    _open(page, f"{app_url}/survival", "Survival")
     expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible()
 
 
@@ -221,9 +219,7 @@ def test_presentation_mode_is_large_navigable_and_keeps_the_choices(browser, app
 
 
 def test_data_url_opens_the_data_page(page: Page, app_url: str):
-    page.goto(f"{app_url}/data")
-    expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
-    _settled(page)
+    _open(page, f"{app_url}/data", "Data")
     expect(page.get_by_text("Page not found")).to_have_count(0)
     expect(page.get_by_text("Synthetic data")).to_have_count(1)  # once, in the sidebar
 

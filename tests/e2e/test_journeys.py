@@ -59,10 +59,17 @@ def _no_failure(page: Page) -> None:
     expect(page.get_by_text("Traceback")).to_have_count(0)
 
 
-def _open(page: Page, url: str, heading: str) -> None:
-    page.goto(url)
+def _loaded(page: Page, heading: str) -> None:
+    """After a page load (``goto``, ``reload``): wait until the new session's runs have ended
+    (up to the runs' limit), then for the page's title ``heading``."""
+    wait_idle(page)
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
     _settled(page)
+
+
+def _open(page: Page, url: str, heading: str) -> None:
+    page.goto(url)
+    _loaded(page, heading)
 
 
 def _title(page: Page) -> str | None:

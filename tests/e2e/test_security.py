@@ -34,11 +34,11 @@ from tests.e2e.test_journeys import (
     PAGES,
     _analysis_controls,
     _go,
+    _loaded,
     _no_failure,
     _open,
     _pick,
     _rerun,
-    _settled,
 )
 from tests.streamlit_server import free_port, start_server, stop_server
 
@@ -218,8 +218,7 @@ def test_filter_lists_of_two_sessions_never_share_a_cache_entry(browser, app_url
         expect(alice.get_by_text("Table 1 describes")).to_have_count(0)
         _no_failure(alice)
         alice.reload()  # Alice again, after Bob: still her own (failing) filter
-        expect(alice.get_by_role("heading", name="Cohort", level=1)).to_be_visible()
-        _settled(alice)
+        _loaded(alice, "Cohort")
         expect(alice.get_by_text("Table 1 describes")).to_have_count(0)
         _no_failure(alice)
     finally:

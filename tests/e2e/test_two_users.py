@@ -15,11 +15,11 @@ from tests.e2e.test_journeys import (
     _analysis_controls,
     _choose,
     _go,
+    _loaded,
     _no_failure,
     _open,
     _pick,
     _rerun,
-    _settled,
 )
 
 pytestmark = pytest.mark.browser
@@ -75,8 +75,7 @@ def test_two_users_never_see_each_other(browser, app_url, tmp_path):
         expect(bob.get_by_test_id("stPlotlyChart").first.get_by_text(re.compile(r"^Q1 \(.*\), n = 13"))).to_be_visible()
 
         bob.reload()  # Bob's new session: his URL carries his choices, never Alice's data
-        expect(bob.get_by_role("heading", name="Survival", level=1)).to_be_visible()
-        _settled(bob)
+        _loaded(bob, "Survival")
         for page, own, other in ((alice, "ALICE", "BOB"), (bob, None, "ALICE")):
             text = _text(page)
             assert other not in text, f"{other} visible to the other user"
