@@ -135,6 +135,9 @@ def _analysis_controls(page: Page) -> None:
     if not endpoint.is_visible():
         panel.get_by_text("Change the analysis").click()
     expect(endpoint).to_be_visible()
+    # The panel grows to its height in an animation (inline style height, cleared at its end);
+    # a click on a control inside while it grows can miss.
+    expect(panel.locator("details").first).not_to_have_attribute("style", re.compile("height"))
 
 
 def _axe(page: Page, name: str) -> list[dict]:
