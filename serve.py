@@ -66,9 +66,14 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    from pages._legacy import leave_pages_directory_mode
     from pages._server import harden
 
     harden()
+    # The app declares its pages with st.navigation; without this, a fresh server's first
+    # session runs in Streamlit's legacy pages-directory mode, where a shared link such as
+    # /hazard-ratios (file hazard_ratios.py) first shows "Page not found".
+    leave_pages_directory_mode()
     _warm_imports()
     from streamlit.web import cli
 

@@ -69,6 +69,28 @@ def is_phone() -> bool:
     return bool(re.search(r"Mobile|Android|iPhone", agent))
 
 
+#: The narrowest plot area (pixels) the wide layout of a figure may be squeezed to.
+MIN_PLOT_PX = 160
+
+
+def wide_or_narrow(wide, narrow, *, key: str, alt: str) -> None:
+    """Show ``wide`` where the page has room for its text columns and ``narrow`` (the compact
+    layout) where it has not — a 1024-px window with the sidebar open leaves ~540 px.
+
+    The server does not know the page's width, so both are sent and a CSS container query
+    (static text and one computed number, no user data) shows the one that fits; the wide
+    figure's text columns are in its margins (pixels), the plot takes the rest.
+    """
+    room = int(wide.layout.margin.l + wide.layout.margin.r + MIN_PLOT_PX)
+    with st.container(key=f"{key}_box"):
+        st.html(f"<style>.st-key-{key}_box{{container-type:inline-size}}"
+                f"@container (min-width:{room}px){{.st-key-{key}_narrow{{display:none}}}}"
+                f"@container (max-width:{room - 0.5}px){{.st-key-{key}{{display:none}}}}"
+                "</style>")
+        for figure, name in ((wide, key), (narrow, f"{key}_narrow")):
+            st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key=name, alt=alt)
+
+
 def km_builder(result, *, endpoint: str, group_title: str | None, show_ci: bool | None = None):
     """A function drawing the KM figure of ``result`` at any font size / size / titles."""
     unit, scale = display_unit(), display_scale()

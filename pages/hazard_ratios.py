@@ -23,7 +23,13 @@ from pages._common import (
 )
 from pages._competing import entry_notice
 from pages._figure_cache import cached_figure
-from pages._figures import download_menu, forest_builder, is_phone, present_button
+from pages._figures import (
+    download_menu,
+    forest_builder,
+    is_phone,
+    present_button,
+    wide_or_narrow,
+)
 from pages._hr_deeper import prediction_panel, screen_panel, strata_choice, subgroup_panel
 from pages._widgets import column_key, endpoint_select, preset_reference
 
@@ -159,9 +165,13 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
     # built once per session and model (plotly construction was most of this page's rerun)
     figure = cached_figure("forest", (repr(spec), phone), lambda: build(
         font_size=11 if phone else 17, width_hint=360 if phone else 1000))
-    st.plotly_chart(figure,
-                    config={**plots.PLOTLY_CONFIG, "displayModeBar": not phone}, theme=None,
-                    key="hr_forest", alt="Forest plot of hazard ratios")
+    if phone:
+        st.plotly_chart(figure, config={**plots.PLOTLY_CONFIG, "displayModeBar": False},
+                        theme=None, key="hr_forest", alt="Forest plot of hazard ratios")
+    else:
+        narrow = cached_figure("forest_narrow", repr(spec), lambda: build(
+            font_size=14, width_hint=520))
+        wide_or_narrow(figure, narrow, key="hr_forest", alt="Forest plot of hazard ratios")
     with st.container(horizontal=True, key="hr_figure_tools"):
         present_button("forest", "pages/hazard_ratios.py", key="hr_present",
                        help="The figure in large type; arrow keys move between the session's "

@@ -253,3 +253,35 @@ def test_presentation_of_four_groups_fits_one_screen(browser, app_url, artifacts
         _no_failure(page)
     finally:
         context.close()
+
+
+#: The width (px) of a chart's plot area (its xy subplot's drag rectangle).
+_PLOT_AREA_WIDTH = """(chart) => chart.querySelector('.nsewdrag').getBoundingClientRect().width"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1440, 900), (1920, 1080)])
+def test_the_forest_plot_fits_the_page_width(browser, app_url, artifacts, width, height):
+    """The wide forest (Variable, Level, n, Events columns) where the page has room for it,
+    the compact one where it has not (1024 px with the sidebar open): one shown, whole, no
+    text over another, a plot area of at least 100 px."""
+    context = _context(browser, width, height, "light")
+    page = context.new_page()
+    try:
+        _open(page, f"{app_url}/hazard-ratios", "Hazard ratios")
+        expect(page.get_by_test_id("stSidebar")).to_be_in_viewport()
+        charts = page.locator(".st-key-hr_forest_box").get_by_test_id("stPlotlyChart")
+        visible = charts.locator("visible=true")
+        expect(visible).to_have_count(1)
+        forest = visible.first
+        expect(forest.locator(".main-svg").first).to_be_visible()
+        wide = width >= 1440
+        expect(forest.get_by_text("Events", exact=True)).to_have_count(1 if wide else 0)
+        forest.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"forest-{width}x{height}.png"))
+        expect(forest.get_by_text("HR (95% CI)", exact=True)).to_be_visible()
+        assert forest.evaluate(_CUT_TEXTS) == []
+        assert forest.evaluate(_OVERLAPPING_TEXTS) == []
+        assert forest.evaluate(_PLOT_AREA_WIDTH) >= 100
+        _no_failure(page)
+    finally:
+        context.close()
