@@ -11,7 +11,15 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 from pages._analysis import run_analysis
-from pages._common import dataset, md, persisted, show_error, theme, time_unit
+from pages._common import (
+    dataset,
+    display_names,
+    md,
+    persisted,
+    show_error,
+    theme,
+    time_unit,
+)
 from pages._figure_cache import cached_figure
 from pages._text import show_table
 from pages._widgets import column_key
@@ -27,6 +35,7 @@ from cohort_explorer.present.deeper_tables import (
     subgroup_table,
 )
 from cohort_explorer.present.messages import app_message
+from cohort_explorer.present.term_labels import subgroup_term_labels
 from cohort_explorer.spec import parse_group_spec
 from cohort_explorer.spec.terms import parse_covariate
 
@@ -79,12 +88,15 @@ def subgroup_panel(df: pd.DataFrame, spec, result) -> None:
     if sub_result is None:
         return
     column = sub_result.group_column or ""
+    names = display_names()
     figure = cached_figure("subgroups", repr(sub_spec), lambda: plots.subgroup_forest_figure(
-        result.cox, sub_result.subgroups, group_column=column, theme=theme()))
+        result.cox, sub_result.subgroups, group_column=column, theme=theme(),
+        groups=sub_result.groups, names=names))
     st.plotly_chart(figure,
                     config=plots.PLOTLY_CONFIG, theme=None, key="hr_subgroup_plot",
                     alt="Hazard ratio of the grouping within each subgroup")
-    st.dataframe(subgroup_table(sub_result.subgroups), hide_index=True, key="hr_subgroup_table")
+    st.dataframe(subgroup_table(sub_result.subgroups, labels=subgroup_term_labels(
+        sub_result, names=names), names=names), hide_index=True, key="hr_subgroup_table")
     st.caption(METHODS["subgroups"])
 
 

@@ -75,3 +75,27 @@ def test_report_sections_carry_tables_and_method_sentences_escaped():
     assert "Benjamini–Hochberg" in html and "Greenwood" in html
     table = landmark_difference_table(survival, "months")
     assert list(table["Landmark"]) == ["12 months", "36 months"] * 3
+
+
+def test_subgroup_forest_and_table_name_the_groups_with_their_cut_offs():
+    """The subgroup forest says what each HR compares (the groups as the KM legend names
+    them) and uses display names; the JSON's term names are unchanged."""
+    from cohort_explorer.present.deeper_tables import subgroup_table
+    from cohort_explorer.present.term_labels import subgroup_term_labels
+    from cohort_explorer.sample import make_sample
+
+    result = analyze(make_sample(), _spec(group_by="ikzf1:quartiles", subgroups=("cyto_risk",)))
+    labels = subgroup_term_labels(result, names={"ikzf1": "IKZF1"})
+    assert labels["ikzf1=Q2"] == "IKZF1 Q2 (> 0.643 to ≤ 1.12) vs Q1 (≤ 0.643)"
+    table = subgroup_table(result.subgroups, labels=labels, names={"cyto_risk": "Cytogenetics"})
+    assert table["Subgroup"].iloc[0] == "Cytogenetics = high"
+    assert set(table["Term"]) <= set(labels.values()) and len(set(table["Term"])) == 3
+    figure = plots.subgroup_forest_figure(result.cox, result.subgroups, group_column="ikzf1",
+                                          groups=result.groups,
+                                          names={"cyto_risk": "Cytogenetics"})
+    ticks = list(figure.layout.yaxis.ticktext)
+    assert any(t.startswith("All patients") and t.endswith("· Q4 (&gt; 1.94)") for t in ticks)
+    assert any(t.startswith("<b>Cytogenetics</b> (interaction p") for t in ticks)
+    assert figure.layout.xaxis.title.text == "Hazard ratio vs Q1 (≤ 0.643) (log scale)"
+    assert [t.term for t in result.subgroups[0].levels[0].terms] == [
+        "ikzf1=Q2", "ikzf1=Q3", "ikzf1=Q4"]

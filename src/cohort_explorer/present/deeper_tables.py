@@ -6,6 +6,7 @@ and the report with escaped HTML), so user text never becomes markup.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -90,15 +91,22 @@ def _term_cells(term: Any, conf_level: float) -> dict[str, str]:
             "p": format_p(term.p, prefix=False), "Note": ""}
 
 
-def subgroup_table(subgroups: Any, conf_level: float = 0.95) -> pd.DataFrame:
-    """One row per subgroup level and group term, with n, events and the interaction p."""
+def subgroup_table(subgroups: Any, conf_level: float = 0.95, *,
+                   labels: Mapping[str, str] | None = None,
+                   names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per subgroup level and group term, with n, events and the interaction p.
+
+    ``labels``: term name -> what it compares (``cox_term_labels``: the groups with their
+    cut-offs); ``names``: columns' display names."""
     rows = []
+    labels, names = dict(labels or {}), dict(names or {})
     for sub in subgroups or ():
         inter = "NA" if sub.interaction is None else format_p(sub.interaction.p, prefix=False)
         for level in sub.levels:
             for term in level.terms:
-                rows.append({"Subgroup": f"{sub.variable} = {level.level}", "n": level.n,
-                             "Events": level.events, "Term": term.term,
+                rows.append({"Subgroup": f"{names.get(sub.variable, sub.variable)} = "
+                                         f"{level.level}", "n": level.n,
+                             "Events": level.events, "Term": labels.get(term.term, term.term),
                              **_term_cells(term, conf_level), "Interaction p": inter})
     return pd.DataFrame(rows)
 

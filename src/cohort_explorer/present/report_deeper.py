@@ -19,7 +19,7 @@ from cohort_explorer.present.deeper_tables import (
     subgroup_table,
 )
 from cohort_explorer.present.tables import display_cox_table
-from cohort_explorer.present.term_labels import cox_term_labels
+from cohort_explorer.present.term_labels import cox_term_labels, subgroup_term_labels
 
 __all__ = ["deeper_report_parts"]
 
@@ -60,10 +60,12 @@ def deeper_report_parts(*, survival: Any = None, cut: Any = None, bootstrap: Any
                                            labels=cox_term_labels(quartiles))))
     if subgroups is not None and subgroups.subgroups:
         figures["subgroup-forest"] = plots.subgroup_forest_figure(
-            overall_cox, subgroups.subgroups, group_column=subgroups.group_column or "")
+            overall_cox, subgroups.subgroups, group_column=subgroups.group_column or "",
+            groups=subgroups.groups)
         captions["subgroup-forest"] = f"Subgroup forest. {METHODS['subgroups']}"
         sections.append(("Subgroup forest", METHODS["subgroups"],
-                         subgroup_table(subgroups.subgroups)))
+                         subgroup_table(subgroups.subgroups,
+                                        labels=subgroup_term_labels(subgroups))))
     if screen is not None and screen.screen:
         sections.append(("Univariable screen", METHODS["screen"], screen_table(screen.screen)))
     return figures, captions, sections

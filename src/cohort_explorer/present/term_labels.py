@@ -24,7 +24,8 @@ from cohort_explorer.errors import CohortError
 from cohort_explorer.present.labels import group_names
 from cohort_explorer.spec.terms import parse_covariate
 
-__all__ = ["PER", "TermName", "level_names", "term_names", "cox_term_names", "cox_term_labels"]
+__all__ = ["PER", "TermName", "level_names", "term_names", "cox_term_names", "cox_term_labels",
+           "subgroup_term_labels"]
 
 #: What one unit of a numeric term is, by its kind (``--covariates COL``, ``COL:log2``, ``COL:z``).
 PER = {"numeric": "per unit", "log2": "per doubling", "z": "per standard deviation"}
@@ -159,3 +160,13 @@ def cox_term_labels(result: Any, *, names: Mapping[str, str] | None = None,
     """Term name -> its label (:attr:`TermName.label`) for the Cox model of ``result``."""
     return {term: name.label for term, name in
             cox_term_names(result, names=names, model=model, cox=cox).items()}
+
+
+def subgroup_term_labels(result: Any, *, names: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Term name -> its label for the grouping's terms fitted within subgroups
+    (``result.subgroups``): ``ikzf1 High (> 0.812) vs Low (≤ 0.812)``."""
+    terms = {t.term for sub in (getattr(result, "subgroups", None) or ())
+             for level in sub.levels for t in level.terms}
+    return {term: name.label for term, name in term_names(
+        sorted(terms), group_column=getattr(result, "group_column", None),
+        groups=getattr(result, "groups", None), names=names).items()}

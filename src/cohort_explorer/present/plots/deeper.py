@@ -3,7 +3,7 @@ forest and one patient's predicted survival. User text is escaped (:func:`escape
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from cohort_explorer.present.format import escape, format_number, format_p
 from cohort_explorer.present.plots.theme import base_layout, group_colour, rgba
+from cohort_explorer.present.term_labels import level_names
 
 __all__ = ["cut_explorer_figure", "bootstrap_figure", "spline_figure",
            "subgroup_forest_figure", "prediction_figure"]
@@ -113,24 +114,36 @@ def spline_figure(spline: Any, *, theme: str = "light") -> go.Figure:
 
 
 def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_column: str,
-                           theme: str = "light") -> go.Figure:
+                           theme: str = "light", groups: Sequence[Any] | None = None,
+                           names: Mapping[str, str] | None = None) -> go.Figure:
     """The grouping's HR overall (top) and within each level of each subgroup variable, with
-    n/events per row and the interaction p per variable; not-estimable rows say so."""
+    n/events per row and the interaction p per variable; not-estimable rows say so.
+
+    ``groups`` (the analysis' groups) names each group with its cut-offs as the KM legend does
+    and the axis the reference group; ``names`` gives columns' display names."""
     rows: list[tuple[str, str, Any]] = []
     prefix = f"{group_column}="
+    levels = level_names(groups)
+    names = dict(names or {})
+
+    def group(term: str) -> str:
+        level = term[len(prefix):] if term.startswith(prefix) else term
+        return levels.get(level, level)
+
     for term in (overall.terms if overall is not None else ()):
         if term.term.startswith(prefix):
             rows.append((f"All patients (n={overall.n}, events={overall.events})",
-                         term.term[len(prefix):], term))
+                         group(term.term), term))
     for sub in subgroups:
         inter = ("interaction not estimable" if sub.interaction is None
                  else f"interaction {format_p(sub.interaction.p)}")
-        rows.append((f"<b>{escape(sub.variable)}</b> ({inter})", "", None))
+        rows.append((f"<b>{escape(names.get(sub.variable, sub.variable))}</b> ({inter})", "",
+                     None))
         for level in sub.levels:
             for term in level.terms:
                 rows.append((f"  {escape(level.level)} (n={level.n}, events={level.events})",
-                             term.term[len(prefix):] if term.term.startswith(prefix)
-                             else term.term, term))
+                             group(term.term), term))
+    reference = next(iter(levels.values()), "") if groups else ""
     colour = group_colour(0, theme)
     fig = go.Figure()
     labels = [f"{label} · {escape(group)}" if group else label for label, group, _ in rows]
@@ -150,8 +163,9 @@ def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_colu
                                  hoverinfo="skip"))
     fig.add_vline(x=1.0, line={"dash": "dash", "width": 1, "color": group_colour(6, theme)})
     base_layout(fig, theme, height=max(320, 34 * len(rows) + 120))
-    fig.update_layout(xaxis={"type": "log", "title": {"text": "Hazard ratio vs the reference "
-                                                              "group (log scale)"}},
+    against = escape(reference) if reference else "the reference group"
+    fig.update_layout(xaxis={"type": "log", "title": {"text": f"Hazard ratio vs {against} "
+                                                              "(log scale)"}},
                       yaxis={"tickvals": y, "ticktext": labels, "automargin": True},
                       margin={"l": 320})
     return fig
