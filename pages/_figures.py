@@ -24,6 +24,7 @@ from cohort_explorer.present.key_numbers import key_numbers
 from cohort_explorer.present.labels import hr_adjustment, time_scale
 from cohort_explorer.present.messages import split_model_notices
 from cohort_explorer.present.plots.theme import FONT_SIZE
+from cohort_explorer.present.term_labels import cox_term_labels
 from cohort_explorer.spec.terms import parse_covariate
 
 FORMATS = {"PNG (300 dpi)": "png", "SVG (vector)": "svg", "PDF (vector)": "pdf"}
@@ -178,7 +179,8 @@ def session_figures() -> list[SessionFigure]:
                 "ph-residuals", "Scaled Schoenfeld residuals of the term whose "
                 "proportional-hazards test has the smallest p (< 0.05)",
                 lambda light=False, **_: plots.ph_residual_figure(
-                    hr.ph_test, worst[0], theme="light" if light else look)))
+                    hr.ph_test, worst[0], theme="light" if light else look,
+                    label=cox_term_labels(hr, names=display_names()).get(worst[0]))))
     return out
 
 

@@ -182,10 +182,10 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
                 + (" (each term is adjusted for the others)." if adjustment != "unadjusted"
                    else "."))
     show_table(display_cox_table(cox, spec.conf_level, labels=words))
-    _ph_section(result.ph_test, spec)
+    _ph_section(result.ph_test, spec, cox_term_labels(result, names=display_names()))
 
 
-def _ph_section(ph, spec: AnalysisSpec) -> None:
+def _ph_section(ph, spec: AnalysisSpec, labels: dict[str, str]) -> None:
     st.subheader("Proportional-hazards check (scaled Schoenfeld residuals, R cox.zph)")
     if ph is None and spec.strata is not None:
         st.info("Not computed for a stratified model (each stratum has its own baseline "
@@ -203,10 +203,10 @@ def _ph_section(ph, spec: AnalysisSpec) -> None:
         st.success("No evidence against proportional hazards (all p ≥ 0.05).",
                    icon=":material/check_circle:")  # a violation is in the engine's warnings
     show_table(pd.DataFrame(rows))
-    _ph_figure(ph, spec)
+    _ph_figure(ph, spec, labels)
 
 
-def _ph_figure(ph, spec: AnalysisSpec) -> None:
+def _ph_figure(ph, spec: AnalysisSpec, labels: dict[str, str]) -> None:
     """Residual plot of one coefficient (default: the one whose PH test has the smallest p)."""
     p_of = ph.plottable()  # worst first
     if not p_of:
@@ -217,9 +217,10 @@ def _ph_figure(ph, spec: AnalysisSpec) -> None:
         st.session_state["hr_ph_model"] = tuple(options)
         st.session_state["hr_ph_term"] = st.session_state["hr_ph_term_w"] = default
     term = persisted(st.selectbox, "Residual plot for", "hr_ph_term", default, options=options,
-                     format_func=lambda term: f"{term} (PH test {format_p(p_of[term])})")
-    figure = cached_figure("ph", (repr(spec), term),
-                           lambda: plots.ph_residual_figure(ph, term, theme=theme()))
+                     format_func=lambda term: f"{labels.get(term, term)} (PH test "
+                                              f"{format_p(p_of[term])})")
+    figure = cached_figure("ph", (repr(spec), term), lambda: plots.ph_residual_figure(
+        ph, term, theme=theme(), label=labels.get(term)))
     st.plotly_chart(figure, config=plots.PLOTLY_CONFIG,
                     theme=None, key="hr_ph_plot", alt="Scaled Schoenfeld residuals over time")
     st.caption("Each point is an event; the curve (natural spline, 4 df, ± 2 SE band, as R "

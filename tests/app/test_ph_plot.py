@@ -49,21 +49,23 @@ def test_hazard_ratios_page_shows_the_ph_residual_plot():
     residuals, tests = ph.residuals, dict(ph.terms)
     p = [tests[label].p for label in residuals.tested_as]
     choice = at.selectbox(key="hr_ph_term_w")
-    assert list(choice.options) == [f"{t} (PH test {format_p(p_j)})"
+    words = {"cyto_risk=high": "cyto_risk high vs standard", "iss_stage=II": "iss_stage II vs I",
+             "iss_stage=III": "iss_stage III vs I", "age": "age (per unit)"}
+    assert list(choice.options) == [f"{words[t]} (PH test {format_p(p_j)})"
                                     for t, p_j in zip(residuals.terms, p, strict=True)]
     assert choice.value == residuals.terms[int(np.argmin(p))]
     x, y, title = _points(at)
     j = residuals.terms.index(choice.value)
     np.testing.assert_allclose(y, residuals.values[:, j], rtol=1e-12)
     np.testing.assert_allclose(x, residuals.time, rtol=1e-12)
-    assert f"Scaled Schoenfeld residuals: {choice.value}" in title
+    assert f"Scaled Schoenfeld residuals:<br>{words[choice.value]}<br>(PH test" in title
 
     other = next(t for t in residuals.terms if t != choice.value)
     choice.set_value(other)
     _run(at)
     _, y, title = _points(at)
     np.testing.assert_allclose(y, residuals.values[:, residuals.terms.index(other)], rtol=1e-12)
-    assert f"Scaled Schoenfeld residuals: {other}" in title
+    assert f"Scaled Schoenfeld residuals:<br>{words[other]}<br>(PH test" in title
     at.switch_page("pages/cohort.py")
     _run(at)
     at.switch_page("pages/hazard_ratios.py")

@@ -112,18 +112,19 @@ def _column(ph: Any, term: str) -> int:
     return residuals.terms.index(term)
 
 
-def _title(ph: Any, term: str, tested_as: str) -> str:
+def _title(ph: Any, term: str, tested_as: str, label: str) -> str:
+    """Three lines (a long term name does not run off the figure): what, which term, its test."""
     test = dict(ph.terms).get(tested_as)
     p_text = format_p(None if test is None else test.p)
     if tested_as == term:
-        return f"Scaled Schoenfeld residuals: {escape(term)} (PH test {p_text})"
+        return f"Scaled Schoenfeld residuals:<br>{escape(label)}<br>(PH test {p_text})"
     df = "" if test is None else f", {test.df} df"
-    return (f"Scaled Schoenfeld residuals: {escape(term)} (PH test of {escape(tested_as)}{df}: "
-            f"{p_text})")
+    return (f"Scaled Schoenfeld residuals:<br>{escape(label)}<br>(PH test of {escape(tested_as)}"
+            f"{df}: {p_text})")
 
 
 def ph_residual_figure(ph: Any, term: str, *, theme: str = "light",
-                       height: int = 460) -> go.Figure:
+                       height: int = 460, label: str | None = None) -> go.Figure:
     """Scaled Schoenfeld residuals of one Cox coefficient over time, as R ``plot.cox.zph``.
 
     Parameters
@@ -136,6 +137,9 @@ def ph_residual_figure(ph: Any, term: str, *, theme: str = "light",
     theme : {"light", "dark"}
     height : int
         Figure height in pixels.
+    label : str, optional
+        What the term compares, in words (``cyto_risk high vs standard``,
+        ``present.term_labels``); the term's name when not given.
 
     Returns
     -------
@@ -162,11 +166,13 @@ def ph_residual_figure(ph: Any, term: str, *, theme: str = "light",
     x, y = np.asarray(residuals.time, float), np.asarray(residuals.values, float)[:, j]
     raw = np.asarray(residuals.raw_time, float)
     fig = go.Figure()
-    base_layout(fig, theme, height=height, title=_title(ph, term, residuals.tested_as[j]))
-    fig.update_yaxes(title={"text": f"β(t) for {escape(term)}"})
+    label = label or term
+    base_layout(fig, theme, height=height, title=_title(ph, term, residuals.tested_as[j], label))
+    # R's "Beta(t) for TERM"; a long label is in the title only (the axis is ~400 px tall)
+    fig.update_yaxes(title={"text": f"β(t) for {escape(label)}" if len(label) <= 32 else "β(t)"})
     fig.update_xaxes(title={"text": "Time (Kaplan–Meier scale)"})
     if not np.isfinite(y).any():
-        fig.add_annotation(text=f"{escape(term)} is not estimable: no residuals to plot",
+        fig.add_annotation(text=f"{escape(label)} is not estimable: no residuals to plot",
                            xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
@@ -174,8 +180,13 @@ def ph_residual_figure(ph: Any, term: str, *, theme: str = "light",
     _add_traces(fig, x, y, raw, float(residuals.coef[j]), float(residuals.variance[j]), theme)
     positions, labels = km_scale_ticks(x, raw)
     fig.update_xaxes(tickvals=positions, ticktext=labels)
-    fig.update_layout(legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.22,
-                              "yanchor": "top"}, margin={"b": 110}, hovermode="closest")
+    # The legend's long entries wrap onto up to four lines under the axis title: pixels
+    # below the plot for them (the plot keeps its height), a three-line title above it.
+    fig.update_layout(legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 0.01,
+                              "yanchor": "bottom", "yref": "container"},
+                      margin={"t": 100, "b": 175}, height=height + 135,
+                      title={"font": {"size": 16}, "y": 0.97, "yanchor": "top"},
+                      hovermode="closest")
     return fig
 
 
@@ -203,5 +214,5 @@ def _add_traces(fig: go.Figure, x, y, raw, coef: float, variance: float, theme: 
                                  line={"color": line_colour, "width": 3}, hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=[float(x.min()), float(x.max())], y=[coef, coef], mode="lines",
-        name=f"Cox coefficient β = {format_number(coef, 3)} (constant effect)",
+        name=f"Cox coefficient β = {format_number(coef, 3)}",
         line={"color": THEMES[theme]["text"], "dash": "dash", "width": 2}, hoverinfo="skip"))
