@@ -36,12 +36,18 @@ ATTACKS = {
 
 
 def _seconds(function, *args) -> float:
-    start = time.perf_counter()
-    try:
-        function(*args)
-    except OptionError:
-        pass
-    return time.perf_counter() - start
+    """A parse's time, the best of three when the first is over half a second (one slow run
+    is the shared machine; a quadratic parse of 60,000 characters takes tens of seconds)."""
+    def once() -> float:
+        start = time.perf_counter()
+        try:
+            function(*args)
+        except OptionError:
+            pass
+        return time.perf_counter() - start
+
+    took = once()
+    return took if took < 0.5 else min(took, once(), once())
 
 
 @pytest.mark.parametrize("text", ATTACKS.values(), ids=ATTACKS.keys())
