@@ -74,7 +74,7 @@ def _survival_page(port: int) -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(120_000)
         page.goto(f"http://127.0.0.1:{port}/survival")
-        expect(page.get_by_role("heading", name="Survival")).to_be_visible(timeout=120_000)
+        expect(page.get_by_role("heading", name="Survival", level=1, exact=True)).to_be_visible(timeout=120_000)
         expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=120_000)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
