@@ -36,10 +36,7 @@ def require_chromium() -> str:
 
     path = chromium_path()
     if path is None:
-        message = "Chromium not found (set CHROMIUM=/path or run `make chromium`)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing_tool("Chromium not found (set CHROMIUM=/path or run `make chromium`)")
     return path
 
 
