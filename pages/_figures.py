@@ -174,13 +174,13 @@ def session_figures() -> list[SessionFigure]:
                                  cautions=tuple(split_model_notices(hr.warnings)[1])))
         worst = next(iter((hr.ph_test.plottable() if hr.ph_test else {}).items()), None)
         if worst is not None and worst[1] < 0.05:
-            look = theme()
+            look = theme()  # read in the script run (a download draws later)
+            label = cox_term_labels(hr, names=display_names()).get(worst[0])
             out.append(SessionFigure(
                 "ph-residuals", "Scaled Schoenfeld residuals of the term whose "
                 "proportional-hazards test has the smallest p (< 0.05)",
                 lambda light=False, **_: plots.ph_residual_figure(
-                    hr.ph_test, worst[0], theme="light" if light else look,
-                    label=cox_term_labels(hr, names=display_names()).get(worst[0]))))
+                    hr.ph_test, worst[0], theme="light" if light else look, label=label)))
     return out
 
 
