@@ -23,6 +23,7 @@ from cohort_explorer.stats import cox
 from cohort_explorer.stats.cox import fit as cox_fit
 from cohort_explorer.stats.cox import fit_cox, proportional_hazards_test
 from cohort_explorer.stats.cox import model as cox_model
+from cohort_explorer.stats.cox import refit as cox_refit
 from tests.conftest import REFERENCE, load_reference
 
 REF = load_reference("cox")
@@ -205,8 +206,7 @@ def test_cox_events_per_variable_warning():
 
 
 def test_cox_non_convergence_is_reported_not_raised(monkeypatch):
-    monkeypatch.setattr(cox_model, "newton_raphson",
-                        functools.partial(cox_fit.newton_raphson, max_iter=1))
+    monkeypatch.setattr(cox_model, "fit_rows", functools.partial(cox_refit.fit_rows, max_iter=1))
     time, event, design, _ = _model("rossi")
     result = fit_cox(time, event, design)
     assert not result.converged

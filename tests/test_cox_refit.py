@@ -11,8 +11,8 @@ import numpy as np
 import numpy.testing as npt
 import pytest
 
-from cohort_explorer.stats.cox.fit import newton_raphson, timefix
-from cohort_explorer.stats.cox.refit import SortedCohort
+from cohort_explorer.stats.cox.fit import efron_term_sums, efron_terms, newton_raphson, timefix
+from cohort_explorer.stats.cox.refit import SortedCohort, fit_rows
 
 
 def _data(n=400, seed=5):
@@ -77,3 +77,61 @@ def test_warm_start_reaches_the_same_maximum_in_fewer_steps():
     assert warm.converged and warm.iterations < cold.iterations
     assert warm.loglik == pytest.approx(cold.loglik, rel=1e-12)
     npt.assert_allclose(warm.coef, cold.coef, rtol=1e-5)
+
+
+def test_fit_rows_merges_plain_data_and_equals_newton_raphson_also_for_a_runaway_term():
+    """fit_cox's path: plain data on merged rows; a term whose coefficient runs off to
+    infinity must stop where R's (and newton_raphson's) iterations stop."""
+    time, event, dummies, sex, age = _data(n=3000)
+    runaway = ((dummies[:, 0] == 1) & (event == 0)).astype(float)  # no events in this group
+    for x in (np.column_stack([dummies, sex, np.round(age, -1)]), np.column_stack([dummies, runaway])):
+        fixed = timefix(time)
+        ours = fit_rows(fixed, event, x)
+        ref = newton_raphson(fixed, event, x)
+        assert SortedCohort(fixed, event, timefixed=True).design_rows(x) < 3000 / 2
+        assert (ours.iterations, ours.converged, ours.rank) == (ref.iterations, ref.converged,
+                                                                ref.rank)
+        npt.assert_allclose(ours.coef, ref.coef, rtol=1e-9)
+        npt.assert_allclose(ours.var, ref.var, rtol=1e-9)
+        npt.assert_allclose(ours.score, ref.score, rtol=1e-6, atol=1e-12)
+        assert ours.loglik == pytest.approx(ref.loglik, rel=1e-12)
+    assert abs(fit_rows(fixed, event, x).coef[-1]) > 10  # the runaway term did run away
+
+
+def test_fit_rows_with_entry_or_strata_is_newton_raphson():
+    time, event, dummies, sex, age = _data()
+    x = np.column_stack([dummies, age])
+    entry = np.where(sex == 1, 0.5, 0.0)
+    for options in ({"entry": entry}, {"strata": sex}):
+        ours = fit_rows(time, event, x, **options)
+        ref = newton_raphson(time, event, x, **options)
+        npt.assert_array_equal(ours.coef, ref.coef)
+        npt.assert_array_equal(ours.var, ref.var)
+
+
+def test_timefixed_times_are_not_fixed_again():
+    time, event, *_ = _data()
+    fixed = timefix(time)
+    cohort = SortedCohort(fixed, event, timefixed=True)
+    npt.assert_array_equal(cohort.time, np.sort(fixed))
+    npt.assert_array_equal(SortedCohort(time, event).time, cohort.time)
+
+
+@pytest.mark.parametrize("power", [1, 2])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_efron_term_sums_by_runs_equal_a_weighted_bincount(power, weighted):
+    rng = np.random.default_rng(3)
+    deaths = rng.integers(1, 6, 40)
+    blocks = np.sort(rng.choice(200, 40, replace=False))
+    term_block, fraction = efron_terms(blocks, deaths)
+    denom = rng.uniform(5, 50, term_block.size)
+    weight = rng.uniform(0.5, 2, term_block.size) if weighted else None
+    base = (1 / denom if power == 1 else 1 / denom**2) * (1 if weight is None else weight)
+    expected = [np.bincount(term_block, weights=base * fraction**k, minlength=200)
+                for k in range(power + 1)]
+    got = efron_term_sums(term_block, fraction, denom, 200, power, weight)
+    npt.assert_allclose(got, expected, rtol=1e-13, atol=0)
+    shuffled = rng.permutation(term_block.size)  # terms out of block order: the bincount path
+    got = efron_term_sums(term_block[shuffled], fraction[shuffled], denom[shuffled], 200, power,
+                          None if weight is None else weight[shuffled])
+    npt.assert_allclose(got, expected, rtol=1e-13, atol=0)

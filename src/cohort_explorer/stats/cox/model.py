@@ -24,8 +24,9 @@ from cohort_explorer._result import Result
 from cohort_explorer.errors import ColumnError, OptionError
 from cohort_explorer.stats.cox.concordance import concordance_counts
 from cohort_explorer.stats.cox.entry import late_entry_pairs, prepare_entry
-from cohort_explorer.stats.cox.fit import TOLER_INF, NewtonFit, newton_raphson, timefix, two_values
+from cohort_explorer.stats.cox.fit import TOLER_INF, NewtonFit, timefix, two_values
 from cohort_explorer.stats.cox.notices import fit_notices
+from cohort_explorer.stats.cox.refit import fit_rows
 from cohort_explorer.stats.cox.strata import within_strata
 from cohort_explorer.stats.cox.zph import (
     efron_terms,
@@ -270,7 +271,7 @@ def _raw_fit(time, event, design, term_groups=None, entry=None, strata=None):
     time, event, x, names = _check_inputs(time, event, design)
     groups = _check_groups(term_groups, names)
     entry, time = (None, timefix(time)) if entry is None else prepare_entry(entry, time)
-    fit = newton_raphson(time, event, x, entry=entry, strata=strata)
+    fit = fit_rows(time, event, x, entry=entry, strata=strata)
     reasons = _not_estimable(fit, x, event, names, groups)
     return time, event, x, names, groups, fit, reasons
 

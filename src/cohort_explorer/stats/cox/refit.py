@@ -34,11 +34,12 @@ from cohort_explorer.stats.cox.fit import (
     efron_term_sums,
     efron_terms,
     iterate,
+    newton_raphson,
     timefix,
 )
 from cohort_explorer.stats.cox.order import time_order
 
-__all__ = ["SortedCohort", "BlockRiskSets"]
+__all__ = ["SortedCohort", "BlockRiskSets", "fit_rows"]
 
 #: Merge equal rows only when that leaves at most this share of the rows.
 MERGE_SHARE = 0.5
@@ -51,12 +52,18 @@ class SortedCohort:
     ----------
     time, event : array_like
         Follow-up time (R's timefix is applied) and 0/1 event, in any order.
+    timefixed : bool, default False
+        The times are already R-timefixed (:func:`~cohort_explorer.stats.cox.fit.timefix`).
     """
 
-    def __init__(self, time, event) -> None:
+    def __init__(self, time, event, *, timefixed: bool = False) -> None:
         raw = np.asarray(time, dtype=float)
         order = time_order(raw).order  # np.argsort(raw, kind="stable"), by hashing
-        self._setup(order, raw[order], np.asarray(event, dtype=float)[order])
+        raw_sorted = raw[order]
+        # timefixed: the times already went through R's timefix (fixing twice could merge
+        # more where the mean of the distinct times moved)
+        self._setup(order, raw_sorted, np.asarray(event, dtype=float)[order],
+                    fixed=raw_sorted if timefixed else None)
 
     @classmethod
     def _sorted(cls, order, raw_sorted, event_sorted, weight=None, fixed=None) -> SortedCohort:
@@ -168,6 +175,16 @@ class SortedCohort:
     def null_loglik(self) -> float:
         """Log partial likelihood of the model without covariates (beta = 0)."""
         return BlockRiskSets(self, np.zeros((self.n, 1))).evaluate(np.zeros(1))[0]
+
+
+def fit_rows(time: np.ndarray, event: np.ndarray, x: np.ndarray, *, entry=None, strata=None,
+             max_iter: int = ITER_MAX) -> NewtonFit:
+    """:func:`~cohort_explorer.stats.cox.fit.newton_raphson` on R-timefixed times; plain
+    (time, event) data go through :class:`SortedCohort`, where rows alike in time, event and
+    design are one weighted row (a few dummies and a rounded age: a sixth of 1M rows)."""
+    if entry is None and strata is None:
+        return SortedCohort(time, event, timefixed=True).fit(x, max_iter=max_iter)
+    return newton_raphson(time, event, x, max_iter=max_iter, entry=entry, strata=strata)
 
 
 def _timefix_sorted(time: np.ndarray) -> np.ndarray:
