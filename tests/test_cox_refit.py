@@ -11,7 +11,13 @@ import numpy as np
 import numpy.testing as npt
 import pytest
 
-from cohort_explorer.stats.cox.fit import efron_term_sums, efron_terms, newton_raphson, timefix
+from cohort_explorer.stats.cox.fit import (
+    efron_term_sums,
+    efron_terms,
+    newton_raphson,
+    timefix,
+    weighted_gram,
+)
 from cohort_explorer.stats.cox.refit import SortedCohort, fit_rows
 
 
@@ -119,9 +125,10 @@ def test_timefixed_times_are_not_fixed_again():
 
 @pytest.mark.parametrize("power", [1, 2])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_efron_term_sums_by_runs_equal_a_weighted_bincount(power, weighted):
+@pytest.mark.parametrize("single", [False, True])  # one death per block: no runs to add
+def test_efron_term_sums_by_runs_equal_a_weighted_bincount(power, weighted, single):
     rng = np.random.default_rng(3)
-    deaths = rng.integers(1, 6, 40)
+    deaths = rng.integers(1, 6, 40) if not single else np.ones(40, dtype=int)
     blocks = np.sort(rng.choice(200, 40, replace=False))
     term_block, fraction = efron_terms(blocks, deaths)
     denom = rng.uniform(5, 50, term_block.size)
@@ -135,3 +142,38 @@ def test_efron_term_sums_by_runs_equal_a_weighted_bincount(power, weighted):
     got = efron_term_sums(term_block[shuffled], fraction[shuffled], denom[shuffled], 200, power,
                           None if weight is None else weight[shuffled])
     npt.assert_allclose(got, expected, rtol=1e-13, atol=0)
+
+
+def test_fit_without_tied_times_equals_newton_raphson():
+    """Every event block a single row: the deaths' sums are the rows themselves."""
+    time, event, dummies, sex, age = _data(n=1500)
+    time = time + np.random.default_rng(8).uniform(0, 0.5, time.size)  # all distinct
+    x = np.column_stack([dummies, age])
+    cohort = SortedCohort(time, event)
+    assert cohort.event_starts.size == cohort.event_rows.size == event.sum()
+    ours, ref = cohort.fit(x), newton_raphson(timefix(time), event, x)
+    assert ours.iterations == ref.iterations
+    npt.assert_allclose(ours.coef, ref.coef, rtol=1e-10)
+    npt.assert_allclose(ours.var, ref.var, rtol=1e-10)
+    assert ours.loglik == pytest.approx(ref.loglik, rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [10, 70_000])  # one chunk; three chunks, the last one short
+def test_weighted_gram_equals_the_direct_product(n):
+    rng = np.random.default_rng(n)
+    xt = rng.normal(size=(4, n))
+    weight = rng.uniform(0, 3, n)
+    npt.assert_allclose(weighted_gram(xt, weight), (xt * weight) @ xt.T, rtol=1e-11)
+
+
+def test_a_large_design_is_probed_before_rows_are_merged():
+    """From 80,000 rows a sample of every k-th row decides that a continuous column leaves
+    nothing to merge; a dummy design of the same size still merges."""
+    rng = np.random.default_rng(4)
+    n = 100_000
+    time = rng.integers(1, 50, n).astype(float)
+    event = (rng.random(n) < 0.5).astype(float)
+    cohort = SortedCohort(time, event)
+    dummies = (rng.integers(0, 3, (n, 2)) == 1).astype(float)
+    assert cohort.design_rows(np.column_stack([dummies, rng.normal(size=n)])) == n
+    assert cohort.design_rows(dummies) <= 49 * 2 * 4

@@ -19,7 +19,7 @@ from cohort_explorer.stats.cox.order import distinct_sorted, rank_codes, time_or
 from cohort_explorer.stats.cox.strata import StratifiedRiskSets
 from cohort_explorer.stats.ranks import reused
 
-__all__ = ["RiskSets", "efron_terms", "efron_term_sums", "two_values", "NewtonFit", "newton_raphson", "iterate", "timefix", "concordance_counts",
+__all__ = ["RiskSets", "efron_terms", "efron_term_sums", "weighted_gram", "two_values", "NewtonFit", "newton_raphson", "iterate", "timefix", "concordance_counts",
            "cholesky2", "chsolve2", "chinv2"]
 
 EPS = 1e-9  # coxph.control()$eps
@@ -55,9 +55,28 @@ def efron_term_sums(term_block: np.ndarray, fraction: np.ndarray, denom: np.ndar
         # one reduceat over runs of terms: ~8x faster than a weighted bincount per power
         starts = np.concatenate(([0], np.flatnonzero(steps) + 1))
         sums = np.zeros((power + 1, n_blocks))
-        sums[:, term_block[starts]] = np.add.reduceat(rows, starts, axis=1)
+        sums[:, term_block[starts]] = rows if starts.size == base.size else np.add.reduceat(
+            rows, starts, axis=1)  # (one death per block: the terms are the sums)
         return tuple(sums)
     return tuple(np.bincount(term_block, weights=r, minlength=n_blocks) for r in rows)
+
+
+_GRAM_CHUNK = 32768  # columns per product: (p, chunk) stays in the core's cache
+
+
+def weighted_gram(xt: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``X' diag(weight) X`` for ``xt`` = X' of shape (p, n), in chunks of columns: no (p, n)
+    temporary and a cache-sized BLAS product each (4-6x faster at a million rows than
+    ``(xt * weight) @ xt.T``; the same sums in another grouping)."""
+    p, n = xt.shape
+    out = np.zeros((p, p))
+    buffer = np.empty((p, min(n, _GRAM_CHUNK)))
+    for lo in range(0, n, _GRAM_CHUNK):
+        part = xt[:, lo:lo + _GRAM_CHUNK]
+        scaled = buffer[:, :part.shape[1]]
+        np.multiply(part, weight[lo:lo + _GRAM_CHUNK], out=scaled)
+        out += scaled @ part.T
+    return out
 
 
 def timefix(time: np.ndarray) -> np.ndarray:
@@ -175,7 +194,7 @@ class RiskSets:
             before = np.concatenate(([0.0], at_risk_weight))[self.entry_block]
             accumulated = accumulated - before
         row_weight = risk * (accumulated - self.event * w2[self.block])
-        part1 = (self.x * row_weight[:, None]).T @ self.x
+        part1 = weighted_gram(self.xt, row_weight)
         return part1 - (xsum * (w / denom**2)[:, None]).T @ xsum
 
     def _at_risk_sums(self, rows: np.ndarray) -> np.ndarray:
@@ -218,7 +237,7 @@ class RiskSets:
         if self.entry_block is not None:  # only the blocks after entry
             accumulated = accumulated - np.concatenate(([0.0], np.cumsum(w1)))[self.entry_block]
         row_weight = blocks.risk * (accumulated - self.event * w2[self.block])
-        part1 = (self.xt * row_weight) @ self.x
+        part1 = weighted_gram(self.xt, row_weight)
         e0, e1, e2 = self._term_sums(blocks.denom, weight, 2)
         s1, d1 = blocks.s1, blocks.d1
         cross = (s1 * e1) @ d1.T

@@ -36,6 +36,7 @@ from cohort_explorer.stats.cox.fit import (
     iterate,
     newton_raphson,
     timefix,
+    weighted_gram,
 )
 from cohort_explorer.stats.cox.order import time_order
 
@@ -43,6 +44,8 @@ __all__ = ["SortedCohort", "BlockRiskSets", "fit_rows"]
 
 #: Merge equal rows only when that leaves at most this share of the rows.
 MERGE_SHARE = 0.5
+#: Rows looked at first to see whether a large design has any rows alike.
+_PROBE = 20_000
 
 
 class SortedCohort:
@@ -89,6 +92,8 @@ class SortedCohort:
         first = np.concatenate(([True], ev_block[1:] != ev_block[:-1]))[:ev_block.size]
         self.event_starts = np.flatnonzero(first)  # runs of event rows, one per event block
         self.event_blocks = ev_block[self.event_starts]
+        # each event block's first row, counted from the last row (0 = the last row)
+        self.event_from_end = self.n - 1 - self.starts[self.event_blocks]
         if weight is None:
             deaths = np.diff(np.append(self.event_starts, ev_block.size))
         else:
@@ -119,7 +124,12 @@ class SortedCohort:
         # one hashed number per row (a fixed random combination of the columns), checked:
         # rows that share a number but differ are never merged (nothing is merged then)
         mix = np.random.default_rng(20170101).uniform(1.0, 2.0, x.shape[1])
-        codes, rows = pd.factorize(x @ mix)
+        combined = x @ mix
+        if combined.size >= 4 * _PROBE:  # a continuous column: mostly distinct rows already
+            probe = combined[::combined.size // _PROBE]  # in every k-th row (cheap to see)
+            if pd.unique(probe).size > MERGE_SHARE * probe.size:
+                return None
+        codes, rows = pd.factorize(combined)
         if rows.size > limit:
             return None
         first = np.flatnonzero(codes > np.concatenate(([-1], np.maximum.accumulate(codes)[:-1])))
@@ -210,21 +220,25 @@ class BlockRiskSets:
         self.xt = np.ascontiguousarray(np.asarray(x_sorted, dtype=float).T)
         weight = np.ones(cohort.n) if cohort.weight is None else cohort.weight
         self.weight = weight
-        self.xt_events = np.ascontiguousarray(self.xt[:, cohort.event_rows])
         self.event_weight = weight[cohort.event_rows]
-        self.event_x_sum = (self.xt_events * self.event_weight).sum(axis=1)
+        self.event_x_sum = (self.xt[:, cohort.event_rows] * self.event_weight).sum(axis=1)
 
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         c, xt = self.c, self.xt
         eta = xt.T @ beta  # (beta @ xt stalls in multi-threaded BLAS under load)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             risk = self.weight * np.exp(eta)
-            s0 = np.add.reduceat(risk, c.starts)[::-1].cumsum()[::-1][c.event_blocks]
-            s1 = np.add.reduceat(xt * risk, c.starts, axis=1)[:, ::-1].cumsum(axis=1)[
-                :, ::-1][:, c.event_blocks]
-            risk_events = risk[c.event_rows]
-            d0 = np.add.reduceat(risk_events, c.event_starts)
-            d1 = np.add.reduceat(self.xt_events * risk_events, c.event_starts, axis=1)
+            rows = np.empty((xt.shape[0] + 1, c.n))  # risk and risk * x
+            rows[0] = risk
+            np.multiply(xt, risk, out=rows[1:])
+            # at-risk sums of each event block: one running sum from the last row back, as R's
+            # coxfit6 adds them up (no per-block sums: a million singleton blocks cost 20 ms
+            # per reduceat)
+            s = np.cumsum(rows[:, ::-1], axis=1)[:, c.event_from_end]
+            dead = rows[:, c.event_rows]  # the deaths' sums: runs of event rows per block
+            d = dead if c.event_starts.size == c.event_rows.size else np.add.reduceat(
+                dead, c.event_starts, axis=1)
+            s0, s1, d0, d1 = s[0], s[1:], d[0], d[1:]
             k, frac = c.term_block, c.term_fraction
             m = c.event_starts.size
             denom = s0[k] - frac * d0[k]
@@ -239,7 +253,7 @@ class BlockRiskSets:
             w2[c.event_blocks] = b
             row_weight = np.cumsum(w1)[c.block]
             row_weight[c.event_rows] -= w2[c.block[c.event_rows]]
-            part1 = (xt * (risk * row_weight)) @ xt.T
+            part1 = weighted_gram(xt, risk * row_weight)
             cross = (s1 * dd) @ d1.T
             part2 = (s1 * cc) @ s1.T - cross - cross.T + (d1 * ee) @ d1.T
         return loglik, score, part1 - part2
