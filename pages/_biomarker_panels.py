@@ -12,6 +12,7 @@ from dataclasses import replace
 import streamlit as st
 from pages._common import data_key, dataset, display_names, md, show_error, theme
 from pages._figure_cache import cached_figure
+from pages._figures import forest_builder, is_phone, wide_or_narrow
 from pages._text import show_table
 
 from cohort_explorer.analysis import analyze
@@ -19,6 +20,7 @@ from cohort_explorer.errors import CohortError
 from cohort_explorer.present import plots
 from cohort_explorer.present.deeper_tables import METHODS, bootstrap_verdict
 from cohort_explorer.present.format import format_p
+from cohort_explorer.present.plots.theme import FONT_SIZE
 from cohort_explorer.present.tables import display_cox_table
 from cohort_explorer.present.term_labels import cox_term_labels
 from cohort_explorer.stats.cut_explorer import BootstrapCancelled
@@ -26,12 +28,23 @@ from cohort_explorer.stats.cut_explorer import BootstrapCancelled
 DEFAULT_SEED = 20170101
 
 
+def _layout() -> dict:
+    """Font size and width the figures are laid out for: a phone gets smaller type and its
+    key numbers on more lines (the long lines were cut at the figure's edge)."""
+    # 800: the main column of a 1280-px window (1440x900 gives these charts ~920 px)
+    return {"font_size": 13, "width_hint": 360} if is_phone() else {
+        "font_size": FONT_SIZE, "width_hint": 800}
+
+
 def cut_panel(result, column: str) -> None:
     """The maxstat curve with the HR per candidate, the selected cut and quartile lines."""
     cut = result.cutpoint
     st.subheader("Where would a cut go? (maximally selected log-rank statistic)")
-    figure = cached_figure("cut", repr(result.spec), lambda: plots.cut_explorer_figure(
-        cut, column=column, quartiles=cut.quartiles, theme=theme()))
+    layout = _layout()
+    figure = cached_figure("cut", (repr(result.spec), layout["width_hint"]),
+                           lambda: plots.cut_explorer_figure(
+                               cut, column=column, quartiles=cut.quartiles, theme=theme(),
+                               **layout))
     st.plotly_chart(figure,
                     config=plots.PLOTLY_CONFIG, theme=None, key="bio_cut_plot",
                     alt="Standardised log-rank statistic and hazard ratio at every cut")
@@ -79,8 +92,11 @@ def bootstrap_panel(cut_spec, cut, column: str) -> None:
         stored = (key, result.cutpoint.bootstrap, cut_spec)
         st.session_state["bio_boot"] = stored
     boot = stored[1]
-    figure = cached_figure("bootstrap", stored[0], lambda: plots.bootstrap_figure(
-        boot, cutpoint=cut.cutpoint, column=column, theme=theme()))
+    layout = _layout()
+    figure = cached_figure("bootstrap", (stored[0], layout["width_hint"]),
+                           lambda: plots.bootstrap_figure(boot, cutpoint=cut.cutpoint,
+                                                          column=column, theme=theme(),
+                                                          **layout))
     st.plotly_chart(figure,
                     config=plots.PLOTLY_CONFIG, theme=None, key="bio_boot_plot",
                     alt="Histogram of the cut selected in each bootstrap resample")
@@ -93,8 +109,9 @@ def spline_panel(result) -> None:
     """HR vs the marker's median along a restricted cubic spline, with its band and rug."""
     sp = result.spline
     st.subheader("Is the effect linear? (restricted cubic spline)")
-    figure = cached_figure("spline", repr(result.spec),
-                           lambda: plots.spline_figure(sp, theme=theme()))
+    layout = _layout()
+    figure = cached_figure("spline", (repr(result.spec), layout["width_hint"]),
+                           lambda: plots.spline_figure(sp, theme=theme(), **layout))
     st.plotly_chart(figure, config=plots.PLOTLY_CONFIG,
                     theme=None, key="bio_spline_plot",
                     alt="Hazard ratio against the marker's median along a spline")
@@ -111,11 +128,20 @@ def quartile_panel(result, column: str) -> None:
         st.info("No Cox model for the quartiles (no events).")
         return
     names = display_names()
-    figure = cached_figure("quartiles", repr(result.spec), lambda: plots.forest_figure(
-        result.cox, theme=theme(), labels=names, groups=result.groups,
-        group_column=result.group_column))
-    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG,
-                    theme=None, key="bio_quartile_plot", alt="Hazard ratio per quartile vs Q1")
+    # as the Hazard ratios page's forest: n and events per quartile, a phone's compact layout,
+    # and the narrow layout where a wide window's sidebar leaves too little room
+    build = forest_builder(result, result.spec)
+    alt = "Hazard ratio per quartile vs Q1"
+    if is_phone():
+        figure = cached_figure("quartiles_phone", repr(result.spec),
+                               lambda: build(font_size=11, width_hint=360))
+        st.plotly_chart(figure, config={**plots.PLOTLY_CONFIG, "displayModeBar": False},
+                        theme=None, key="bio_quartile_plot", alt=alt)
+    else:
+        wide = cached_figure("quartiles", repr(result.spec), lambda: build())
+        narrow = cached_figure("quartiles_narrow", repr(result.spec),
+                               lambda: build(font_size=14, width_hint=520))
+        wide_or_narrow(wide, narrow, key="bio_quartile_plot", alt=alt)
     show_table(display_cox_table(result.cox, labels=cox_term_labels(result, names=names)))
     st.caption(METHODS["quartiles"] + " If Q2–Q4 have similar hazard ratios, a 'Q1 vs rest' "
                "split is supported by the data; a gradient argues for keeping the marker "

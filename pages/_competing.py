@@ -20,16 +20,19 @@ from pages._common import (
     time_unit,
 )
 from pages._figure_cache import cached_figure
+from pages._figures import is_phone
 from pages._links import check_choice
 
 from cohort_explorer.analysis.stratify import category_levels
 from cohort_explorer.present import plots
 from cohort_explorer.present.competing import (
+    FINE_GRAY_SENTENCE,
     ONE_MINUS_KM,
     display_cif_table,
     display_fine_gray_table,
 )
 from cohort_explorer.present.format import format_p
+from cohort_explorer.present.plots.theme import FONT_SIZE
 
 NONE = "(no competing event)"
 
@@ -55,6 +58,12 @@ def _few_valued(key: str, _df: pd.DataFrame) -> list[str]:
 
 def _cause_columns(df: pd.DataFrame, endpoint: dict) -> list[str]:
     return [c for c in _few_valued(data_key(), df) if c != endpoint.get("time_col")]
+
+
+def suggests_competing(df: pd.DataFrame) -> bool:
+    """A column named like a cause codes several kinds of event (the sample's pfs_cause): the
+    Survival page's folded choices then say that they hold the competing-risk analysis."""
+    return any("cause" in c.lower() for c in _few_valued(data_key(), df))
 
 
 def competing_controls(df: pd.DataFrame, endpoint: dict | None) -> dict:
@@ -125,14 +134,17 @@ def competing_section(result, endpoint: dict, group_title: str | None) -> None:
     st.subheader("Cumulative incidence with a competing event")
     st.markdown(md(ONE_MINUS_KM))
     unit = time_unit()
+    phone = is_phone()  # the legend's rows and the title are laid out for the width
 
     def build():
         return plots.cif_figure(result, time_unit=unit, endpoint=endpoint.get("name"),
-                                group_title=group_title, theme=theme())
+                                group_title=group_title, theme=theme(),
+                                width_hint=360 if phone else 1000,
+                                font_size=13 if phone else FONT_SIZE)
 
     # built once per session and choice (plotly construction was most of the page's rerun)
     figure = build() if result.spec is None else cached_figure(
-        "cif", (repr(result.spec), endpoint.get("name"), group_title, unit), build)
+        "cif", (repr(result.spec), endpoint.get("name"), group_title, unit, phone), build)
     st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="km_cif_chart",
                     alt="Cumulative incidence curves with numbers at risk")
     if c.gray is not None:
@@ -143,6 +155,7 @@ def competing_section(result, endpoint: dict, group_title: str | None) -> None:
     if result.fine_gray is not None:
         st.markdown("**Fine–Gray model** (subdistribution hazard ratios, sandwich CI)")
         show_table(display_fine_gray_table(result, level))
+        st.caption(FINE_GRAY_SENTENCE)
 
 
 if __name__ == "__main__":  # opened as a page by the legacy pages-directory mode

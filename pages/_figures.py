@@ -54,9 +54,19 @@ def display_scale() -> float:
     return time_scale(time_unit(), display_unit())
 
 
+def endpoint_key(spec) -> tuple:
+    """The Data page's endpoint ``spec`` is for, as (time, event, event value): its own, or,
+    for the Survival page's competing-risk analysis (the event read from the cause column),
+    the endpoint chosen there, so that the Report keeps the analyses of that endpoint."""
+    stored = st.session_state.get("km_endpoint")
+    if stored is not None and getattr(spec, "competing", None) and stored[0] == spec:
+        return stored[1]
+    return spec.time_col, spec.event_col, spec.event_value
+
+
 def endpoint_of(spec) -> str:
     """Name of the Data page's endpoint that ``spec`` analyses (its time column if none is)."""
-    key = (spec.time_col, spec.event_col, spec.event_value)
+    key = endpoint_key(spec)
     return next((e["name"] for e in endpoints()
                  if (e["time_col"], e["event_col"], e["event_value"]) == key), spec.time_col)
 

@@ -74,7 +74,15 @@ def subgroup_panel(df: pd.DataFrame, spec, result) -> None:
     """Forest of the grouping's HR within subgroups, overall HR on top, interaction p."""
     st.subheader("Subgroup forest")
     if spec.group_by is None:
-        st.info("Include the grouping from the Survival page to compare it within subgroups.")
+        if st.session_state.get("km_spec") is None:  # no Survival analysis yet this session
+            st.info("The subgroup forest compares the Survival page's grouping (e.g. the "
+                    "marker's quartiles) within subgroups: choose it there, then come back.",
+                    icon=":material/info:")
+            st.page_link("pages/survival.py", label="Go to the Survival page",
+                         icon=":material/show_chart:")
+        else:
+            st.info("Include the grouping from the Survival page (above) to compare it within "
+                    "subgroups.", icon=":material/info:")
         return
     options = _subgroup_options(df, spec)
     default = [o for o in ("cyto_risk", "sex") if o in options]

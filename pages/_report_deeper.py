@@ -8,13 +8,15 @@ from dataclasses import replace
 import streamlit as st
 from pages._analysis import run_analysis
 from pages._common import data_key, time_unit
+from pages._figures import endpoint_key
 
 from cohort_explorer.present.report_deeper import deeper_report_parts
 
 
 def _same_endpoint(spec, km_spec) -> bool:
-    return spec is not None and (spec.time_col, spec.event_col, spec.event_value) == (
-        km_spec.time_col, km_spec.event_col, km_spec.event_value)
+    """For the Survival analysis' endpoint (the one chosen there, also when its competing-risk
+    analysis reads the event from a cause column)."""
+    return spec is not None and endpoint_key(spec) == endpoint_key(km_spec)
 
 
 def _session_parts(km_result, hr_result) -> tuple[dict, dict]:

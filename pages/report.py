@@ -23,6 +23,7 @@ from pages._figures import (
     display_scale,
     display_unit,
     download_menu,
+    endpoint_key,
     endpoint_of,
     session_figures,
 )
@@ -40,17 +41,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower() or "analysis"
 
 
-def _endpoint_key(spec) -> tuple:
-    return spec.time_col, spec.event_col, spec.event_value
-
-
 def _endpoint_notes(km_spec, hr_spec, endpoint: str):
     """Say when the analyses are not for the app-wide endpoint; the ``hr_spec`` to report."""
     chosen = st.session_state.get("app_endpoint")
     if chosen and chosen != endpoint:
         st.info(f"The Survival analysis is for {md(endpoint)}; open the Survival page to update "
                 f"it for {md(chosen)}.", icon=":material/info:")
-    if hr_spec is None or _endpoint_key(hr_spec) == _endpoint_key(km_spec):
+    if hr_spec is None or endpoint_key(hr_spec) == endpoint_key(km_spec):
         return hr_spec
     cox_endpoint = endpoint_of(hr_spec)
     update = (f"it is included once the Survival analysis is for {md(cox_endpoint)} too"

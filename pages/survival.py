@@ -22,7 +22,12 @@ from pages._common import (
     time_unit,
     warnings_box,
 )
-from pages._competing import competing_controls, competing_section, entry_notice
+from pages._competing import (
+    competing_controls,
+    competing_section,
+    entry_notice,
+    suggests_competing,
+)
 from pages._figure_cache import cached_figure
 from pages._figures import (
     display_scale,
@@ -295,7 +300,8 @@ begin_page()
 st.title("Survival")
 df = dataset()
 HEAD, FIGURE_TOOLS = st.columns([3, 2], vertical_alignment="top")
-controls = HEAD.expander("Change the analysis: endpoint, grouping, landmarks, time unit",
+controls = HEAD.expander("Change the analysis: endpoint, grouping, landmarks, time unit"
+                         + (", competing events" if suggests_competing(df) else ""),
                          icon=":material/tune:", key="km_controls")
 with controls:
     endpoint = endpoint_select("km")
@@ -321,6 +327,9 @@ if endpoint is not None:
         _landmark_exit()
     else:
         st.session_state["km_spec"] = result.spec
+        # the endpoint chosen, also when a competing event re-codes the event (Report page)
+        st.session_state["km_endpoint"] = (result.spec, (
+            endpoint["time_col"], endpoint["event_col"], endpoint["event_value"]))
         st.session_state["km_group_label"] = choice.description
         _landmark_controls(result, choice, df)
         entry_notice(result)

@@ -22,7 +22,7 @@ def test_biomarker_page_shows_cut_spline_and_quartiles():
     at = page(start(), "pages/biomarker.py")
     assert at.selectbox(key="bio_marker_w").value == "ikzf1"
     keys = {c.proto.id for c in at.get("plotly_chart")}
-    assert len(keys) == 3  # cut curve, spline, quartile forest
+    assert len(keys) == 4  # cut curve, spline, quartile forest (wide and narrow layouts)
     text = _markdown(at)
     assert "Selected cut **1.049**" in text
     assert "p for non-linearity" in text
@@ -40,7 +40,7 @@ def test_bootstrap_runs_on_request_and_gives_a_verdict():
     run(at)
     text = _markdown(at)
     assert "moves between" in text and "200 resamples" in text
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 5  # + the bootstrap histogram
     at.number_input(key="bio_boot_seed").set_value(5)  # another seed: the old result is not shown
     run(at)
     assert "moves between" not in _markdown(at)

@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 
 from cohort_explorer.present.format import format_hr, format_p, format_survival
+from cohort_explorer.present.term_labels import cox_term_labels
 
 __all__ = ["ONE_MINUS_KM", "ENTRY_SENTENCE", "method_sentence", "display_cif_table",
-           "display_fine_gray_table"]
+           "display_fine_gray_table", "FINE_GRAY_SENTENCE"]
 
 ONE_MINUS_KM = (
     "Why not 1 − Kaplan–Meier? Kaplan–Meier treats a patient who died of another cause as if "
@@ -60,10 +61,19 @@ def display_cif_table(result: Any, time_unit: str | None = None,
     return pd.DataFrame(rows)
 
 
+#: What the Fine–Gray table shows, in words, beside it (page and report).
+FINE_GRAY_SENTENCE = (
+    "Fine–Gray model: subdistribution hazard ratios (censoring weights, sandwich variance, as "
+    "R cmprsk::crr); a patient with the competing event stays in the risk set, so a ratio "
+    "above 1 means a higher cumulative incidence of the event.")
+
+
 def display_fine_gray_table(result: Any, conf_level: float = 0.95) -> pd.DataFrame:
-    """The Fine–Gray subdistribution hazard ratios with CI and p."""
+    """The Fine–Gray subdistribution hazard ratios with CI and p; terms in words as the Cox
+    table's ('ikzf1 Q2 (> 0.643 to ≤ 1.12) vs Q1 (≤ 0.643)', not 'ikzf1=Q2')."""
+    words = cox_term_labels(result)
     return pd.DataFrame([
-        {"Term": t.term,
+        {"Term": words.get(t.term, t.term),
          "Subdistribution HR (CI)": format_hr(t.hr, t.lower, t.upper, conf_level=conf_level),
          "p": format_p(t.p, prefix=False)}
         for t in result.fine_gray.terms])
@@ -84,7 +94,8 @@ def report_sections(result: Any, time_unit: str | None, conf_level: float,
         parts.append(f"<p>{escape(f'Gray test {format_p(c.gray.p)} (chi-square {c.gray.statistic:.2f}, {c.gray.df} df)')}</p>")
     if result.fine_gray is not None:
         parts += ["<h3>Fine–Gray subdistribution hazard ratios</h3>",
-                  table_html(display_fine_gray_table(result, conf_level))]
+                  table_html(display_fine_gray_table(result, conf_level)),
+                  f"<p>{escape(FINE_GRAY_SENTENCE)}</p>"]
     return parts
 
 

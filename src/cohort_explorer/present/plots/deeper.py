@@ -10,7 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cohort_explorer.present.format import escape, format_number, format_p
-from cohort_explorer.present.plots.theme import base_layout, group_colour, rgba
+from cohort_explorer.present.plots.biomarker import _log_ticks
+from cohort_explorer.present.plots.km import _subtitle_lines
+from cohort_explorer.present.plots.theme import FONT_SIZE, base_layout, group_colour, rgba
 from cohort_explorer.present.term_labels import level_names
 
 __all__ = ["cut_explorer_figure", "bootstrap_figure", "spline_figure",
@@ -21,10 +23,33 @@ def _finite(values) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
+def _headline(fig: go.Figure, parts: Sequence[str], *, font_size: int, width_hint: int,
+              below_px: int = 0) -> None:
+    """The figure's key numbers above the plot, packed into lines that fit ``width_hint``
+    pixels (one part a line on a phone), with the top margin they need: a long line was cut
+    at the figure's edge (1440x900: the bootstrap's share in the same quartile)."""
+    lines = _subtitle_lines(parts, font_size, width_hint)
+    line_px = round((font_size - 1) * 1.45)
+    fig.add_annotation(text="<br>".join(escape(line) for line in lines), xref="paper",
+                       yref="paper", x=0, y=1, yshift=below_px + 4, xanchor="left",
+                       yanchor="bottom", align="left", showarrow=False,
+                       font={"size": font_size - 1})
+    fig.update_layout(margin={"t": line_px * len(lines) + below_px + 16})
+
+
+def _log_axis(low: float, high: float) -> dict:
+    """A log axis labelled 1-2-5 in full (0.5, 2, 5, 10): Plotly's own minor labels read "5"
+    for 0.5 and 50 alike."""
+    ticks = _log_ticks(max(low, 1e-6), max(high, low * 1.0001, 1e-6))
+    return {"type": "log", "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
+
+
 def cut_explorer_figure(cutpoint: Any, *, column: str, quartiles: Sequence[float] = (),
-                        theme: str = "light") -> go.Figure:
+                        theme: str = "light", font_size: int = FONT_SIZE,
+                        width_hint: int = 1000) -> go.Figure:
     """M at every candidate cut with the Cox HR (right axis), the selected cut and the
-    quartile boundaries on the same axis; only the Lau94-corrected p is shown."""
+    quartile boundaries on the same axis; only the Lau94-corrected p is shown. The key
+    numbers and the quartile labels are above the plot (laid out for ``width_hint``)."""
     fig = go.Figure()
     x = np.asarray(cutpoint.candidates, dtype=float)
     fig.add_trace(go.Scatter(x=x, y=np.asarray(cutpoint.statistics, float), mode="lines+markers",
@@ -41,23 +66,28 @@ def cut_explorer_figure(cutpoint: Any, *, column: str, quartiles: Sequence[float
     for index, value in enumerate(quartiles):
         fig.add_vline(x=float(value), line={"dash": "dot", "width": 1.5,
                                             "color": group_colour(6, theme)},
-                      annotation_text=f"Q{index + 1}|Q{index + 2}", annotation_position="bottom")
-    base_layout(fig, theme, height=440)
-    fig.add_annotation(
-        text=(f"selected cut = {format_number(cutpoint.cutpoint, 3)} · max M = "
-              f"{format_number(cutpoint.statistic, 2)} · corrected {format_p(cutpoint.p_corrected)}"
-              " (Lau94)"), xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
-        yanchor="bottom", showarrow=False)
+                      annotation_text=f"Q{index + 1}|Q{index + 2}", annotation_position="top",
+                      annotation_font_size=font_size - 3)
+    base_layout(fig, theme, height=440, font_size=font_size)
+    _headline(fig, [f"selected cut = {format_number(cutpoint.cutpoint, 3)}",
+                    f"max M = {format_number(cutpoint.statistic, 2)}",
+                    f"corrected {format_p(cutpoint.p_corrected)} (Lau94)"],
+              font_size=font_size, width_hint=width_hint,
+              below_px=round(font_size * 1.4) if len(quartiles) else 0)
+    raw = getattr(cutpoint, "hrs", None)
+    hrs = _finite(raw if raw is not None else [])
+    hrs = hrs[np.isfinite(hrs) & (hrs > 0)]
+    hr_axis = _log_axis(float(hrs.min()), float(hrs.max())) if hrs.size else {"type": "log"}
     fig.update_layout(yaxis2={"title": {"text": "Hazard ratio (log scale)"}, "overlaying": "y",
-                              "side": "right", "type": "log", "showgrid": False},
+                              "side": "right", "showgrid": False, **hr_axis},
+                      yaxis={"title": {"text": "Standardised log-rank statistic M"}},
                       legend={"orientation": "h", "y": -0.25}, margin={"r": 80})
     fig.update_xaxes(title={"text": f"Cut point of {escape(column)}"})
-    fig.update_yaxes(title={"text": "Standardised log-rank statistic M"}, selector={"anchor": "x"})
     return fig
 
 
-def bootstrap_figure(boot: Any, *, cutpoint: float, column: str,
-                     theme: str = "light") -> go.Figure:
+def bootstrap_figure(boot: Any, *, cutpoint: float, column: str, theme: str = "light",
+                     font_size: int = FONT_SIZE, width_hint: int = 1000) -> go.Figure:
     """Histogram of the cut selected in each resample, the original cut and the 95% interval."""
     fig = go.Figure(go.Histogram(x=np.asarray(boot.cuts, float), marker={
         "color": rgba(group_colour(0, theme), 0.7)}, name="resamples",
@@ -66,18 +96,20 @@ def bootstrap_figure(boot: Any, *, cutpoint: float, column: str,
                                            "color": group_colour(1, theme)})
     fig.add_vrect(x0=float(boot.lower), x1=float(boot.upper), line_width=0,
                   fillcolor=rgba(group_colour(2, theme), 0.15))
-    base_layout(fig, theme, height=380)
-    fig.add_annotation(text=(f"{boot.B} resamples (seed {boot.seed}) · 95% of the cuts between "
-                             f"{format_number(boot.lower, 3)} and {format_number(boot.upper, 3)}"
-                             f" · {boot.same_quartile_share:.0%} in the same quartile"),
-                       xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
-                       yanchor="bottom", showarrow=False)
-    fig.update_xaxes(title={"text": f"Selected cut of {escape(column)} in each resample"})
+    base_layout(fig, theme, height=380, font_size=font_size)
+    _headline(fig, [f"95% of the cuts between {format_number(boot.lower, 3)} and "
+                    f"{format_number(boot.upper, 3)}",
+                    f"{boot.same_quartile_share:.0%} in the same quartile",
+                    f"{boot.B} resamples (seed {boot.seed})"],
+              font_size=font_size, width_hint=width_hint)
+    where = "<br>" if width_hint < 600 else " "
+    fig.update_xaxes(title={"text": f"Selected cut of {escape(column)}{where}in each resample"})
     fig.update_yaxes(title={"text": "Resamples"})
     return fig
 
 
-def spline_figure(spline: Any, *, theme: str = "light") -> go.Figure:
+def spline_figure(spline: Any, *, theme: str = "light", font_size: int = FONT_SIZE,
+                  width_hint: int = 1000) -> go.Figure:
     """HR vs the median along the marker with its CI band and a rug of the patients."""
     colour = group_colour(0, theme)
     x = np.asarray(spline.x, float)
@@ -97,19 +129,27 @@ def spline_figure(spline: Any, *, theme: str = "light") -> go.Figure:
                                          "color": rgba(group_colour(0, theme), 0.6)},
                                  name="patients", hoverinfo="skip"))
     fig.add_hline(y=1.0, line={"dash": "dash", "width": 1, "color": group_colour(6, theme)})
-    base_layout(fig, theme, height=440)
-    adjusted = (", adjusted for " + escape(", ".join(spline.adjusted_for))
+    base_layout(fig, theme, height=440, font_size=font_size)
+    adjusted = (", adjusted for " + ", ".join(spline.adjusted_for)
                 if spline.adjusted_for else "")
-    fig.add_annotation(text=(f"HR vs the median ({format_number(spline.reference, 3)}){adjusted} · "
-                             f"non-linearity {format_p(spline.p_nonlinear)} · overall "
-                             f"{format_p(spline.p_overall)}"),
-                       xref="paper", yref="paper", x=0, y=1.02, xanchor="left",
-                       yanchor="bottom", showarrow=False)
-    fig.update_layout(yaxis={"type": "log"}, showlegend=False,
+    _headline(fig, [f"HR vs the median ({format_number(spline.reference, 3)}){adjusted}",
+                    f"p for non-linearity {format_p(spline.p_nonlinear, prefix=False)}",
+                    f"p overall {format_p(spline.p_overall, prefix=False)}"],
+              font_size=font_size, width_hint=width_hint)
+    band = np.concatenate([np.asarray(spline.lower, float), np.asarray(spline.upper, float)])
+    band = band[np.isfinite(band) & (band > 0)]
+    y_axis = _log_axis(float(band.min()), float(band.max())) if band.size else {"type": "log"}
+    fig.update_layout(yaxis={**y_axis, "title": {"text": "Hazard ratio vs the median "
+                                                         "(log scale)"}},
+                      showlegend=False,
                       yaxis2={"overlaying": "y", "range": [0, 10], "visible": False})
-    fig.update_xaxes(title={"text": f"{escape(spline.column)} (restricted cubic spline, knots "
-                                    f"{', '.join(format_number(k, 3) for k in spline.knots)})"})
-    fig.update_yaxes(title={"text": "Hazard ratio (log scale)"}, selector={"anchor": "x"})
+    phone = width_hint < 600
+    knots = ", ".join(format_number(k, 3) for k in spline.knots)
+    title = (f"{escape(spline.column)}<br>restricted cubic spline<br>knots {knots}" if phone
+             else f"{escape(spline.column)} (restricted cubic spline, knots {knots})")
+    fig.update_xaxes(title={"text": title})
+    if phone:  # the axis title on three lines
+        fig.update_layout(margin={"b": 60 + round(font_size * 2.8)})
     return fig
 
 

@@ -70,17 +70,29 @@ def forest_rows(cox: Any, model: Sequence[Any] | None = None, *,
                              "reference": level.reference,
                              "term": terms.get(level.term) if level.term else None})
         return rows
+    prefix = f"{group_column}="
+    # a model of the grouping alone has the groups' patients: their n and events are the rows'
+    counted = {str(g.label): g for g in groups or ()} if group_column and all(
+        t.term.startswith(prefix) for t in cox.terms) else {}
+
+    def count(label: str | None, what: str):
+        group = counted.get(label) if label is not None else None
+        return int(getattr(group, what)) if group is not None else None
+
+    first = str(groups[0].label) if groups else None
     previous = None
     for term in cox.terms:
         word = words[term.term]
-        grouping = bool(group_column) and term.term.startswith(f"{group_column}=")
+        grouping = bool(group_column) and term.term.startswith(prefix)
         if grouping and previous != word.variable and groups:  # its reference group first
-            rows.append({"variable": word.variable, "level": word.reference, "n": None,
-                         "events": None, "reference": True, "term": None})
+            rows.append({"variable": word.variable, "level": word.reference,
+                         "n": count(first, "n"), "events": count(first, "events"),
+                         "reference": True, "term": None})
             previous = word.variable
+        own = term.term[len(prefix):] if grouping else None
         rows.append({"variable": word.variable if word.variable != previous else "",
-                     "level": word.level, "n": None, "events": None, "reference": False,
-                     "term": term})
+                     "level": word.level, "n": count(own, "n"), "events": count(own, "events"),
+                     "reference": False, "term": term})
         previous = word.variable
     return rows
 
