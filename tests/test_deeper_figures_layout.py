@@ -80,8 +80,8 @@ def test_cumulative_incidence_legend_below_title_and_time_axis_labelled(sample):
     title_px, sub_px = round(17 * 1.15 * 1.5), round(16 * 1.45)
     # the legend (4 rows at 1000 px) starts below the title and subtitle, above the curves
     assert fig.layout.legend.yref == "container" and fig.layout.legend.yanchor == "top"
-    assert fig.layout.legend.y == pytest.approx(1 - (title_px + sub_px + 8) / height)
-    assert top >= title_px + sub_px + 8 + 4 * round(17 * 1.6)
+    assert fig.layout.legend.y == pytest.approx(1 - (title_px + sub_px + 16) / height)
+    assert top >= title_px + sub_px + 16 + 4 * round(17 * 1.6)
     plot_px = (height - top - fig.layout.margin.b) * (fig.layout.yaxis.domain[1]
                                                       - fig.layout.yaxis.domain[0])
     assert plot_px >= 300  # room for the y-axis title (it was cut at both ends)

@@ -24,8 +24,9 @@ from tests.e2e.test_journeys import (
 pytestmark = pytest.mark.browser
 
 
-def test_sample_to_competing_risk_curves_and_report(page: Page, app_url: str, artifacts):
-    _open(page, f"{app_url}/survival", "Survival")
+def competing_curves(page: Page) -> None:
+    """On the Survival page: open the folded choices and their competing-risk panel, choose
+    pfs_cause, and wait for the cumulative incidence section."""
     _analysis_controls(page)  # the competing-risk choice is among the folded choices
     cause = page.get_by_role("combobox", name="Column coding the kind of event")
     summary = page.locator("summary", has_text="Competing risks")
@@ -45,6 +46,11 @@ def test_sample_to_competing_risk_curves_and_report(page: Page, app_url: str, ar
     _choose(page, "Column coding the kind of event", "pfs_cause")
     heading = page.get_by_role("heading", name="Cumulative incidence with a competing event")
     expect(heading).to_be_visible()
+
+
+def test_sample_to_competing_risk_curves_and_report(page: Page, app_url: str, artifacts):
+    _open(page, f"{app_url}/survival", "Survival")
+    competing_curves(page)
     chart = page.get_by_test_id("stPlotlyChart").nth(1)
     expect(chart.get_by_text("Number at risk")).to_be_visible()
     expect(chart.get_by_text("Cumulative incidence of pfs_cause=1", exact=False)).to_be_visible()

@@ -84,7 +84,7 @@ def cif_figure(result: Any, *, time_unit: str | None = None, endpoint: str | Non
     # As the KM figure: title, subtitle lines, then the legend's rows, all above the curves
     title_px = round(font_size * 1.15 * 1.5) * (2 if phone and group_title else 1)
     sub_px = round((font_size - 1) * 1.45)
-    top = title_px + sub_px * len(lines) + 8
+    top = title_px + sub_px * len(lines) + 16  # Plotly sets the subtitle off a little
     columns = _legend_columns(names, font_size, width_hint)
     legend_px = -(-len(names) // columns) * round(font_size * 1.6)  # rows x row height
     margin = {"t": top + legend_px + 10, "b": 16, "l": 70, "r": 24}
