@@ -21,6 +21,7 @@ from pages._common import (
     time_unit,
 )
 from pages._figure_cache import cached_figure
+from pages._figures import is_phone
 from pages._text import show_table
 from pages._widgets import column_key
 
@@ -35,6 +36,7 @@ from cohort_explorer.present.deeper_tables import (
     subgroup_table,
 )
 from cohort_explorer.present.messages import app_message
+from cohort_explorer.present.plots.theme import FONT_SIZE
 from cohort_explorer.present.term_labels import subgroup_term_labels
 from cohort_explorer.spec import parse_group_spec
 from cohort_explorer.spec.terms import parse_covariate
@@ -97,9 +99,13 @@ def subgroup_panel(df: pd.DataFrame, spec, result) -> None:
         return
     column = sub_result.group_column or ""
     names = display_names()
-    figure = cached_figure("subgroups", repr(sub_spec), lambda: plots.subgroup_forest_figure(
-        result.cox, sub_result.subgroups, group_column=column, theme=theme(),
-        groups=sub_result.groups, names=names))
+    phone = is_phone()  # the rows' labels on two lines, smaller type
+    figure = cached_figure("subgroups", (repr(sub_spec), phone),
+                           lambda: plots.subgroup_forest_figure(
+                               result.cox, sub_result.subgroups, group_column=column,
+                               theme=theme(), groups=sub_result.groups, names=names,
+                               font_size=11 if phone else FONT_SIZE,
+                               width_hint=360 if phone else 1000))
     st.plotly_chart(figure,
                     config=plots.PLOTLY_CONFIG, theme=None, key="hr_subgroup_plot",
                     alt="Hazard ratio of the grouping within each subgroup")

@@ -84,3 +84,23 @@ def test_prediction_outside_the_range_warns(capsys):
     code, out, _ = run(capsys, "--group-by", "ikzf1:quartiles", "--predict", "ikzf1=40")
     assert code == 0
     assert any("outside the range" in w for w in json.loads(out)["warnings"])
+
+
+def test_module_entry_and_date_exclusions_in_words(tmp_path):
+    """``python -m cohort_explorer`` is the console script; an event date before the start
+    date excludes the row with its reason, counted after a colon (it read "... start date 1")."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "dates.csv"
+    data.write_text("dx,ev,last\n2020-01-01,2020-06-01,2020-06-01\n2020-01-01,,2021-01-01\n"
+                    "2020-01-01,2019-12-01,2020-05-01\n2020-01-01,2021-01-01,2021-01-01\n",
+                    encoding="utf-8")
+    src = Path(__file__).resolve().parents[1] / "src"
+    done = subprocess.run([sys.executable, "-m", "cohort_explorer", "analyze", str(data),
+                           "--dates", "dx,ev,last", "--output", "text"], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(src)})
+    assert done.returncode == 0, done.stderr
+    assert "Excluded: 1 (event date before start date: 1)" in done.stdout

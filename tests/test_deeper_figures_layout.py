@@ -104,3 +104,23 @@ def test_forest_of_the_grouping_alone_has_n_and_events(sample):
     rows = forest_rows(adjusted.cox, groups=adjusted.groups,
                        group_column=adjusted.group_column)
     assert all(r["n"] is None for r in rows)  # complete cases of the model: not the groups'
+
+
+def test_subgroup_forest_log_axis_in_full_and_phone_rows_on_two_lines(sample):
+    spec = AnalysisSpec(**PFS, group_by="ikzf1:quartiles",
+                        covariates=("cyto_risk:cat:ref=standard",))
+    overall = analyze(sample, spec).cox
+    sub = analyze(sample, AnalysisSpec(**PFS, group_by="ikzf1:quartiles",
+                                       covariates=("cyto_risk:cat:ref=standard",),
+                                       subgroups=("cyto_risk", "sex")))
+    fig = plots.subgroup_forest_figure(overall, sub.subgroups, group_column=sub.group_column,
+                                       groups=sub.groups)
+    ticks = dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext, strict=True))
+    assert ticks[0.2] == "0.2" and ticks[20] == "20"  # both were drawn as "2"
+    assert "  standard (n=46, events=12) · Q2 (&gt; 0.643 to ≤ 1.12)" in fig.layout.yaxis.ticktext
+    phone = plots.subgroup_forest_figure(overall, sub.subgroups, group_column=sub.group_column,
+                                         groups=sub.groups, font_size=11, width_hint=360)
+    assert "  standard (n=46, events=12)<br>Q2 (&gt; 0.643 to ≤ 1.12)" in (
+        phone.layout.yaxis.ticktext)
+    # 320 px of labels left no plot on a 360-px phone
+    assert 360 - phone.layout.margin.l - phone.layout.margin.r >= 120

@@ -157,7 +157,7 @@ def _spec(args) -> AnalysisSpec:
 def _text_header(result: AnalysisResult) -> list[str]:
     lines = [f"Patients analysed: {result.n}, events: {result.events}"]
     if result.excluded.count:
-        reasons = ", ".join(f"{k} {v}" for k, v in result.excluded.reasons.items() if v)
+        reasons = "; ".join(f"{k}: {v}" for k, v in result.excluded.reasons.items() if v)
         lines.append(f"Excluded: {result.excluded.count} ({reasons})")
     if result.filtered:
         lines.append(f"Filtered out by --where: {result.filtered}")

@@ -3,6 +3,8 @@ forest and one patient's predicted survival. User text is escaped (:func:`escape
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -155,12 +157,15 @@ def spline_figure(spline: Any, *, theme: str = "light", font_size: int = FONT_SI
 
 def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_column: str,
                            theme: str = "light", groups: Sequence[Any] | None = None,
-                           names: Mapping[str, str] | None = None) -> go.Figure:
+                           names: Mapping[str, str] | None = None, font_size: int = FONT_SIZE,
+                           width_hint: int = 1000) -> go.Figure:
     """The grouping's HR overall (top) and within each level of each subgroup variable, with
     n/events per row and the interaction p per variable; not-estimable rows say so.
 
     ``groups`` (the analysis' groups) names each group with its cut-offs as the KM legend does
-    and the axis the reference group; ``names`` gives columns' display names."""
+    and the axis the reference group; ``names`` gives columns' display names. Below 600 px
+    (``width_hint``, a phone) each row's subgroup and group are on two lines, so that the
+    labels leave the plot room (one line needed 320 px of a 360-px figure)."""
     rows: list[tuple[str, str, Any]] = []
     prefix = f"{group_column}="
     levels = level_names(groups)
@@ -177,8 +182,8 @@ def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_colu
     for sub in subgroups:
         inter = ("interaction not estimable" if sub.interaction is None
                  else f"interaction {format_p(sub.interaction.p)}")
-        rows.append((f"<b>{escape(names.get(sub.variable, sub.variable))}</b> ({inter})", "",
-                     None))
+        rows.append((f"<b>{escape(names.get(sub.variable, sub.variable))}</b>"
+                     f"{'<br>' if width_hint < 600 else ' '}({inter})", "", None))
         for level in sub.levels:
             for term in level.terms:
                 rows.append((f"  {escape(level.level)} (n={level.n}, events={level.events})",
@@ -186,7 +191,9 @@ def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_colu
     reference = next(iter(levels.values()), "") if groups else ""
     colour = group_colour(0, theme)
     fig = go.Figure()
-    labels = [f"{label} · {escape(group)}" if group else label for label, group, _ in rows]
+    phone = width_hint < 600
+    joint = "<br>" if phone else " · "
+    labels = [f"{label}{joint}{escape(group)}" if group else label for label, group, _ in rows]
     y = list(range(len(rows)))[::-1]
     est = [(yy, t) for yy, (_, _, t) in zip(y, rows, strict=True) if t is not None and t.estimable]
     fig.add_trace(go.Scatter(
@@ -202,12 +209,18 @@ def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_colu
                                  text=["not estimable"] * len(blocked), showlegend=False,
                                  hoverinfo="skip"))
     fig.add_vline(x=1.0, line={"dash": "dash", "width": 1, "color": group_colour(6, theme)})
-    base_layout(fig, theme, height=max(320, 34 * len(rows) + 120))
+    row_px = round(font_size * (2.9 if phone else 2.0))
+    base_layout(fig, theme, height=max(320, row_px * len(rows) + 120), font_size=font_size)
     against = escape(reference) if reference else "the reference group"
-    fig.update_layout(xaxis={"type": "log", "title": {"text": f"Hazard ratio vs {against} "
-                                                              "(log scale)"}},
+    bounds = [v for _, _, t in rows if t is not None and t.estimable for v in (t.lower, t.upper)]
+    bounds = [float(v) for v in bounds if v is not None and np.isfinite(v) and v > 0]
+    x_axis = _log_axis(min(bounds), max(bounds)) if bounds else {"type": "log"}
+    longest = max((len(html.unescape(line)) for text in labels
+                   for line in re.sub(r"</?b>", "", text).split("<br>")), default=10)
+    fig.update_layout(xaxis={**x_axis, "title": {"text": f"Hazard ratio vs{joint if phone else ' '}"
+                                                         f"{against} (log scale)"}},
                       yaxis={"tickvals": y, "ticktext": labels, "automargin": True},
-                      margin={"l": 320})
+                      margin={"l": round(0.56 * font_size * longest) + 16 if phone else 320})
     return fig
 
 
