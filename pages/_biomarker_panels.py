@@ -36,6 +36,12 @@ def _layout() -> dict:
         "font_size": FONT_SIZE, "width_hint": 800}
 
 
+def _config() -> dict:
+    """Plotly's toolbar, except on a phone, where it lay over the key numbers above the plot."""
+    return {**plots.PLOTLY_CONFIG, "displayModeBar": False} if is_phone() else \
+        plots.PLOTLY_CONFIG
+
+
 def cut_panel(result, column: str) -> None:
     """The maxstat curve with the HR per candidate, the selected cut and quartile lines."""
     cut = result.cutpoint
@@ -46,7 +52,7 @@ def cut_panel(result, column: str) -> None:
                                cut, column=column, quartiles=cut.quartiles, theme=theme(),
                                **layout))
     st.plotly_chart(figure,
-                    config=plots.PLOTLY_CONFIG, theme=None, key="bio_cut_plot",
+                    config=_config(), theme=None, key="bio_cut_plot",
                     alt="Standardised log-rank statistic and hazard ratio at every cut")
     st.markdown(f"Selected cut **{cut.cutpoint:g}** ({cut.n_below} patients at or below, "
                 f"{cut.n_above} above); corrected **{format_p(cut.p_corrected)}** (Lau94). "
@@ -98,7 +104,7 @@ def bootstrap_panel(cut_spec, cut, column: str) -> None:
                                                           column=column, theme=theme(),
                                                           **layout))
     st.plotly_chart(figure,
-                    config=plots.PLOTLY_CONFIG, theme=None, key="bio_boot_plot",
+                    config=_config(), theme=None, key="bio_boot_plot",
                     alt="Histogram of the cut selected in each bootstrap resample")
     st.markdown(md(bootstrap_verdict(boot, column)))
     st.caption(METHODS["bootstrap"] + (f" {boot.skipped} resamples had no admissible cut."
@@ -112,7 +118,7 @@ def spline_panel(result) -> None:
     layout = _layout()
     figure = cached_figure("spline", (repr(result.spec), layout["width_hint"]),
                            lambda: plots.spline_figure(sp, theme=theme(), **layout))
-    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG,
+    st.plotly_chart(figure, config=_config(),
                     theme=None, key="bio_spline_plot",
                     alt="Hazard ratio against the marker's median along a spline")
     st.markdown(f"p for non-linearity **{format_p(sp.p_nonlinear, prefix=False)}** · "

@@ -124,3 +124,19 @@ def test_subgroup_forest_log_axis_in_full_and_phone_rows_on_two_lines(sample):
         phone.layout.yaxis.ticktext)
     # 320 px of labels left no plot on a 360-px phone
     assert 360 - phone.layout.margin.l - phone.layout.margin.r >= 120
+
+
+def test_numbers_at_risk_clear_of_the_group_labels_on_a_phone(sample):
+    """The first number at risk is centred on time 0: on a 360-px phone 3% of the axis left
+    of 0 is ~8 px, less than half of '15' (Q1's label and its count read 'Q115')."""
+    from cohort_explorer.present.plots.km import time_range
+
+    assert time_range(60, font_size=17, width_hint=1000, widest_count=15) == pytest.approx(
+        [-1.8, 61.2])  # a desktop: as before
+    low, _ = time_range(60, font_size=13, width_hint=360, widest_count=15)
+    plot_px = 360 - 94
+    assert -low / (61.2 - low) * plot_px >= 0.6 * 13 * 2 / 2 + 6  # half of "15" and a gap
+    result = analyze(sample, AnalysisSpec(**CAUSE, group_by="ikzf1:quartiles"))
+    km = plots.km_figure(result, time_unit="months", width_hint=360, font_size=13)
+    cif = plots.cif_figure(result, time_unit="months", width_hint=360, font_size=13)
+    assert km.layout.xaxis.range[0] == cif.layout.xaxis.range[0] == pytest.approx(low)

@@ -17,6 +17,7 @@ from cohort_explorer.present.plots.km import (
     _table_share,
     at_risk_at,
     km_height,
+    time_range,
     time_ticks,
 )
 from cohort_explorer.present.plots.theme import (
@@ -126,7 +127,8 @@ def cif_figure(result: Any, *, time_unit: str | None = None, endpoint: str | Non
                                  textfont={"color": text_colour, "size": font_size}),
                       row=2, col=1)
     base_layout(fig, theme, height=height, font_size=font_size)
-    x_range = [-0.03 * ticks[-1], ticks[-1] * 1.02]
+    x_range = time_range(ticks[-1], font_size=font_size, width_hint=width_hint,
+                         widest_count=max((int(g.n) for g in groups), default=0))
     unit = escape(time_unit) if time_unit else ""
     # shared_xaxes hides the upper row's tick labels: the time axis is labelled there
     fig.update_xaxes(range=x_range, tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],

@@ -23,7 +23,7 @@ from cohort_explorer.present.plots.theme import (
 from cohort_explorer.stats.km_display import MAX_STEPS, STEP_RESOLUTION  # noqa: F401 - re-exported
 from cohort_explorer.stats.km_display import display_points as _display_points
 
-__all__ = ["km_figure", "km_height", "time_ticks", "at_risk_at", "plot_area_height",
+__all__ = ["km_figure", "km_height", "time_ticks", "time_range", "at_risk_at", "plot_area_height",
            "landmark_label_positions", "LANDMARK_LABEL"]
 
 # --------------------------------------------------------------------------- Kaplan–Meier
@@ -241,6 +241,17 @@ def _spacing(inner_px: float, font_size: int) -> float:
     return min(0.3, font_size * 4.2 / max(inner_px, 1.0))
 
 
+def time_range(last_tick: float, *, font_size: int, width_hint: int,
+               widest_count: int) -> list[float]:
+    """The time axis' range: the numbers at risk are centred on the ticks, so the first (at
+    time 0) needs half its width and a gap left of 0, or it runs into its group's label (a
+    phone showed 'Q115' for Q1's 15). 3% of the axis where that is room enough (a desktop)."""
+    plot_px = max(width_hint - 94, 150)  # the figure less its side margins
+    need_px = 0.6 * font_size * len(str(int(widest_count))) / 2 + 6
+    share = max(0.03, need_px * 1.05 / max(plot_px - need_px, 1.0))
+    return [-share * last_tick, last_tick * 1.02]
+
+
 def _subtitle_lines(parts: Sequence[str], font_size: int, width: int) -> list[str]:
     """The subtitle's parts packed into lines that fit ``width`` pixels (one line when it
     fits; a phone gets one part a line)."""
@@ -403,7 +414,8 @@ def km_figure(
             showlegend=False, hoverinfo="skip"), row=2, col=1)
     base_layout(fig, theme, height=height, font_size=font_size)
     unit = escape(time_unit) if time_unit else ""
-    x_range = [-0.03 * ticks[-1], ticks[-1] * 1.02]
+    x_range = time_range(ticks[-1], font_size=font_size, width_hint=width_hint,
+                         widest_count=max((int(g.n) for g in groups), default=0))
     default_x = f"Time ({unit})" if unit else "Time"
     fig.update_xaxes(range=x_range, tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
                      showticklabels=True,
