@@ -140,3 +140,18 @@ def test_numbers_at_risk_clear_of_the_group_labels_on_a_phone(sample):
     km = plots.km_figure(result, time_unit="months", width_hint=360, font_size=13)
     cif = plots.cif_figure(result, time_unit="months", width_hint=360, font_size=13)
     assert km.layout.xaxis.range[0] == cif.layout.xaxis.range[0] == pytest.approx(low)
+
+
+def test_a_phone_keeps_the_time_title_and_number_at_risk_heading_apart(sample):
+    """On a phone the centred 'Time (months)' reached over 'Number at risk' (same height):
+    the gap between the curves and the table holds 5.4 lines of text there (4.2 elsewhere)."""
+    result = analyze(sample, AnalysisSpec(**CAUSE, group_by="ikzf1:quartiles"))
+    for fig, size in ((plots.km_figure(result, time_unit="months", width_hint=360,
+                                       font_size=13), 13),
+                      (plots.cif_figure(result, time_unit="months", width_hint=360,
+                                        font_size=13), 13),
+                      (plots.cif_figure(result, time_unit="months"), 17)):
+        inner = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+        gap = (fig.layout.yaxis.domain[0] - fig.layout.yaxis2.domain[1]) * inner
+        lines = 5.4 if size == 13 else 4.2
+        assert gap == pytest.approx(size * lines, rel=0.01)

@@ -16,6 +16,7 @@ from cohort_explorer.present.plots.km import (
     _subtitle_lines,
     _table_share,
     at_risk_at,
+    gap_lines,
     km_height,
     time_range,
     time_ticks,
@@ -90,9 +91,10 @@ def cif_figure(result: Any, *, time_unit: str | None = None, endpoint: str | Non
     legend_px = -(-len(names) // columns) * round(font_size * 1.6)  # rows x row height
     margin = {"t": top + legend_px + 10, "b": 16, "l": 70, "r": 24}
     table_px = font_size * 1.75 * len(groups) + font_size * 2.2
-    height = km_height(width_hint, margin["t"] + margin["b"], table_px, font_size)
+    height = km_height(width_hint, margin["t"] + margin["b"], table_px, font_size,
+                       gap_lines(width_hint))
     table_share = _table_share(height, table_px)
-    spacing = _spacing(height - margin["t"] - margin["b"], font_size)
+    spacing = _spacing(height - margin["t"] - margin["b"], font_size, gap_lines(width_hint))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=spacing,
                         row_heights=[1 - table_share, table_share])
     max_time = max((float(np.max(g.cif.time)) for g in groups if len(g.cif.time)), default=1.0)

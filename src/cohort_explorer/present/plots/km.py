@@ -234,11 +234,18 @@ def _legend_columns(names: Sequence[str], font_size: int, width: int) -> int:
 
 #: Plot-area height as a share of its width: KM curves read best at about 5:2, never flat.
 PLOT_ASPECT = 0.4
-def _spacing(inner_px: float, font_size: int) -> float:
+def _spacing(inner_px: float, font_size: int, lines: float = 4.2) -> float:
     """Gap between the curves and the number-at-risk table, as a share of the inner height:
     room for the tick labels, the axis title and the "Number at risk" heading (about 4.2
     lines of text), whatever the figure's height."""
-    return min(0.3, font_size * 4.2 / max(inner_px, 1.0))
+    return min(0.3, font_size * lines / max(inner_px, 1.0))
+
+
+def gap_lines(width_hint: int) -> float:
+    """Lines of text between the curves and the numbers at risk: on a phone the centred axis
+    title reaches over the left-aligned "Number at risk" heading, so they go on separate
+    lines (they touched at 390 px)."""
+    return 5.4 if width_hint < 600 else 4.2
 
 
 def time_range(last_tick: float, *, font_size: int, width_hint: int,
@@ -272,7 +279,7 @@ def _table_share(height: float, table_px: float) -> float:
 
 
 def km_height(width: int, margins_px: float, table_px: float,
-              font_size: int = FONT_SIZE) -> int:
+              font_size: int = FONT_SIZE, lines: float = 4.2) -> int:
     """Smallest figure height whose curves' plot area is ``PLOT_ASPECT`` of its width (at
     least 300 px) for a figure ``width`` pixels wide with ``margins_px`` of top and bottom
     margin and a number-at-risk table of ``table_px``: a wide screen gets a taller figure,
@@ -281,7 +288,8 @@ def km_height(width: int, margins_px: float, table_px: float,
 
     def plot(height: float) -> float:
         inner = height - margins_px
-        return inner * (1 - _spacing(inner, font_size)) * (1 - _table_share(height, table_px))
+        return inner * (1 - _spacing(inner, font_size, lines)) * (
+            1 - _table_share(height, table_px))
 
     low, high = margins_px + target, margins_px + 8 * target + 4 * table_px
     for _ in range(40):  # plot() grows with the height: bisect
@@ -395,9 +403,9 @@ def km_figure(
     table_px = font_size * 1.75 * len(groups) + font_size * 2.2
     if height is None:
         height = km_height(height_for_width or width_hint, margin["t"] + margin["b"], table_px,
-                           font_size)
+                           font_size, gap_lines(width_hint))
     table_share = _table_share(height, table_px)
-    spacing = _spacing(height - margin["t"] - margin["b"], font_size)
+    spacing = _spacing(height - margin["t"] - margin["b"], font_size, gap_lines(width_hint))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=spacing,
                         row_heights=[1 - table_share, table_share])
     max_time = max((float(np.max(g.km.time)) for g in groups if len(g.km.time)), default=1.0)
