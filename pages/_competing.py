@@ -145,7 +145,9 @@ def competing_section(result, endpoint: dict, group_title: str | None) -> None:
     # built once per session and choice (plotly construction was most of the page's rerun)
     figure = build() if result.spec is None else cached_figure(
         "cif", (repr(result.spec), endpoint.get("name"), group_title, unit, phone), build)
-    st.plotly_chart(figure, config=plots.PLOTLY_CONFIG, theme=None, key="km_cif_chart",
+    # on a phone no toolbar over the title, as the KM figure
+    config = {**plots.PLOTLY_CONFIG, "displayModeBar": False} if phone else plots.PLOTLY_CONFIG
+    st.plotly_chart(figure, config=config, theme=None, key="km_cif_chart",
                     alt="Cumulative incidence curves with numbers at risk")
     if c.gray is not None:
         st.markdown(f"**Gray's test {md(format_p(c.gray.p))}** (χ² = {c.gray.statistic:.2f}, "

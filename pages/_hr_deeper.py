@@ -106,8 +106,9 @@ def subgroup_panel(df: pd.DataFrame, spec, result) -> None:
                                theme=theme(), groups=sub_result.groups, names=names,
                                font_size=11 if phone else FONT_SIZE,
                                width_hint=360 if phone else 1000))
-    st.plotly_chart(figure,
-                    config=plots.PLOTLY_CONFIG, theme=None, key="hr_subgroup_plot",
+    st.plotly_chart(figure,  # on a phone no toolbar over the top rows
+                    config={**plots.PLOTLY_CONFIG, "displayModeBar": False} if phone
+                    else plots.PLOTLY_CONFIG, theme=None, key="hr_subgroup_plot",
                     alt="Hazard ratio of the grouping within each subgroup")
     st.dataframe(subgroup_table(sub_result.subgroups, labels=subgroup_term_labels(
         sub_result, names=names), names=names), hide_index=True, key="hr_subgroup_table")

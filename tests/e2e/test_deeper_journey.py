@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.script_runs import RUN_LIMIT_MS
-from tests.e2e.test_clinician_views import _CUT_TEXTS
+from tests.e2e.script_runs import RUN_LIMIT_MS, track
+from tests.e2e.test_clinician_views import _CUT_TEXTS, _OVERLAPPING_TEXTS, PHONE_AGENT
 from tests.e2e.test_competing_journey import competing_curves
 from tests.e2e.test_journeys import _go, _no_failure, _open, _rerun
 
@@ -68,3 +68,43 @@ def test_biomarker_spline_bootstrap_subgroups_and_report(page: Page, app_url: st
                  "Cumulative incidence with a competing event", "Aalen–Johansen", "Gray test"):
         assert text in html, text
     _no_failure(page)
+
+
+def test_phone_deeper_figures_keep_their_texts(browser, app_url, artifacts):
+    """At 390x844 (a phone's user agent) the Biomarker figures' key numbers, the subgroup
+    forest's rows and the cumulative incidence figure are whole: the review of issue 10 found
+    the key numbers cut at the figure's edge, the toolbar over them, every subgroup label cut
+    (320 px of labels) and the first number at risk run into its group's label."""
+    context = track(browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                        has_touch=True, user_agent=PHONE_AGENT))
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+
+    def whole(charts) -> None:
+        for chart in charts:
+            chart.scroll_into_view_if_needed()
+            expect(chart.locator(".main-svg").first).to_be_visible()
+            expect(chart.locator(".modebar")).not_to_be_visible()
+            assert chart.evaluate(_CUT_TEXTS) == []
+            assert chart.evaluate(_OVERLAPPING_TEXTS) == []
+
+    try:
+        _open(page, f"{app_url}/biomarker", "Biomarker")
+        _rerun(page, page.get_by_role("button", name="Run the bootstrap").click)
+        expect(page.get_by_text("moves between")).to_be_visible()
+        whole(page.locator("[data-testid='stPlotlyChart']:visible").all())
+        page.screenshot(path=str(artifacts / "phone-biomarker-390x844.png"))
+        _open(page, f"{app_url}/survival", "Survival")
+        competing_curves(page)
+        whole([page.locator(".st-key-km_cif_chart")])
+        page.get_by_test_id("stExpandSidebarButton").click()  # the same session: its grouping
+        expect(page.get_by_test_id("stSidebar").get_by_role("link", name="Hazard ratios")
+               ).to_be_in_viewport()
+        _go(page, "Hazard ratios")
+        forest = page.locator(".st-key-hr_subgroup_plot")
+        expect(forest).to_be_visible()
+        whole([forest])
+        expect(forest.get_by_text("standard (n=46, events=12)").first).to_be_visible()
+        _no_failure(page)
+    finally:
+        context.close()
