@@ -124,6 +124,9 @@ def test_subgroup_forest_log_axis_in_full_and_phone_rows_on_two_lines(sample):
         phone.layout.yaxis.ticktext)
     # 320 px of labels left no plot on a 360-px phone
     assert 360 - phone.layout.margin.l - phone.layout.margin.r >= 120
+    # its narrow axis: 1-5 ticks, upright (eight were turned on their side)
+    assert list(phone.layout.xaxis.ticktext) == ["0.1", "0.5", "1", "5", "10"]
+    assert phone.layout.xaxis.tickangle == 0
 
 
 def test_numbers_at_risk_clear_of_the_group_labels_on_a_phone(sample):

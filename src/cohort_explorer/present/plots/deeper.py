@@ -39,11 +39,14 @@ def _headline(fig: go.Figure, parts: Sequence[str], *, font_size: int, width_hin
     fig.update_layout(margin={"t": line_px * len(lines) + below_px + 16})
 
 
-def _log_axis(low: float, high: float) -> dict:
+def _log_axis(low: float, high: float, *, sparse: bool = False) -> dict:
     """A log axis labelled 1-2-5 in full (0.5, 2, 5, 10): Plotly's own minor labels read "5"
-    for 0.5 and 50 alike."""
+    for 0.5 and 50 alike. ``sparse`` (a phone's narrow axis): 1-5 only, upright."""
     ticks = _log_ticks(max(low, 1e-6), max(high, low * 1.0001, 1e-6))
-    return {"type": "log", "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
+    if sparse:
+        ticks = [t for t in ticks if f"{t:g}".strip("0.")[:1] in ("1", "5")] or ticks
+    return {"type": "log", "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks],
+            **({"tickangle": 0} if sparse else {})}
 
 
 def cut_explorer_figure(cutpoint: Any, *, column: str, quartiles: Sequence[float] = (),
@@ -214,13 +217,15 @@ def subgroup_forest_figure(overall: Any, subgroups: Sequence[Any], *, group_colu
     against = escape(reference) if reference else "the reference group"
     bounds = [v for _, _, t in rows if t is not None and t.estimable for v in (t.lower, t.upper)]
     bounds = [float(v) for v in bounds if v is not None and np.isfinite(v) and v > 0]
-    x_axis = _log_axis(min(bounds), max(bounds)) if bounds else {"type": "log"}
+    x_axis = _log_axis(min(bounds), max(bounds), sparse=phone) if bounds else {"type": "log"}
     longest = max((len(html.unescape(line)) for text in labels
                    for line in re.sub(r"</?b>", "", text).split("<br>")), default=10)
     fig.update_layout(xaxis={**x_axis, "title": {"text": f"Hazard ratio vs{joint if phone else ' '}"
                                                          f"{against} (log scale)"}},
                       yaxis={"tickvals": y, "ticktext": labels, "automargin": True},
-                      margin={"l": round(0.56 * font_size * longest) + 16 if phone else 320})
+                      margin={"l": round(0.56 * font_size * longest) + 16 if phone else 320,
+                              # a phone: the table's toolbar below reaches up over the axis title
+                              "b": 60 + 3 * font_size if phone else 60})
     return fig
 
 
