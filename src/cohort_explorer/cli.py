@@ -254,6 +254,9 @@ def _sheet_hint(args, error: ColumnError) -> ColumnError:
 
 
 def _run_analyze(args) -> int:
+    from cohort_explorer.blas import one_blas_thread_from_start
+
+    one_blas_thread_from_start()  # thin products only: threads would wait, not help
     from cohort_explorer import jsonout
     from cohort_explorer._result import numeric_arrays_kept
     from cohort_explorer.allocator import arrow_on_malloc, keep_freed_memory

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cohort_explorer.blas import one_blas_thread
 from cohort_explorer.stats.cox.fit import (
     ITER_MAX,
     NewtonFit,
@@ -44,6 +45,9 @@ __all__ = ["SortedCohort", "BlockRiskSets", "fit_rows"]
 
 #: Merge equal rows only when that leaves at most this share of the rows.
 MERGE_SHARE = 0.5
+#: From this many rows fit_rows keeps BLAS on one thread (OpenBLAS threads products of
+#: ~100,000 rows; at 1M rows the fit took 0.90 s CPU for 0.52 s wall, on one thread ~0.35 s both).
+ONE_THREAD_ROWS = 50_000
 #: Rows looked at first to see whether a large design has any rows alike.
 _PROBE = 20_000
 
@@ -192,6 +196,13 @@ def fit_rows(time: np.ndarray, event: np.ndarray, x: np.ndarray, *, entry=None, 
     """:func:`~cohort_explorer.stats.cox.fit.newton_raphson` on R-timefixed times; plain
     (time, event) data go through :class:`SortedCohort`, where rows alike in time, event and
     design are one weighted row (a few dummies and a rounded age: a sixth of 1M rows)."""
+    if x.shape[0] >= ONE_THREAD_ROWS:  # products of 5 columns: BLAS threads would only wait
+        with one_blas_thread():
+            return _fit_rows(time, event, x, entry, strata, max_iter)
+    return _fit_rows(time, event, x, entry, strata, max_iter)
+
+
+def _fit_rows(time, event, x, entry, strata, max_iter: int) -> NewtonFit:
     if entry is None and strata is None:
         return SortedCohort(time, event, timefixed=True).fit(x, max_iter=max_iter)
     return newton_raphson(time, event, x, max_iter=max_iter, entry=entry, strata=strata)
