@@ -63,3 +63,34 @@ def test_the_cli_text_prints_the_same_names(capsys):
     assert code == 0
     assert [line.split(":")[0] for line in out.splitlines() if line.startswith("ikzf1 Q")] == [
         f"ikzf1 {name}" for name in NAMES]
+
+
+def test_landmark_differences_name_the_groups_with_their_cut_offs(result):
+    from cohort_explorer.present.deeper_tables import landmark_difference_table
+
+    table = landmark_difference_table(result, "months")
+    assert table["Group"].tolist() == NAMES[1:]
+    assert set(table["Reference"]) == {NAMES[0]}
+
+
+def test_a_median_not_reached_reads_so_in_the_cli_text(capsys):
+    """Q2 of the sample never falls to one half and has no CI bound: ``median not reached``,
+    never ``median NA (95% CI NA–NA)``; Q1 keeps R's NA for its open upper bound."""
+    code = main(["analyze", str(SAMPLE_CSV), "--time", "pfs_months", "--event", "pfs_event",
+                 "--group-by", "ikzf1:quartiles", "--output", "text"])
+    lines = {line.split(":")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert code == 0
+    assert lines[f"ikzf1 {NAMES[1]}"].endswith("median not reached")
+    assert lines[f"ikzf1 {NAMES[0]}"].endswith("median not reached (95% CI 47–NA)")
+
+
+@pytest.mark.parametrize(("values", "text"), [
+    ((24.5, 18.0, float("nan")), "24.5 (95% CI 18–NA)"),
+    ((float("nan"), 47.0, float("nan")), "not reached (95% CI 47–NA)"),
+    ((float("nan"), float("nan"), float("nan")), "not reached"),
+    ((12.0, 9.25, 15.0), "12 (95% CI 9.2–15)"),
+])
+def test_format_median(values, text):
+    from cohort_explorer.present.format import format_median
+
+    assert format_median(*values) == text

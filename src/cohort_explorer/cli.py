@@ -17,7 +17,13 @@ from cohort_explorer.cli_deeper import add_deeper_options, deeper_spec_fields, d
 from cohort_explorer.cli_review import add_review_options, review
 from cohort_explorer.errors import CohortError, ColumnError, DataFileError, OptionError
 from cohort_explorer.present.cutoffs import group_labels, term_adjustment
-from cohort_explorer.present.format import format_hr, format_p, format_survival, format_time
+from cohort_explorer.present.format import (
+    format_hr,
+    format_median,
+    format_p,
+    format_survival,
+    format_time,
+)
 
 if TYPE_CHECKING:  # the engine (numpy, pandas, scipy) loads only after the options are parsed
     from cohort_explorer.analysis import AnalysisResult
@@ -180,8 +186,8 @@ def _text_groups(result: AnalysisResult, level: float) -> list[str]:
     names = group_labels(result.groups, result.group_column if numeric else None)
     for g, name in zip(result.groups, names, strict=True):
         m = g.median
-        lines.append(f"{name}: n={g.n}, events={g.events}, median {format_time(m.estimate)} "
-                     f"({ci} {format_time(m.lower)}–{format_time(m.upper)})")
+        lines.append(f"{name}: n={g.n}, events={g.events}, median "
+                     f"{format_median(m.estimate, m.lower, m.upper, conf_level=level)}")
         for lm in g.landmarks:
             shown = format_survival(lm.survival, lm.lower, lm.upper, conf_level=level)
             lines.append(f"  survival at {lm.time:g}: {shown} (at risk {lm.at_risk})")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cohort_explorer.present.format import format_hr, format_p, format_survival, format_time
+from cohort_explorer.present.format import format_hr, format_median, format_p, format_survival
 
 __all__ = ["add_deeper_options", "deeper_spec_fields", "deeper_text"]
 
@@ -102,6 +102,5 @@ def deeper_text(result, level: float) -> list[str]:
             lines.append(f"  at {lm.time:g}: "
                          f"{format_survival(lm.survival, lm.lower, lm.upper, conf_level=level)}")
         m = pr.median
-        lines.append(f"  median {format_time(m.estimate)} ({format_time(m.lower)}–"
-                     f"{format_time(m.upper)})")
+        lines.append(f"  median {format_median(m.estimate, m.lower, m.upper, conf_level=level)}")
     return [""] + lines if lines else []

@@ -17,6 +17,7 @@ from cohort_explorer.present.format import (
     format_p,
     is_missing,
 )
+from cohort_explorer.present.labels import group_names
 
 __all__ = ["bootstrap_verdict", "landmark_difference_table", "subgroup_table", "screen_table",
            "prediction_table", "METHODS"]
@@ -76,8 +77,10 @@ def _ci_points(value: float, lower: float, upper: float) -> str:
 def landmark_difference_table(result: Any, time_unit: str = "") -> pd.DataFrame:
     """Survival difference (percentage points) vs the reference at each landmark, with CI."""
     unit = f" {time_unit}" if time_unit else ""
-    rows = [{"Landmark": f"{d.time:g}{unit}", "Group": str(d.group),
-             "Reference": str(d.reference),
+    groups = list(getattr(result, "groups", None) or ())
+    named = dict(zip((str(g.label) for g in groups), group_names(groups), strict=True))
+    rows = [{"Landmark": f"{d.time:g}{unit}", "Group": named.get(str(d.group), str(d.group)),
+             "Reference": named.get(str(d.reference), str(d.reference)),
              "Difference in survival, points (95% CI)": _ci_points(d.difference, d.lower, d.upper)}
             for d in (getattr(result, "landmark_differences", None) or ())]
     return pd.DataFrame(rows)
@@ -137,8 +140,10 @@ def prediction_table(prediction: Any, time_unit: str = "") -> pd.DataFrame:
             f"{format_number(lm.upper * 100, 1)}%)")
         rows.append({"Estimate": f"Survival at {lm.time:g}{unit}", "Value": value})
     m = prediction.median
+    no_interval = is_missing(m.lower) and is_missing(m.upper)  # no "(95% CI NA–NA)"
     rows.append({"Estimate": "Median survival",
                  "Value": ("not reached" if is_missing(m.estimate) else
                            f"{format_number(m.estimate)}{unit}")
-                 + f" (95% CI {format_number(m.lower)}–{format_number(m.upper)})"})
+                 + ("" if no_interval else
+                    f" (95% CI {format_number(m.lower)}–{format_number(m.upper)})")})
     return pd.DataFrame(rows)

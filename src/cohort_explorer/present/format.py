@@ -21,6 +21,7 @@ __all__ = [
     "format_p",
     "format_number",
     "format_hr",
+    "format_median",
     "ci_digits",
     "format_ci",
     "format_percent",
@@ -156,6 +157,16 @@ def format_survival(
         return format_percent(survival, decimals)
     level = f"{conf_level * 100:g}%"
     return f"{format_percent(survival, decimals)} ({level} CI {bound(lower)}–{bound(upper)})"
+
+
+def format_median(estimate: Any, lower: Any, upper: Any, *, conf_level: float = 0.95,
+                  unit: str = "") -> str:
+    """A median time with its CI for text output: ``24.5 (95% CI 18–NA)``; ``not reached``
+    where the curve never falls to one half, without an interval when neither bound exists."""
+    text = "not reached" if is_missing(estimate) else format_time(estimate, unit)
+    if is_missing(lower) and is_missing(upper):
+        return text
+    return f"{text} ({conf_level * 100:g}% CI {format_time(lower)}–{format_time(upper)})"
 
 
 def format_time(value: Any, unit: str = "", digits: int = 1) -> str:
