@@ -125,7 +125,9 @@ def test_survival_page_shows_landmark_differences():
     at = page(start(), "pages/survival.py")
     table = next(d.value for d in at.dataframe
                  if "Difference in survival, points (95% CI)" in d.value.columns)
-    assert set(table["Group"]) == {"Q2", "Q3", "Q4"}
+    assert list(table["Group"]) == ["Q2 (> 0.643 to ≤ 1.12)", "Q3 (> 1.12 to ≤ 1.94)",
+                                    "Q4 (> 1.94)"]  # with their cut-offs, as the legend
+    assert set(table["Reference"]) == {"Q1 (≤ 0.643)"}
     assert list(table["Landmark"]) == ["36 months"] * 3
 
 
