@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.SessionStatus_pb2 import SessionStatus
 
@@ -81,6 +82,10 @@ IDLE = """(after) => { const r = window.__streamlitRuns;
   return r.finished > after && !r.running && r.last !== EARLY; }""".replace(
     "EARLY", str(NUMBERS["EARLY"]))
 
+#: A run has started (or already ended) since ``after`` runs had ended.
+STARTED = """(after) => { const r = window.__streamlitRuns;
+  return r.running || r.finished > after; }"""
+
 #: How long a run (or a chain of them) may take on a loaded 2-core machine. A limit, not a wait.
 RUN_LIMIT_MS = 120_000
 
@@ -100,6 +105,16 @@ def wait_idle(page: Page, after: int = 0) -> None:
     """Wait until more than ``after`` runs have ended and the app is not running (nor about to
     rerun itself)."""
     page.wait_for_function(IDLE, arg=after, polling=100, timeout=RUN_LIMIT_MS)
+
+
+def started(page: Page, after: int, timeout_ms: int = 20_000) -> bool:
+    """Whether a run starts (or ends) within ``timeout_ms`` after ``after`` runs had ended:
+    False when an action caused no run at all."""
+    try:
+        page.wait_for_function(STARTED, arg=after, polling=100, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def rerun_by(page: Page, action: Callable[[], object]) -> None:

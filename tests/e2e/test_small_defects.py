@@ -14,6 +14,7 @@ from tests.conftest import SAMPLE_CSV
 from tests.e2e.script_runs import track
 from tests.e2e.test_clinician_views import _CUT_TEXTS, _OVERLAPPING_TEXTS, PHONE_AGENT
 from tests.e2e.test_journeys import (
+    _add,
     _analysis_controls,
     _choose,
     _go,
@@ -43,9 +44,7 @@ def test_quote_like_labels_and_dotted_names_stay_plain(page: Page, app_url: str,
     expect(table.get_by_text(">0.75", exact=False).first).to_be_visible()
     expect(table.locator("blockquote")).to_have_count(0)  # not a Markdown quote
     _go(page, "Hazard ratios")
-    covariates = page.get_by_role("combobox", name="Covariates")
-    covariates.click()
-    _rerun(page, page.get_by_role("option", name="ph.ecog", exact=True).click)
+    _add(page, "Covariates", "ph.ecog")
     page.keyboard.press("Escape")  # closes the list (runs nothing)
     coding = page.get_by_role("combobox", name="ph.ecog: coding")  # no "ph\.ecog"
     expect(coding).to_be_visible()
