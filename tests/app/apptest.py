@@ -69,3 +69,28 @@ def spy_downloads(monkeypatch) -> dict:
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
     return downloads
+
+
+def deeper_session(screen: list[str]) -> AppTest:
+    """The sample with the deeper analyses a report carries: the Biomarker page's bootstrap
+    (B = 100), the Survival page, the Hazard ratios page with the univariable ``screen``."""
+    at = page(start(), "pages/biomarker.py")
+    at.number_input(key="bio_boot_b").set_value(100)
+    run(at)
+    at.button(key="bio_boot_run").click()
+    run(at)
+    at = page(at, "pages/survival.py")
+    at = page(at, "pages/hazard_ratios.py")
+    at.multiselect(key="hr_screen_w").set_value(screen)
+    return run(at)
+
+
+def swapped_competing_event(at: AppTest) -> AppTest:
+    """On the Survival page: competing risks from the sample's ``pfs_cause`` with death (2) as
+    the event of interest and progression (1) as the competing event."""
+    at.selectbox(key="km_cr_col_w").set_value("pfs_cause")
+    run(at)
+    at.selectbox(key="km_cr_event_pfs_cause").set_value("2")
+    run(at)
+    at.selectbox(key="km_cr_other_pfs_cause").set_value("1")
+    return at

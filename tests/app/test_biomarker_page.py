@@ -8,7 +8,15 @@ import zipfile
 
 import pytest
 from pages._widgets import column_key
-from tests.app.apptest import page, plain, plain_table, run, spy_downloads, start
+from tests.app.apptest import (
+    deeper_session,
+    page,
+    plain,
+    plain_table,
+    run,
+    spy_downloads,
+    start,
+)
 from tests.conftest import require_r
 
 pytestmark = pytest.mark.slow
@@ -133,16 +141,7 @@ def test_survival_page_shows_landmark_differences():
 
 def test_report_carries_the_deeper_analyses(monkeypatch, tmp_path):
     downloads = spy_downloads(monkeypatch)
-    at = page(start(), "pages/biomarker.py")
-    at.number_input(key="bio_boot_b").set_value(100)
-    run(at)
-    at.button(key="bio_boot_run").click()
-    run(at)
-    at = page(at, "pages/survival.py")
-    at = page(at, "pages/hazard_ratios.py")
-    at.multiselect(key="hr_screen_w").set_value(["age", "crbn"])
-    run(at)
-    at = page(at, "pages/report.py")
+    page(deeper_session(["age", "crbn"]), "pages/report.py")
     html = downloads["cohort-report-pfs.html"]().decode("utf-8")
     for text in ("Cut-point explorer for ikzf1", "Bootstrap of the cut of ikzf1",
                  "moves between", "ikzf1 as a spline", "Hazard ratio per quartile against Q1",

@@ -7,7 +7,15 @@ Every number shown is the engine's: the cumulative incidence table and Gray's p 
 from __future__ import annotations
 
 import pandas as pd
-from tests.app.apptest import page, plain, run, spy_downloads, start, upload
+from tests.app.apptest import (
+    page,
+    plain,
+    run,
+    spy_downloads,
+    start,
+    swapped_competing_event,
+    upload,
+)
 from tests.conftest import SAMPLE_CSV
 
 from cohort_explorer.analysis import analyze
@@ -113,12 +121,7 @@ def _link_session(**params):
 
 
 def test_competing_choices_go_into_the_link_and_come_back():
-    at = page(start(), "pages/survival.py")
-    at.selectbox(key="km_cr_col_w").set_value("pfs_cause")
-    run(at)
-    at.selectbox(key="km_cr_event_pfs_cause").set_value("2")
-    run(at)
-    at.selectbox(key="km_cr_other_pfs_cause").set_value("1")
+    at = swapped_competing_event(page(start(), "pages/survival.py"))
     at.checkbox(key="km_cr_fine_gray_w").check()
     run(at)
     params = {k: at.query_params[k] for k in ("km_cr_col", "km_cr_event", "km_cr_other",

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests.app.apptest import page, run, spy_downloads, start
+from tests.app.apptest import (
+    deeper_session,
+    page,
+    run,
+    spy_downloads,
+    start,
+    swapped_competing_event,
+)
 from tests.conftest import SAMPLE_CSV
 
 from cohort_explorer.analysis import analyze
@@ -23,16 +30,7 @@ def test_report_keeps_the_deeper_analyses_after_the_competing_risk_choice(monkey
     (subgroups, screen) -> competing-risk curves -> Report. The competing choice reads the
     event from pfs_cause; the report left out every PFS analysis before (another endpoint)."""
     downloads = spy_downloads(monkeypatch)
-    at = page(start(), "pages/biomarker.py")
-    at.number_input(key="bio_boot_b").set_value(100)
-    run(at)
-    at.button(key="bio_boot_run").click()
-    run(at)
-    at = page(at, "pages/survival.py")
-    at = page(at, "pages/hazard_ratios.py")
-    at.multiselect(key="hr_screen_w").set_value(["age"])
-    run(at)
-    at = page(at, "pages/survival.py")
+    at = page(deeper_session(["age"]), "pages/survival.py")
     at.selectbox(key="km_cr_col_w").set_value("pfs_cause")
     run(at)
     at.checkbox(key="km_cr_fine_gray_w").check()
@@ -90,13 +88,7 @@ def test_prediction_for_a_categorical_grouping():
 
 
 def test_event_of_interest_and_competing_event_can_be_swapped():
-    at = page(start(), "pages/survival.py")
-    at.selectbox(key="km_cr_col_w").set_value("pfs_cause")
-    run(at)
-    at.selectbox(key="km_cr_event_pfs_cause").set_value("2")
-    run(at)
-    at.selectbox(key="km_cr_other_pfs_cause").set_value("1")
-    run(at)
+    at = run(swapped_competing_event(page(start(), "pages/survival.py")))
     spec = at.session_state["km_spec"]
     assert (spec.event_value, spec.competing) == ("2", "pfs_cause=1")
 
