@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from cohort_explorer.present import plots
@@ -218,3 +220,36 @@ def test_huge_curves_are_thinned_for_display_within_the_resolution():
     assert np.max(np.abs(drawn - km.survival)) < plots.km.STEP_RESOLUTION
     small = stats.kaplan_meier(time[:500], event[:500])
     assert plots.km._step_arrays(small)[0].size == small.time.size + 1
+
+
+def _hanging_first_export(monkeypatch, hangs: int) -> list[int]:
+    """``_render`` that never finishes on its first ``hangs`` calls, then returns an image."""
+    from cohort_explorer.present.plots import images
+
+    calls = []
+
+    async def render(figures, formats, *args):
+        calls.append(len(calls))
+        if len(calls) <= hangs:
+            await asyncio.sleep(3600)
+        return {(name, fmt): b"<svg/>" for name in figures for fmt in formats}
+
+    monkeypatch.setattr(images, "_render", render)
+    monkeypatch.setattr(images, "EXPORT_SECONDS", 0.5)
+    monkeypatch.setattr(images, "chromium_path", lambda: "/usr/bin/chromium")
+    return calls
+
+
+def test_a_hanging_export_is_started_anew():
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        calls = _hanging_first_export(monkeypatch, hangs=1)
+        out = plots.figure_images({"km": go.Figure()}, ("svg",))
+    assert out == {("km", "svg"): b"<svg/>"} and len(calls) == 2
+
+
+def test_an_export_that_keeps_hanging_fails_as_a_static_export_error():
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        calls = _hanging_first_export(monkeypatch, hangs=2)
+        with pytest.raises(plots.StaticExportError, match="timed out"):
+            plots.figure_images({"km": go.Figure()}, ("svg",))
+    assert len(calls) == 2

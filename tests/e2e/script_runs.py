@@ -89,6 +89,10 @@ STARTED = """(after) => { const r = window.__streamlitRuns;
 #: How long a run (or a chain of them) may take on a loaded 2-core machine. A limit, not a wait.
 RUN_LIMIT_MS = 120_000
 
+#: How long a report built on click may take: a run's limit plus the figure export's retry
+#: (``present.plots.images``: a Chromium that hangs is given up after 55 s and started anew).
+REPORT_LIMIT_MS = 2 * RUN_LIMIT_MS
+
 
 def track(context: BrowserContext) -> BrowserContext:
     """Install the run tracker in every page this context opens (before the page's scripts)."""

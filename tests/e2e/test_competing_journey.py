@@ -11,7 +11,7 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.script_runs import RUN_LIMIT_MS
+from tests.e2e.script_runs import REPORT_LIMIT_MS
 from tests.e2e.test_journeys import (
     _analysis_controls,
     _choose,
@@ -59,7 +59,7 @@ def test_sample_to_competing_risk_curves_and_report(page: Page, app_url: str, ar
     _no_failure(page)
     page.screenshot(path=str(artifacts / "journey-competing-risks.png"), full_page=True)
     _go(page, "Report")
-    with page.expect_download(timeout=RUN_LIMIT_MS) as info:  # built on click
+    with page.expect_download(timeout=REPORT_LIMIT_MS) as info:  # built on click
         page.get_by_role("button", name="Download the HTML report").click()
     html = info.value.path().read_text(encoding="utf-8")
     assert "Cumulative incidence with a competing event" in html

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.script_runs import RUN_LIMIT_MS, track
+from tests.e2e.script_runs import REPORT_LIMIT_MS, track
 from tests.e2e.test_clinician_views import _CUT_TEXTS, _OVERLAPPING_TEXTS, PHONE_AGENT
 from tests.e2e.test_competing_journey import competing_curves
 from tests.e2e.test_journeys import _go, _no_failure, _open, _rerun
@@ -56,7 +56,7 @@ def test_biomarker_spline_bootstrap_subgroups_and_report(page: Page, app_url: st
     assert cif.evaluate(_CUT_TEXTS) == []
     _no_failure(page)
     _go(page, "Report")
-    with page.expect_download(timeout=RUN_LIMIT_MS) as info:  # built on click
+    with page.expect_download(timeout=REPORT_LIMIT_MS) as info:  # built on click
         page.get_by_role("button", name="Download the HTML report").click()
     download = info.value
     target = artifacts / "journey-deeper-report.html"

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
-from tests.e2e.script_runs import RUN_LIMIT_MS, finished, started, track, wait_idle
+from tests.e2e.script_runs import REPORT_LIMIT_MS, finished, started, track, wait_idle
 
 from cohort_explorer.analysis import analyze
 from cohort_explorer.present.format import format_p
@@ -226,7 +226,7 @@ def test_upload_csv_coded_1_2_and_map_event_2(page: Page, app_url: str, artifact
 def test_download_the_html_report(page: Page, app_url: str, artifacts):
     _open(page, f"{app_url}/survival", "Survival")
     _go(page, "Report")
-    with page.expect_download(timeout=RUN_LIMIT_MS) as info:  # built on click
+    with page.expect_download(timeout=REPORT_LIMIT_MS) as info:  # built on click
         page.get_by_role("button", name="Download the HTML report").click()
     download = info.value
     target = artifacts / download.suggested_filename

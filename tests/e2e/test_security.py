@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import SAMPLE_CSV
-from tests.e2e.script_runs import RUN_LIMIT_MS, track
+from tests.e2e.script_runs import REPORT_LIMIT_MS, track
 from tests.e2e.test_journeys import (
     PAGES,
     _analysis_controls,
@@ -289,7 +289,7 @@ def test_the_server_makes_no_outside_request(browser, audited, artifacts):
         for name in list(PAGES)[1:]:
             _go(page, HEADINGS[name])
             _no_failure(page)
-        with page.expect_download(timeout=RUN_LIMIT_MS) as info:  # built on click
+        with page.expect_download(timeout=REPORT_LIMIT_MS) as info:  # built on click
             page.get_by_role("button", name="Download the HTML report").click()
         assert info.value.suggested_filename.endswith(".html")
     finally:

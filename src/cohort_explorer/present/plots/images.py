@@ -84,6 +84,32 @@ def chromium_path() -> str | None:
     return None
 
 
+#: Seconds one export may take, and how many times it is tried: a headless Chromium that hangs
+#: (once in a browser test, on an idle machine: no download within 120 s) is left and a new one
+#: started; after the last try the caller falls back (the report: interactive figures).
+EXPORT_SECONDS = 55
+EXPORT_ATTEMPTS = 2
+
+
+def _render_in_thread(figures, formats, width, height, scale, path) -> dict[str, Any]:
+    """:func:`_render` in its own thread and event loop (safe inside Streamlit's script
+    thread), waited for at most :data:`EXPORT_SECONDS`: ``{"out": ...}``, ``{"error": ...}`` or
+    ``{}`` when it did not finish (the daemon thread is left behind)."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["out"] = asyncio.run(_render(dict(figures), tuple(formats), width, height,
+                                             scale, path))
+        except Exception as error:  # reported to the caller as one StaticExportError
+            box["error"] = error
+
+    worker = threading.Thread(target=run, name="figure-export", daemon=True)
+    worker.start()
+    worker.join(timeout=EXPORT_SECONDS)
+    return dict(box)
+
+
 async def _render(figures, formats, width, height, scale, path):
     import kaleido
 
@@ -128,17 +154,10 @@ def figure_images(
         raise StaticExportError("PNG/SVG export needs Chromium (apt-get install chromium); "
                                 "set BROWSER_PATH to its executable.")
     box: dict[str, Any] = {}
-
-    def run() -> None:  # own thread + loop: safe inside Streamlit's script thread
-        try:
-            box["out"] = asyncio.run(_render(dict(figures), tuple(formats), width, height,
-                                             scale, path))
-        except Exception as error:  # reported to the caller as one StaticExportError
-            box["error"] = error
-
-    worker = threading.Thread(target=run, name="figure-export", daemon=True)
-    worker.start()
-    worker.join(timeout=180)
+    for _attempt in range(EXPORT_ATTEMPTS):  # a Chromium that hangs is given up and started anew
+        box = _render_in_thread(figures, formats, width, height, scale, path)
+        if "out" in box or "error" in box:
+            break
     if "error" in box or "out" not in box:
         raise StaticExportError(f"figure export failed: {box.get('error', 'timed out')}")
     return {key: bytes(value) if not isinstance(value, bytes) else value
