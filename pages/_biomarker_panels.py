@@ -12,7 +12,7 @@ from dataclasses import replace
 import streamlit as st
 from pages._common import data_key, dataset, display_names, md, show_error, theme
 from pages._figure_cache import cached_figure
-from pages._figures import forest_builder, is_phone, wide_or_narrow
+from pages._figures import chart_config, forest_builder, is_phone, wide_or_narrow
 from pages._text import show_table
 
 from cohort_explorer.analysis import analyze
@@ -36,12 +36,6 @@ def _layout() -> dict:
         "font_size": FONT_SIZE, "width_hint": 800}
 
 
-def _config() -> dict:
-    """Plotly's toolbar, except on a phone, where it lay over the key numbers above the plot."""
-    return {**plots.PLOTLY_CONFIG, "displayModeBar": False} if is_phone() else \
-        plots.PLOTLY_CONFIG
-
-
 def cut_panel(result, column: str) -> None:
     """The maxstat curve with the HR per candidate, the selected cut and quartile lines."""
     cut = result.cutpoint
@@ -52,7 +46,7 @@ def cut_panel(result, column: str) -> None:
                                cut, column=column, quartiles=cut.quartiles, theme=theme(),
                                **layout))
     st.plotly_chart(figure,
-                    config=_config(), theme=None, key="bio_cut_plot",
+                    config=chart_config(is_phone()), theme=None, key="bio_cut_plot",
                     alt="Standardised log-rank statistic and hazard ratio at every cut")
     st.markdown(f"Selected cut **{cut.cutpoint:g}** ({cut.n_below} patients at or below, "
                 f"{cut.n_above} above); corrected **{format_p(cut.p_corrected)}** (Lau94). "
@@ -104,7 +98,7 @@ def bootstrap_panel(cut_spec, cut, column: str) -> None:
                                                           column=column, theme=theme(),
                                                           **layout))
     st.plotly_chart(figure,
-                    config=_config(), theme=None, key="bio_boot_plot",
+                    config=chart_config(is_phone()), theme=None, key="bio_boot_plot",
                     alt="Histogram of the cut selected in each bootstrap resample")
     st.markdown(md(bootstrap_verdict(boot, column)))
     st.caption(METHODS["bootstrap"] + (f" {boot.skipped} resamples had no admissible cut."
@@ -118,7 +112,7 @@ def spline_panel(result) -> None:
     layout = _layout()
     figure = cached_figure("spline", (repr(result.spec), layout["width_hint"]),
                            lambda: plots.spline_figure(sp, theme=theme(), **layout))
-    st.plotly_chart(figure, config=_config(),
+    st.plotly_chart(figure, config=chart_config(is_phone()),
                     theme=None, key="bio_spline_plot",
                     alt="Hazard ratio against the marker's median along a spline")
     st.markdown(f"p for non-linearity **{format_p(sp.p_nonlinear, prefix=False)}** · "
@@ -141,7 +135,7 @@ def quartile_panel(result, column: str) -> None:
     if is_phone():
         figure = cached_figure("quartiles_phone", repr(result.spec),
                                lambda: build(font_size=11, width_hint=360))
-        st.plotly_chart(figure, config={**plots.PLOTLY_CONFIG, "displayModeBar": False},
+        st.plotly_chart(figure, config=chart_config(True),
                         theme=None, key="bio_quartile_plot", alt=alt)
     else:
         wide = cached_figure("quartiles", repr(result.spec), lambda: build())

@@ -20,7 +20,7 @@ from pages._common import (
     time_unit,
 )
 from pages._figure_cache import cached_figure
-from pages._figures import is_phone
+from pages._figures import chart_config, is_phone
 from pages._links import check_choice
 
 from cohort_explorer.analysis.stratify import category_levels
@@ -145,9 +145,7 @@ def competing_section(result, endpoint: dict, group_title: str | None) -> None:
     # built once per session and choice (plotly construction was most of the page's rerun)
     figure = build() if result.spec is None else cached_figure(
         "cif", (repr(result.spec), endpoint.get("name"), group_title, unit, phone), build)
-    # on a phone no toolbar over the title, as the KM figure
-    config = {**plots.PLOTLY_CONFIG, "displayModeBar": False} if phone else plots.PLOTLY_CONFIG
-    st.plotly_chart(figure, config=config, theme=None, key="km_cif_chart",
+    st.plotly_chart(figure, config=chart_config(phone), theme=None, key="km_cif_chart",
                     alt="Cumulative incidence curves with numbers at risk")
     if c.gray is not None:
         st.markdown(f"**Gray's test {md(format_p(c.gray.p))}** (χ² = {c.gray.statistic:.2f}, "

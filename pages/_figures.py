@@ -80,6 +80,12 @@ def is_phone() -> bool:
     return bool(re.search(r"Mobile|Android|iPhone", agent))
 
 
+def chart_config(phone: bool) -> dict:
+    """Plotly's options for a chart: its toolbar, except on a phone, where the toolbar lies
+    over the figure's title, key numbers or top rows."""
+    return {**plots.PLOTLY_CONFIG, "displayModeBar": False} if phone else plots.PLOTLY_CONFIG
+
+
 #: The narrowest plot area (pixels) the wide layout of a figure may be squeezed to.
 MIN_PLOT_PX = 160
 

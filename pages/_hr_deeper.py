@@ -21,7 +21,7 @@ from pages._common import (
     time_unit,
 )
 from pages._figure_cache import cached_figure
-from pages._figures import is_phone
+from pages._figures import chart_config, is_phone
 from pages._text import show_table
 from pages._widgets import column_key
 
@@ -107,8 +107,7 @@ def subgroup_panel(df: pd.DataFrame, spec, result) -> None:
                                font_size=11 if phone else FONT_SIZE,
                                width_hint=360 if phone else 1000))
     st.plotly_chart(figure,  # on a phone no toolbar over the top rows
-                    config={**plots.PLOTLY_CONFIG, "displayModeBar": False} if phone
-                    else plots.PLOTLY_CONFIG, theme=None, key="hr_subgroup_plot",
+                    config=chart_config(phone), theme=None, key="hr_subgroup_plot",
                     alt="Hazard ratio of the grouping within each subgroup")
     st.dataframe(subgroup_table(sub_result.subgroups, labels=subgroup_term_labels(
         sub_result, names=names), names=names), hide_index=True, key="hr_subgroup_table")

@@ -24,6 +24,7 @@ from pages._common import (
 from pages._competing import entry_notice
 from pages._figure_cache import cached_figure
 from pages._figures import (
+    chart_config,
     download_menu,
     forest_builder,
     is_phone,
@@ -166,7 +167,7 @@ def _model(result, spec: AnalysisSpec, df: pd.DataFrame) -> None:
     figure = cached_figure("forest", (repr(spec), phone), lambda: build(
         font_size=11 if phone else 17, width_hint=360 if phone else 1000))
     if phone:
-        st.plotly_chart(figure, config={**plots.PLOTLY_CONFIG, "displayModeBar": False},
+        st.plotly_chart(figure, config=chart_config(True),
                         theme=None, key="hr_forest", alt="Forest plot of hazard ratios")
     else:
         narrow = cached_figure("forest_narrow", repr(spec), lambda: build(
